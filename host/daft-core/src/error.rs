@@ -1,0 +1,91 @@
+//! The one error type of the engine.
+//!
+//! Each variant maps to one Python exception class of `daft.exceptions`
+//! (the mapping lives in the binding crate), so the variant is chosen by
+//! what the user did wrong, not by where the error was found.
+
+use arrow::error::ArrowError;
+
+/// Result alias used across the engine crates.
+pub type DaftResult<T> = Result<T, DaftError>;
+
+/// Every error the engine reports. Messages name the column, function,
+/// plugin or file involved, since they are shown to users as-is.
+#[derive(Debug, thiserror::Error)]
+pub enum DaftError {
+    /// A column name that is not in the schema.
+    #[error("column {name:?} not found; available columns: [{}]", .available.join(", "))]
+    FieldNotFound { name: String, available: Vec<String> },
+
+    /// A function, operator or cast given arguments of the wrong number or type.
+    #[error("{0}")]
+    TypeError(String),
+
+    /// Two schemas that must agree do not (e.g. files of one glob).
+    #[error("{0}")]
+    SchemaMismatch(String),
+
+    /// A bad value supplied by the user (bad option, bad argument value).
+    #[error("{0}")]
+    ValueError(String),
+
+    /// A failure of a function while it computed (e.g. overflow, bad regex).
+    #[error("{0}")]
+    ComputeError(String),
+
+    /// Reading or writing a file failed.
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+
+    /// A plugin failed to load, or one of its functions misbehaved.
+    #[error("plugin {plugin:?}: {message}")]
+    Plugin { plugin: String, message: String },
+
+    /// A bug in the engine: an invariant did not hold.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DaftError {
+    /// Shorthand for a [`DaftError::TypeError`].
+    pub fn type_error(msg: impl Into<String>) -> Self {
+        DaftError::TypeError(msg.into())
+    }
+
+    /// Shorthand for a [`DaftError::ValueError`].
+    pub fn value_error(msg: impl Into<String>) -> Self {
+        DaftError::ValueError(msg.into())
+    }
+
+    /// Shorthand for a [`DaftError::ComputeError`].
+    pub fn compute(msg: impl Into<String>) -> Self {
+        DaftError::ComputeError(msg.into())
+    }
+
+    /// Adds context in front of the message while keeping the variant, so the
+    /// Python exception class stays the same.
+    pub fn context(self, ctx: impl std::fmt::Display) -> Self {
+        match self {
+            DaftError::TypeError(m) => DaftError::TypeError(format!("{ctx}: {m}")),
+            DaftError::ValueError(m) => DaftError::ValueError(format!("{ctx}: {m}")),
+            DaftError::ComputeError(m) => DaftError::ComputeError(format!("{ctx}: {m}")),
+            DaftError::SchemaMismatch(m) => DaftError::SchemaMismatch(format!("{ctx}: {m}")),
+            DaftError::Internal(m) => DaftError::Internal(format!("{ctx}: {m}")),
+            other => other,
+        }
+    }
+}
+
+impl From<ArrowError> for DaftError {
+    fn from(e: ArrowError) -> Self {
+        match e {
+            ArrowError::CastError(m) => DaftError::ComputeError(format!("cast failed: {m}")),
+            ArrowError::ArithmeticOverflow(m) => {
+                DaftError::ComputeError(format!("arithmetic overflow: {m}"))
+            }
+            ArrowError::DivideByZero => DaftError::ComputeError("division by zero".into()),
+            ArrowError::InvalidArgumentError(m) => DaftError::ValueError(m),
+            other => DaftError::ComputeError(other.to_string()),
+        }
+    }
+}

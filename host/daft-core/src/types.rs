@@ -1,0 +1,200 @@
+//! Classes of Arrow data types that signatures accept, and type coercion
+//! rules shared by operators and functions.
+
+use arrow::datatypes::{DataType, Field};
+
+/// Field metadata key of Arrow extension types (canonical Arrow name).
+pub const EXTENSION_NAME_KEY: &str = "ARROW:extension:name";
+/// Field metadata key of Arrow extension type metadata.
+pub const EXTENSION_METADATA_KEY: &str = "ARROW:extension:metadata";
+
+/// What a function parameter accepts, checked at plan time before the
+/// function's own return-type rule runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeClass {
+    /// Any type at all.
+    Any,
+    /// Signed/unsigned integers and floats (and null).
+    Numeric,
+    /// Signed/unsigned integers (and null).
+    Integer,
+    /// Utf8 / LargeUtf8 / Utf8View (and null).
+    String,
+    /// Boolean (and null).
+    Boolean,
+    /// Binary or string, the inputs of hash functions.
+    BinaryLike,
+    /// A list type.
+    List,
+}
+
+impl TypeClass {
+    /// Whether `dt` belongs to this class. Null is accepted everywhere: an
+    /// all-null column is valid input to every function.
+    pub fn accepts(&self, dt: &DataType) -> bool {
+        if matches!(dt, DataType::Null) {
+            return true;
+        }
+        match self {
+            TypeClass::Any => true,
+            TypeClass::Numeric => dt.is_numeric(),
+            TypeClass::Integer => dt.is_integer(),
+            TypeClass::String => is_string(dt),
+            TypeClass::Boolean => matches!(dt, DataType::Boolean),
+            TypeClass::BinaryLike => {
+                is_string(dt)
+                    || matches!(
+                        dt,
+                        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+                    )
+            }
+            TypeClass::List => matches!(
+                dt,
+                DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _)
+            ),
+        }
+    }
+
+    /// How the class is described in error messages and docs.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            TypeClass::Any => "any type",
+            TypeClass::Numeric => "a numeric type (integer or float)",
+            TypeClass::Integer => "an integer type",
+            TypeClass::String => "a string (Utf8)",
+            TypeClass::Boolean => "a boolean",
+            TypeClass::BinaryLike => "a string or binary",
+            TypeClass::List => "a list",
+        }
+    }
+}
+
+/// Whether `dt` is one of Arrow's string types.
+pub fn is_string(dt: &DataType) -> bool {
+    matches!(dt, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// The user-facing name of a field's type: the extension name when the
+/// field carries one (plugin types), else Arrow's own rendering.
+pub fn display_type(field: &Field) -> String {
+    match field.metadata().get(EXTENSION_NAME_KEY) {
+        Some(name) => name.clone(),
+        None => display_data_type(field.data_type()),
+    }
+}
+
+/// Renders a data type the way schemas and errors show it.
+pub fn display_data_type(dt: &DataType) -> String {
+    match dt {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "Utf8".into(),
+        DataType::List(f) | DataType::LargeList(f) => {
+            format!("List[{}]", display_type(f))
+        }
+        DataType::FixedSizeList(f, n) => format!("FixedSizeList[{}; {n}]", display_type(f)),
+        DataType::Struct(fields) => {
+            let inner: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), display_type(f)))
+                .collect();
+            format!("Struct[{}]", inner.join(", "))
+        }
+        other => format!("{other}"),
+    }
+}
+
+/// The common type two operands are cast to before an arithmetic or
+/// comparison kernel runs, or `None` when they cannot be combined.
+pub fn supertype(a: &DataType, b: &DataType) -> Option<DataType> {
+    use DataType::*;
+    if a == b {
+        return Some(a.clone());
+    }
+    match (a, b) {
+        (Null, other) | (other, Null) => Some(other.clone()),
+        (x, y) if is_string(x) && is_string(y) => Some(LargeUtf8),
+        (x, y) if x.is_numeric() && y.is_numeric() => Some(numeric_supertype(x, y)),
+        (Date32, Timestamp(u, tz)) | (Timestamp(u, tz), Date32) => Some(Timestamp(*u, tz.clone())),
+        _ => None,
+    }
+}
+
+fn numeric_rank(dt: &DataType) -> (u8, u8, bool) {
+    // (kind: 0 int, 1 float; bit width; signed)
+    use DataType::*;
+    match dt {
+        Int8 => (0, 8, true),
+        Int16 => (0, 16, true),
+        Int32 => (0, 32, true),
+        Int64 => (0, 64, true),
+        UInt8 => (0, 8, false),
+        UInt16 => (0, 16, false),
+        UInt32 => (0, 32, false),
+        UInt64 => (0, 64, false),
+        Float16 => (1, 16, true),
+        Float32 => (1, 32, true),
+        _ => (1, 64, true),
+    }
+}
+
+fn numeric_supertype(a: &DataType, b: &DataType) -> DataType {
+    use DataType::*;
+    let (ka, wa, sa) = numeric_rank(a);
+    let (kb, wb, sb) = numeric_rank(b);
+    if ka == 1 || kb == 1 {
+        // Float32 holds every integer of up to 16 bits exactly; wider needs Float64.
+        let fits32 = |k: u8, w: u8| (k == 1 && w <= 32) || (k == 0 && w <= 16);
+        return if fits32(ka, wa) && fits32(kb, wb) {
+            Float32
+        } else {
+            Float64
+        };
+    }
+    let w = wa.max(wb);
+    match (sa, sb) {
+        (true, true) => int_of(w, true),
+        (false, false) => int_of(w, false),
+        _ => {
+            // Mixed signedness: a signed type wide enough for the unsigned one.
+            let uw = if sa { wb } else { wa };
+            let sw = if sa { wa } else { wb };
+            if sw > uw {
+                int_of(sw, true)
+            } else if uw < 64 {
+                int_of(uw * 2, true)
+            } else {
+                Float64
+            }
+        }
+    }
+}
+
+fn int_of(width: u8, signed: bool) -> DataType {
+    use DataType::*;
+    match (width, signed) {
+        (8, true) => Int8,
+        (16, true) => Int16,
+        (32, true) => Int32,
+        (64, true) => Int64,
+        (8, false) => UInt8,
+        (16, false) => UInt16,
+        (32, false) => UInt32,
+        _ => UInt64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DataType::*;
+
+    #[test]
+    fn supertype_widens_ints_and_mixes_with_floats() {
+        assert_eq!(supertype(&Int32, &Int64), Some(Int64));
+        assert_eq!(supertype(&Int64, &Float32), Some(Float64));
+        assert_eq!(supertype(&Int8, &Float32), Some(Float32));
+        assert_eq!(supertype(&UInt32, &Int32), Some(Int64));
+        assert_eq!(supertype(&UInt64, &Int64), Some(Float64));
+        assert_eq!(supertype(&Utf8, &Int64), None);
+        assert_eq!(supertype(&Null, &Utf8), Some(Utf8));
+    }
+}
