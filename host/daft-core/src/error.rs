@@ -33,6 +33,10 @@ pub enum DaftError {
     #[error("{0}")]
     ComputeError(String),
 
+    /// A path that matched no file.
+    #[error("no such file or directory: {0}")]
+    FileNotFound(String),
+
     /// Reading or writing a file failed.
     #[error("{path}: {message}")]
     Io { path: String, message: String },

@@ -1,7 +1,12 @@
 //! Classes of Arrow data types that signatures accept, and type coercion
 //! rules shared by operators and functions.
 
-use arrow::datatypes::{DataType, Field};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::record_batch::RecordBatch;
+
+use crate::DaftResult;
 
 /// Field metadata key of Arrow extension types (canonical Arrow name).
 pub const EXTENSION_NAME_KEY: &str = "ARROW:extension:name";
@@ -180,6 +185,59 @@ fn int_of(width: u8, signed: bool) -> DataType {
         (32, false) => UInt32,
         _ => UInt64,
     }
+}
+
+/// `name: Type, ...`, the one-line form of a schema in plans and errors.
+pub fn schema_line(schema: &Schema) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| format!("{}: {}", f.name(), display_type(f)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The engine's canonical form of a type: string and binary columns use
+/// 32-bit offsets (`Utf8`, `Binary`), so kernels need one code path per
+/// family. Inputs from pyarrow or files in other layouts are cast on entry.
+pub fn canonical_type(dt: &DataType) -> DataType {
+    match dt {
+        DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+        DataType::LargeBinary | DataType::BinaryView => DataType::Binary,
+        DataType::Dictionary(_, v) => canonical_type(v),
+        other => other.clone(),
+    }
+}
+
+/// `schema` with every top-level field in its canonical type.
+pub fn canonical_schema(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_data_type(canonical_type(f.data_type())))
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
+}
+
+/// Casts a batch's columns to their canonical types (no copy when they
+/// already are).
+pub fn canonical_batch(batch: RecordBatch) -> DaftResult<RecordBatch> {
+    let schema = batch.schema();
+    if schema
+        .fields()
+        .iter()
+        .all(|f| &canonical_type(f.data_type()) == f.data_type())
+    {
+        return Ok(batch);
+    }
+    let target = Arc::new(canonical_schema(&schema));
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(target.fields())
+        .map(|(c, f)| Ok(arrow::compute::cast(c, f.data_type())?))
+        .collect::<DaftResult<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(target, columns)?)
 }
 
 #[cfg(test)]

@@ -1,1 +1,332 @@
+//! Logical plans: the lazy description of a query that `DataFrame`
+//! methods build and `collect` executes.
+//!
+//! Every node is resolved when it is built: its output schema is computed
+//! and each expression is type-checked and bound (see [`Expr::bind`]), so
+//! a wrong column or function call fails before any data is read.
 
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+
+use daft_core::types::{display_type, schema_line};
+use daft_core::{DaftError, DaftResult};
+use daft_dsl::Expr;
+
+/// Options of a CSV scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvOptions {
+    pub has_header: bool,
+    pub delimiter: u8,
+    /// Rows read to infer the schema.
+    pub infer_rows: usize,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            has_header: true,
+            delimiter: b',',
+            infer_rows: 1000,
+        }
+    }
+}
+
+/// Where a scan reads from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Batches already in memory (from Python data or a collected frame).
+    InMemory(Arc<Vec<RecordBatch>>),
+    /// Parquet files, already expanded from globs.
+    Parquet(Vec<String>),
+    /// CSV files, already expanded from globs.
+    Csv(Vec<String>, CsvOptions),
+}
+
+/// One sort key.
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// A node of the logical plan.
+#[derive(Debug, Clone)]
+pub enum LogicalPlan {
+    Scan {
+        source: Source,
+        schema: SchemaRef,
+    },
+    Project {
+        input: Arc<LogicalPlan>,
+        exprs: Vec<Expr>,
+        schema: SchemaRef,
+    },
+    Filter {
+        input: Arc<LogicalPlan>,
+        predicate: Expr,
+    },
+    Limit {
+        input: Arc<LogicalPlan>,
+        limit: usize,
+    },
+    Sort {
+        input: Arc<LogicalPlan>,
+        keys: Vec<SortKey>,
+    },
+    Distinct {
+        input: Arc<LogicalPlan>,
+    },
+    Aggregate {
+        input: Arc<LogicalPlan>,
+        /// Aggregation expressions, each `Agg` possibly under an `Alias`.
+        aggs: Vec<Expr>,
+        group_by: Vec<Expr>,
+        schema: SchemaRef,
+    },
+}
+
+fn check_unique_names(schema: &Schema, what: &str) -> DaftResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    for f in schema.fields() {
+        if !seen.insert(f.name()) {
+            return Err(DaftError::value_error(format!(
+                "{what} produces column {:?} twice; use .alias(...) to give one of them another name",
+                f.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl LogicalPlan {
+    /// The output schema of this node.
+    pub fn schema(&self) -> SchemaRef {
+        match self {
+            LogicalPlan::Scan { schema, .. }
+            | LogicalPlan::Project { schema, .. }
+            | LogicalPlan::Aggregate { schema, .. } => schema.clone(),
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Limit { input, .. }
+            | LogicalPlan::Sort { input, .. }
+            | LogicalPlan::Distinct { input } => input.schema(),
+        }
+    }
+
+    /// A scan node.
+    pub fn scan(source: Source, schema: SchemaRef) -> Arc<Self> {
+        Arc::new(LogicalPlan::Scan { source, schema })
+    }
+
+    /// Projects `exprs` (type-checked now).
+    pub fn project(self: &Arc<Self>, exprs: Vec<Expr>) -> DaftResult<Arc<Self>> {
+        let input_schema = self.schema();
+        let mut bound = Vec::with_capacity(exprs.len());
+        let mut fields = Vec::with_capacity(exprs.len());
+        for e in exprs {
+            if e.has_agg() {
+                return Err(DaftError::value_error(format!(
+                    "aggregation {e} can only be used in agg(...) or groupby(...).agg(...)"
+                )));
+            }
+            let b = e.bind(&input_schema)?;
+            fields.push(b.to_field(&input_schema)?);
+            bound.push(b);
+        }
+        let schema = Schema::new(fields);
+        check_unique_names(&schema, "select")?;
+        Ok(Arc::new(LogicalPlan::Project {
+            input: self.clone(),
+            exprs: bound,
+            schema: Arc::new(schema),
+        }))
+    }
+
+    /// Keeps rows where `predicate` is true (type-checked now).
+    pub fn filter(self: &Arc<Self>, predicate: Expr) -> DaftResult<Arc<Self>> {
+        let schema = self.schema();
+        let bound = predicate.bind(&schema)?;
+        let f = bound.to_field(&schema)?;
+        if !matches!(
+            f.data_type(),
+            arrow::datatypes::DataType::Boolean | arrow::datatypes::DataType::Null
+        ) {
+            return Err(DaftError::type_error(format!(
+                "filter predicate {predicate} must be a boolean; it has type {}",
+                display_type(&f)
+            )));
+        }
+        if predicate.has_agg() {
+            return Err(DaftError::value_error(format!(
+                "filter predicate {predicate} cannot contain an aggregation"
+            )));
+        }
+        Ok(Arc::new(LogicalPlan::Filter {
+            input: self.clone(),
+            predicate: bound,
+        }))
+    }
+
+    /// The first `limit` rows.
+    pub fn limit(self: &Arc<Self>, limit: usize) -> Arc<Self> {
+        Arc::new(LogicalPlan::Limit {
+            input: self.clone(),
+            limit,
+        })
+    }
+
+    /// Sorts by `keys` (type-checked now).
+    pub fn sort(self: &Arc<Self>, keys: Vec<SortKey>) -> DaftResult<Arc<Self>> {
+        if keys.is_empty() {
+            return Err(DaftError::value_error("sort needs at least one key"));
+        }
+        let schema = self.schema();
+        let keys = keys
+            .into_iter()
+            .map(|k| {
+                if k.expr.has_agg() {
+                    return Err(DaftError::value_error(format!(
+                        "sort key {} cannot be an aggregation",
+                        k.expr
+                    )));
+                }
+                Ok(SortKey {
+                    expr: k.expr.bind(&schema)?,
+                    ..k
+                })
+            })
+            .collect::<DaftResult<Vec<_>>>()?;
+        Ok(Arc::new(LogicalPlan::Sort {
+            input: self.clone(),
+            keys,
+        }))
+    }
+
+    /// Removes duplicate rows.
+    pub fn distinct(self: &Arc<Self>) -> Arc<Self> {
+        Arc::new(LogicalPlan::Distinct { input: self.clone() })
+    }
+
+    /// Groups by `group_by` (possibly empty) and computes `aggs`.
+    pub fn aggregate(self: &Arc<Self>, aggs: Vec<Expr>, group_by: Vec<Expr>) -> DaftResult<Arc<Self>> {
+        let schema = self.schema();
+        let mut fields: Vec<Field> = Vec::new();
+        let mut keys = Vec::new();
+        for g in group_by {
+            if g.has_agg() {
+                return Err(DaftError::value_error(format!(
+                    "groupby key {g} cannot be an aggregation"
+                )));
+            }
+            let b = g.bind(&schema)?;
+            fields.push(b.to_field(&schema)?);
+            keys.push(b);
+        }
+        let mut bound_aggs = Vec::new();
+        for a in aggs {
+            let inner = match &a {
+                Expr::Alias(e, _) => e.as_ref(),
+                e => e,
+            };
+            match inner {
+                Expr::Agg { expr, .. } if !expr.has_agg() => {}
+                _ => {
+                    return Err(DaftError::value_error(format!(
+                        "agg(...) takes aggregation expressions such as col(\"x\").sum(); got {a}"
+                    )))
+                }
+            }
+            let b = a.bind(&schema)?;
+            fields.push(b.to_field(&schema)?);
+            bound_aggs.push(b);
+        }
+        let out = Schema::new(fields);
+        check_unique_names(&out, "agg")?;
+        Ok(Arc::new(LogicalPlan::Aggregate {
+            input: self.clone(),
+            aggs: bound_aggs,
+            group_by: keys,
+            schema: Arc::new(out),
+        }))
+    }
+
+    /// The plan as an indented tree, root first, for `DataFrame.explain()`.
+    pub fn explain(&self) -> String {
+        let mut out = String::new();
+        self.explain_into(&mut out, 0);
+        out
+    }
+
+    fn explain_into(&self, out: &mut String, depth: usize) {
+        let pad = "  ".repeat(depth);
+        let list = |es: &[Expr]| es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
+        let _ = match self {
+            LogicalPlan::Scan { source, schema } => {
+                let what = match source {
+                    Source::InMemory(b) => format!(
+                        "InMemory: {} batch(es), {} row(s)",
+                        b.len(),
+                        b.iter().map(|b| b.num_rows()).sum::<usize>()
+                    ),
+                    Source::Parquet(p) => format!("Parquet: {} file(s): {}", p.len(), first_paths(p)),
+                    Source::Csv(p, _) => format!("Csv: {} file(s): {}", p.len(), first_paths(p)),
+                };
+                writeln!(out, "{pad}* Scan {what}\n{pad}|   Schema: {}", schema_line(schema))
+            }
+            LogicalPlan::Project { exprs, .. } => writeln!(out, "{pad}* Project: {}", list(exprs)),
+            LogicalPlan::Filter { predicate, .. } => writeln!(out, "{pad}* Filter: {predicate}"),
+            LogicalPlan::Limit { limit, .. } => writeln!(out, "{pad}* Limit: {limit}"),
+            LogicalPlan::Sort { keys, .. } => {
+                let ks: Vec<String> = keys
+                    .iter()
+                    .map(|k| {
+                        format!(
+                            "{} {} nulls {}",
+                            k.expr,
+                            if k.descending { "desc" } else { "asc" },
+                            if k.nulls_first { "first" } else { "last" }
+                        )
+                    })
+                    .collect();
+                writeln!(out, "{pad}* Sort: {}", ks.join(", "))
+            }
+            LogicalPlan::Distinct { .. } => writeln!(out, "{pad}* Distinct"),
+            LogicalPlan::Aggregate { aggs, group_by, .. } => {
+                writeln!(out, "{pad}* Aggregate: {}\n{pad}|   Group by: {}", list(aggs), list(group_by))
+            }
+        };
+        if let Some(input) = self.input() {
+            input.explain_into(out, depth);
+        }
+    }
+
+    /// The child of this node, if any.
+    pub fn input(&self) -> Option<&Arc<LogicalPlan>> {
+        match self {
+            LogicalPlan::Scan { .. } => None,
+            LogicalPlan::Project { input, .. }
+            | LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Limit { input, .. }
+            | LogicalPlan::Sort { input, .. }
+            | LogicalPlan::Distinct { input }
+            | LogicalPlan::Aggregate { input, .. } => Some(input),
+        }
+    }
+}
+
+fn first_paths(paths: &[String]) -> String {
+    let mut s = paths.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    if paths.len() > 3 {
+        s.push_str(", ...");
+    }
+    s
+}
+
+impl fmt::Display for LogicalPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.explain())
+    }
+}

@@ -1,0 +1,257 @@
+//! Evaluation of expressions over record batches.
+
+use std::sync::Arc;
+
+use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Datum, Scalar, UInt32Array};
+use arrow::compute::kernels::{boolean, cmp, concat_elements, numeric, zip::zip};
+use arrow::compute::{cast, take};
+use arrow::datatypes::{DataType, Field};
+use arrow::record_batch::RecordBatch;
+
+use daft_core::types::{display_data_type, supertype};
+use daft_core::{DaftError, DaftResult};
+
+use crate::expr::{binary_output_type, Expr, Operator};
+
+/// A value while an expression is evaluated: a full column, or a literal
+/// kept at one row so kernels can treat it as a scalar.
+enum Value {
+    Array(ArrayRef),
+    Scalar(ArrayRef),
+}
+
+impl Value {
+    fn array(&self) -> &ArrayRef {
+        match self {
+            Value::Array(a) | Value::Scalar(a) => a,
+        }
+    }
+
+    fn into_array(self, num_rows: usize) -> DaftResult<ArrayRef> {
+        match self {
+            Value::Array(a) => Ok(a),
+            Value::Scalar(a) => broadcast(&a, num_rows),
+        }
+    }
+
+    fn map(self, f: impl FnOnce(&ArrayRef) -> DaftResult<ArrayRef>) -> DaftResult<Value> {
+        Ok(match self {
+            Value::Array(a) => Value::Array(f(&a)?),
+            Value::Scalar(a) => Value::Scalar(f(&a)?),
+        })
+    }
+
+    fn datum(&self) -> Box<dyn Datum> {
+        match self {
+            Value::Array(a) => Box::new(a.clone()),
+            Value::Scalar(a) => Box::new(Scalar::new(a.clone())),
+        }
+    }
+
+    fn is_scalar(&self) -> bool {
+        matches!(self, Value::Scalar(_))
+    }
+}
+
+/// Repeats a one-row array `num_rows` times (arrays already that long are
+/// returned as they are).
+pub fn broadcast(array: &ArrayRef, num_rows: usize) -> DaftResult<ArrayRef> {
+    if array.len() == num_rows {
+        return Ok(array.clone());
+    }
+    if array.len() != 1 {
+        return Err(DaftError::Internal(format!(
+            "cannot broadcast an array of {} rows to {num_rows}",
+            array.len()
+        )));
+    }
+    if array.is_null(0) {
+        return Ok(new_null_array(array.data_type(), num_rows));
+    }
+    let indices = UInt32Array::from_value(0, num_rows);
+    Ok(take(array.as_ref(), &indices, None)?)
+}
+
+impl Expr {
+    /// Evaluates this (bound) expression over `batch`, giving one value per row.
+    pub fn eval(&self, batch: &RecordBatch) -> DaftResult<ArrayRef> {
+        self.eval_value(batch)?.into_array(batch.num_rows())
+    }
+
+    fn eval_value(&self, batch: &RecordBatch) -> DaftResult<Value> {
+        let n = batch.num_rows();
+        match self {
+            Expr::Column(name) => batch
+                .column_by_name(name)
+                .cloned()
+                .map(Value::Array)
+                .ok_or_else(|| DaftError::FieldNotFound {
+                    name: name.clone(),
+                    available: batch
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect(),
+                }),
+            Expr::Literal(arr) => Ok(Value::Scalar(arr.clone())),
+            Expr::Alias(e, _) => e.eval_value(batch),
+            Expr::Not(e) => e.eval_value(batch)?.map(|a| {
+                let a = cast(a, &DataType::Boolean)?;
+                let b = a
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or_else(|| DaftError::Internal("not(): input is not boolean".into()))?;
+                Ok(Arc::new(boolean::not(b)?) as ArrayRef)
+            }),
+            Expr::Binary { op, left, right } => {
+                let l = left.eval_value(batch)?;
+                let r = right.eval_value(batch)?;
+                eval_binary(*op, l, r, n)
+                    .map_err(|e| e.context(format!("evaluating {self}")))
+            }
+            Expr::Function {
+                func,
+                args,
+                options,
+                return_field,
+            } => {
+                let arrays = args
+                    .iter()
+                    .map(|a| a.eval(batch))
+                    .collect::<DaftResult<Vec<_>>>()?;
+                let out = func.implementation.call(&arrays, options, n).map_err(|e| {
+                    e.context(format!("function {}", func.qualified_name()))
+                })?;
+                check_function_output(&func.qualified_name(), &out, n, return_field.as_deref())?;
+                Ok(Value::Array(out))
+            }
+            Expr::Agg { .. } => Err(DaftError::value_error(format!(
+                "aggregation {self} can only be used in agg(...)"
+            ))),
+        }
+    }
+}
+
+/// The always-on check of every function result, built-in or plugin: it
+/// must have one row per input row and the type resolved at plan time.
+fn check_function_output(
+    name: &str,
+    out: &ArrayRef,
+    num_rows: usize,
+    expected: Option<&Field>,
+) -> DaftResult<()> {
+    if out.len() != num_rows {
+        return Err(DaftError::compute(format!(
+            "function {name} returned {} rows for an input of {num_rows} rows",
+            out.len()
+        )));
+    }
+    if let Some(field) = expected {
+        if out.data_type() != field.data_type() && field.data_type() != &DataType::Null {
+            return Err(DaftError::compute(format!(
+                "function {name} returned type {} but declared {}",
+                display_data_type(out.data_type()),
+                display_data_type(field.data_type())
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn eval_binary(op: Operator, l: Value, r: Value, n: usize) -> DaftResult<Value> {
+    let lf = Field::new("l", l.array().data_type().clone(), true);
+    let rf = Field::new("r", r.array().data_type().clone(), true);
+    let out_type = binary_output_type(op, &lf, &rf).map_err(DaftError::type_error)?;
+    let both_scalar = l.is_scalar() && r.is_scalar();
+    let rows = if both_scalar { 1 } else { n };
+    if out_type == DataType::Null {
+        let arr = new_null_array(&DataType::Null, rows);
+        return Ok(if both_scalar { Value::Scalar(arr) } else { Value::Array(arr) });
+    }
+    let common = if op.is_logical() {
+        DataType::Boolean
+    } else if op == Operator::TrueDivide {
+        DataType::Float64
+    } else {
+        supertype(lf.data_type(), rf.data_type()).unwrap_or(DataType::Null)
+    };
+    let l = l.map(|a| Ok(cast(a, &common)?))?;
+    let r = r.map(|a| Ok(cast(a, &common)?))?;
+    let out: ArrayRef = match op {
+        Operator::Plus if daft_core::types::is_string(&common) => {
+            let la = l.into_array(rows)?;
+            let ra = r.into_array(rows)?;
+            let la = cast(&la, &DataType::Utf8)?;
+            let ra = cast(&ra, &DataType::Utf8)?;
+            concat_elements::concat_elements_dyn(&la, &ra)?
+        }
+        Operator::Plus => numeric::add_wrapping(&*l.datum(), &*r.datum())?,
+        Operator::Minus => numeric::sub_wrapping(&*l.datum(), &*r.datum())?,
+        Operator::Multiply => numeric::mul_wrapping(&*l.datum(), &*r.datum())?,
+        Operator::TrueDivide => numeric::div(&*l.datum(), &*r.datum())?,
+        Operator::Modulus => numeric::rem(&*l.datum(), &*r.datum())?,
+        Operator::FloorDivide => floor_divide(&l, &r, rows)?,
+        Operator::Eq => Arc::new(cmp::eq(&*l.datum(), &*r.datum())?),
+        Operator::NotEq => Arc::new(cmp::neq(&*l.datum(), &*r.datum())?),
+        Operator::Lt => Arc::new(cmp::lt(&*l.datum(), &*r.datum())?),
+        Operator::LtEq => Arc::new(cmp::lt_eq(&*l.datum(), &*r.datum())?),
+        Operator::Gt => Arc::new(cmp::gt(&*l.datum(), &*r.datum())?),
+        Operator::GtEq => Arc::new(cmp::gt_eq(&*l.datum(), &*r.datum())?),
+        Operator::Xor => Arc::new(cmp::neq(&*l.datum(), &*r.datum())?),
+        Operator::And | Operator::Or => {
+            let la = l.into_array(rows)?;
+            let ra = r.into_array(rows)?;
+            let (la, ra) = (as_bool(&la)?, as_bool(&ra)?);
+            Arc::new(if op == Operator::And {
+                boolean::and_kleene(la, ra)?
+            } else {
+                boolean::or_kleene(la, ra)?
+            })
+        }
+    };
+    let out = if out.data_type() != &out_type {
+        cast(&out, &out_type)?
+    } else {
+        out
+    };
+    Ok(if both_scalar {
+        Value::Scalar(out)
+    } else {
+        Value::Array(out)
+    })
+}
+
+fn as_bool(a: &ArrayRef) -> DaftResult<&BooleanArray> {
+    a.as_any()
+        .downcast_ref::<BooleanArray>()
+        .ok_or_else(|| DaftError::Internal(format!("expected booleans, got {}", a.data_type())))
+}
+
+/// Python's `//`: the quotient rounded toward negative infinity.
+fn floor_divide(l: &Value, r: &Value, rows: usize) -> DaftResult<ArrayRef> {
+    let dt = l.array().data_type().clone();
+    let q = numeric::div(&*l.datum(), &*r.datum())?;
+    if matches!(dt, DataType::Float16 | DataType::Float32 | DataType::Float64) {
+        let as_f64 = cast(&q, &DataType::Float64)?;
+        let f = as_f64
+            .as_any()
+            .downcast_ref::<arrow::array::Float64Array>()
+            .ok_or_else(|| DaftError::Internal("floor divide: expected Float64".into()))?;
+        let floored: arrow::array::Float64Array = arrow::compute::unary(f, f64::floor);
+        return Ok(cast(&floored, &dt)?);
+    }
+    // Integers: arrow truncates toward zero; step down by one where the
+    // remainder is non-zero and its sign differs from the divisor's.
+    let rem = numeric::rem(&*l.datum(), &*r.datum())?;
+    let zero = Scalar::new(cast(&arrow::array::Int8Array::from(vec![0i8]), &dt)?);
+    let one = Scalar::new(cast(&arrow::array::Int8Array::from(vec![1i8]), &dt)?);
+    let rem_nonzero = cmp::neq(&rem, &zero)?;
+    let rem_neg = cmp::lt(&rem, &zero)?;
+    let div_neg = cmp::lt(&*r.datum(), &zero)?;
+    let div_neg = broadcast(&(Arc::new(div_neg) as ArrayRef), rows)?;
+    let signs_differ = cmp::neq(&rem_neg, &div_neg)?;
+    let adjust = boolean::and(&rem_nonzero, &signs_differ)?;
+    let stepped = numeric::sub_wrapping(&q, &one)?;
+    Ok(zip(&adjust, &stepped, &q)?)
+}

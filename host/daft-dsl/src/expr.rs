@@ -1,0 +1,553 @@
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef};
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use daft_core::options::OptionValue;
+use daft_core::registry::FunctionDef;
+use daft_core::types::{display_type, supertype};
+use daft_core::{options::FunctionOptions, DaftError, DaftResult};
+
+/// Binary operators of expressions (`+`, `==`, `&`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Plus,
+    Minus,
+    Multiply,
+    TrueDivide,
+    FloorDivide,
+    Modulus,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+    Xor,
+}
+
+impl Operator {
+    /// Parses the names the binding uses (`"+"`, `"=="`, `"&"`, ...).
+    pub fn parse(s: &str) -> DaftResult<Self> {
+        use Operator::*;
+        Ok(match s {
+            "+" => Plus,
+            "-" => Minus,
+            "*" => Multiply,
+            "/" => TrueDivide,
+            "//" => FloorDivide,
+            "%" => Modulus,
+            "==" => Eq,
+            "!=" => NotEq,
+            "<" => Lt,
+            "<=" => LtEq,
+            ">" => Gt,
+            ">=" => GtEq,
+            "&" => And,
+            "|" => Or,
+            "^" => Xor,
+            other => return Err(DaftError::value_error(format!("unknown operator {other:?}"))),
+        })
+    }
+
+    /// The operator's symbol.
+    pub fn symbol(&self) -> &'static str {
+        use Operator::*;
+        match self {
+            Plus => "+",
+            Minus => "-",
+            Multiply => "*",
+            TrueDivide => "/",
+            FloorDivide => "//",
+            Modulus => "%",
+            Eq => "==",
+            NotEq => "!=",
+            Lt => "<",
+            LtEq => "<=",
+            Gt => ">",
+            GtEq => ">=",
+            And => "&",
+            Or => "|",
+            Xor => "^",
+        }
+    }
+
+    pub(crate) fn is_comparison(&self) -> bool {
+        use Operator::*;
+        matches!(self, Eq | NotEq | Lt | LtEq | Gt | GtEq)
+    }
+
+    pub(crate) fn is_logical(&self) -> bool {
+        matches!(self, Operator::And | Operator::Or | Operator::Xor)
+    }
+}
+
+/// Which values `count` counts, as in Daft's `count(mode=...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountMode {
+    /// Non-null values (the default).
+    Valid,
+    /// Null values only.
+    Null,
+    /// All rows.
+    All,
+}
+
+/// Aggregations over a column, per group or over the whole frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggKind {
+    Sum,
+    Mean,
+    Min,
+    Max,
+    Count(CountMode),
+    CountDistinct,
+    AnyValue,
+    ListAgg,
+}
+
+impl AggKind {
+    /// Parses the names used by the Python API.
+    pub fn parse(name: &str) -> DaftResult<Self> {
+        Ok(match name {
+            "sum" => AggKind::Sum,
+            "mean" | "avg" => AggKind::Mean,
+            "min" => AggKind::Min,
+            "max" => AggKind::Max,
+            "count" => AggKind::Count(CountMode::Valid),
+            "count_null" => AggKind::Count(CountMode::Null),
+            "count_all" => AggKind::Count(CountMode::All),
+            "count_distinct" => AggKind::CountDistinct,
+            "any_value" => AggKind::AnyValue,
+            "list_agg" | "agg_list" => AggKind::ListAgg,
+            other => {
+                return Err(DaftError::value_error(format!(
+                    "unknown aggregation {other:?}; expected one of sum, mean, min, max, count, \
+                     count_distinct, any_value, list_agg"
+                )))
+            }
+        })
+    }
+
+    /// The name shown in plans.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AggKind::Sum => "sum",
+            AggKind::Mean => "mean",
+            AggKind::Min => "min",
+            AggKind::Max => "max",
+            AggKind::Count(CountMode::Valid) => "count",
+            AggKind::Count(CountMode::Null) => "count_null",
+            AggKind::Count(CountMode::All) => "count_all",
+            AggKind::CountDistinct => "count_distinct",
+            AggKind::AnyValue => "any_value",
+            AggKind::ListAgg => "list_agg",
+        }
+    }
+
+    /// The output type of this aggregation over `input`.
+    pub fn output_type(&self, input: &Field) -> DaftResult<DataType> {
+        let dt = input.data_type();
+        let check_numeric = || {
+            if dt.is_numeric() || dt == &DataType::Null || matches!(dt, DataType::Boolean) {
+                Ok(())
+            } else {
+                Err(DaftError::type_error(format!(
+                    "{}() of column {:?} needs a numeric column; it has type {}",
+                    self.name(),
+                    input.name(),
+                    display_type(input)
+                )))
+            }
+        };
+        Ok(match self {
+            AggKind::Sum => {
+                check_numeric()?;
+                match dt {
+                    DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                        DataType::Int64
+                    }
+                    DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+                        DataType::UInt64
+                    }
+                    DataType::Boolean | DataType::Null => DataType::Int64,
+                    DataType::Float32 => DataType::Float32,
+                    _ => DataType::Float64,
+                }
+            }
+            AggKind::Mean => {
+                check_numeric()?;
+                DataType::Float64
+            }
+            AggKind::Min | AggKind::Max => {
+                let ok = dt.is_numeric()
+                    || dt.is_temporal()
+                    || matches!(
+                        dt,
+                        DataType::Utf8
+                            | DataType::LargeUtf8
+                            | DataType::Boolean
+                            | DataType::Null
+                            | DataType::Binary
+                    );
+                if !ok {
+                    return Err(DaftError::type_error(format!(
+                        "{}() of column {:?}: type {} is not orderable",
+                        self.name(),
+                        input.name(),
+                        display_type(input)
+                    )));
+                }
+                dt.clone()
+            }
+            AggKind::Count(_) | AggKind::CountDistinct => DataType::UInt64,
+            AggKind::AnyValue => dt.clone(),
+            AggKind::ListAgg => DataType::List(Arc::new(
+                Field::new("item", dt.clone(), true).with_metadata(input.metadata().clone()),
+            )),
+        })
+    }
+}
+
+/// An expression. Children are shared (`Arc`), so cloning is cheap.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// A column of the input, by name.
+    Column(String),
+    /// A literal: a one-row array, so any Arrow type can be a literal.
+    Literal(ArrayRef),
+    /// Renames its child's output.
+    Alias(Arc<Expr>, String),
+    /// Boolean negation.
+    Not(Arc<Expr>),
+    /// A binary operator.
+    Binary {
+        op: Operator,
+        left: Arc<Expr>,
+        right: Arc<Expr>,
+    },
+    /// A call to a registry function, built in or from a plugin.
+    Function {
+        func: Arc<FunctionDef>,
+        args: Vec<Expr>,
+        options: FunctionOptions,
+        /// The output field, filled in by [`Expr::bind`] at plan time so that
+        /// execution checks each result against it without asking the
+        /// function's return-type rule again.
+        return_field: Option<Arc<Field>>,
+    },
+    /// An aggregation; only valid at the top of `agg(...)` lists.
+    Agg { kind: AggKind, expr: Arc<Expr> },
+}
+
+impl Expr {
+    /// A reference to column `name`.
+    pub fn col(name: impl Into<String>) -> Self {
+        Expr::Column(name.into())
+    }
+
+    /// A literal from a one-row array.
+    pub fn lit(value: ArrayRef) -> DaftResult<Self> {
+        if value.len() != 1 {
+            return Err(DaftError::value_error(format!(
+                "a literal must have exactly one value, got {}",
+                value.len()
+            )));
+        }
+        Ok(Expr::Literal(value))
+    }
+
+    /// Renames this expression's output.
+    pub fn alias(self, name: impl Into<String>) -> Self {
+        let inner = match self {
+            Expr::Alias(e, _) => e,
+            e => Arc::new(e),
+        };
+        Expr::Alias(inner, name.into())
+    }
+
+    /// A binary operation.
+    pub fn binary(self, op: Operator, right: Expr) -> Self {
+        Expr::Binary {
+            op,
+            left: Arc::new(self),
+            right: Arc::new(right),
+        }
+    }
+
+    /// Boolean negation.
+    pub fn not(self) -> Self {
+        Expr::Not(Arc::new(self))
+    }
+
+    /// An aggregation over this expression.
+    pub fn agg(self, kind: AggKind) -> Self {
+        Expr::Agg {
+            kind,
+            expr: Arc::new(self),
+        }
+    }
+
+    /// A call of `func`, with arity and options checked now; argument types
+    /// are checked when the call is resolved against a schema.
+    pub fn call(
+        func: Arc<FunctionDef>,
+        args: Vec<Expr>,
+        options: BTreeMap<String, OptionValue>,
+    ) -> DaftResult<Self> {
+        func.check_arity(args.len())?;
+        let options = func.bind_options(options)?;
+        if let Some(bad) = args.iter().find(|a| a.has_agg()) {
+            return Err(DaftError::value_error(format!(
+                "function {}: argument {bad} is an aggregation; aggregate after computing the \
+                 function, not inside it",
+                func.qualified_name()
+            )));
+        }
+        Ok(Expr::Function {
+            func,
+            args,
+            options,
+            return_field: None,
+        })
+    }
+
+    /// The output column name: a column keeps its name, a function or
+    /// operator takes its first input's name, an alias sets it.
+    pub fn name(&self) -> String {
+        match self {
+            Expr::Column(n) => n.clone(),
+            Expr::Literal(_) => "literal".into(),
+            Expr::Alias(_, n) => n.clone(),
+            Expr::Not(e) => e.name(),
+            Expr::Binary { left, .. } => left.name(),
+            Expr::Function { func, args, .. } => {
+                args.first().map(|a| a.name()).unwrap_or_else(|| func.name.clone())
+            }
+            Expr::Agg { expr, .. } => expr.name(),
+        }
+    }
+
+    /// Whether an aggregation occurs anywhere in this expression.
+    pub fn has_agg(&self) -> bool {
+        match self {
+            Expr::Agg { .. } => true,
+            Expr::Column(_) | Expr::Literal(_) => false,
+            Expr::Alias(e, _) | Expr::Not(e) => e.has_agg(),
+            Expr::Binary { left, right, .. } => left.has_agg() || right.has_agg(),
+            Expr::Function { args, .. } => args.iter().any(|a| a.has_agg()),
+        }
+    }
+
+    /// Column names this expression reads.
+    pub fn columns(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Column(n) => {
+                if !out.contains(n) {
+                    out.push(n.clone())
+                }
+            }
+            Expr::Literal(_) => {}
+            Expr::Alias(e, _) | Expr::Not(e) | Expr::Agg { expr: e, .. } => e.columns(out),
+            Expr::Binary { left, right, .. } => {
+                left.columns(out);
+                right.columns(out);
+            }
+            Expr::Function { args, .. } => args.iter().for_each(|a| a.columns(out)),
+        }
+    }
+
+    /// Type-checks this expression against `schema` and returns it with every
+    /// function call's output field recorded, ready to evaluate.
+    pub fn bind(&self, schema: &Schema) -> DaftResult<Expr> {
+        Ok(match self {
+            Expr::Column(_) | Expr::Literal(_) => {
+                self.to_field(schema)?;
+                self.clone()
+            }
+            Expr::Alias(e, n) => Expr::Alias(Arc::new(e.bind(schema)?), n.clone()),
+            Expr::Not(e) => {
+                self.to_field(schema)?;
+                Expr::Not(Arc::new(e.bind(schema)?))
+            }
+            Expr::Binary { op, left, right } => {
+                self.to_field(schema)?;
+                Expr::Binary {
+                    op: *op,
+                    left: Arc::new(left.bind(schema)?),
+                    right: Arc::new(right.bind(schema)?),
+                }
+            }
+            Expr::Function {
+                func,
+                args,
+                options,
+                ..
+            } => {
+                let field = self.to_field(schema)?;
+                Expr::Function {
+                    func: func.clone(),
+                    args: args.iter().map(|a| a.bind(schema)).collect::<DaftResult<_>>()?,
+                    options: options.clone(),
+                    return_field: Some(Arc::new(field)),
+                }
+            }
+            Expr::Agg { kind, expr } => {
+                self.to_field(schema)?;
+                Expr::Agg {
+                    kind: *kind,
+                    expr: Arc::new(expr.bind(schema)?),
+                }
+            }
+        })
+    }
+
+    /// Resolves the output field against `schema`: the plan-time type check.
+    pub fn to_field(&self, schema: &Schema) -> DaftResult<Field> {
+        match self {
+            Expr::Column(name) => match schema.field_with_name(name) {
+                Ok(f) => Ok(f.clone()),
+                Err(_) => Err(DaftError::FieldNotFound {
+                    name: name.clone(),
+                    available: schema.fields().iter().map(|f| f.name().clone()).collect(),
+                }),
+            },
+            Expr::Literal(arr) => Ok(Field::new("literal", arr.data_type().clone(), true)),
+            Expr::Alias(e, name) => Ok(e.to_field(schema)?.with_name(name.clone())),
+            Expr::Not(e) => {
+                let f = e.to_field(schema)?;
+                if !matches!(f.data_type(), DataType::Boolean | DataType::Null) {
+                    return Err(DaftError::type_error(format!(
+                        "operator ~ (not) needs a boolean; {} has type {}",
+                        e,
+                        display_type(&f)
+                    )));
+                }
+                Ok(f.with_data_type(DataType::Boolean))
+            }
+            Expr::Binary { op, left, right } => {
+                let l = left.to_field(schema)?;
+                let r = right.to_field(schema)?;
+                let dt = binary_output_type(*op, &l, &r).map_err(|m| {
+                    DaftError::type_error(format!(
+                        "operator {} cannot combine {left} ({}) with {right} ({}): {m}",
+                        op.symbol(),
+                        display_type(&l),
+                        display_type(&r)
+                    ))
+                })?;
+                Ok(Field::new(l.name(), dt, true))
+            }
+            Expr::Function {
+                func,
+                args,
+                options,
+                ..
+            } => {
+                let fields = args
+                    .iter()
+                    .map(|a| a.to_field(schema))
+                    .collect::<DaftResult<Vec<_>>>()?;
+                func.resolve(&fields, options)
+            }
+            Expr::Agg { kind, expr } => {
+                let f = expr.to_field(schema)?;
+                let dt = kind.output_type(&f)?;
+                let field = Field::new(f.name(), dt, true);
+                // Aggregations that keep values keep their extension type.
+                Ok(match kind {
+                    AggKind::Min | AggKind::Max | AggKind::AnyValue => {
+                        field.with_metadata(f.metadata().clone())
+                    }
+                    _ => field,
+                })
+            }
+        }
+    }
+}
+
+/// The type `left op right` produces, or why the operands do not combine.
+pub(crate) fn binary_output_type(op: Operator, l: &Field, r: &Field) -> Result<DataType, String> {
+    let (ldt, rdt) = (l.data_type(), r.data_type());
+    if op.is_logical() {
+        let ok = |d: &DataType| matches!(d, DataType::Boolean | DataType::Null);
+        return if ok(ldt) && ok(rdt) {
+            Ok(DataType::Boolean)
+        } else {
+            Err("logical operators need booleans".into())
+        };
+    }
+    let st = supertype(ldt, rdt).ok_or_else(|| "the types have no common type".to_string())?;
+    if op.is_comparison() {
+        return Ok(DataType::Boolean);
+    }
+    match op {
+        Operator::Plus if daft_core::types::is_string(&st) => Ok(DataType::Utf8),
+        _ if st == DataType::Null => Ok(if op == Operator::TrueDivide {
+            DataType::Float64
+        } else {
+            DataType::Null
+        }),
+        _ if !st.is_numeric() && !(st.is_temporal() && matches!(op, Operator::Minus)) => {
+            Err("arithmetic needs numbers".into())
+        }
+        Operator::TrueDivide => Ok(DataType::Float64),
+        _ => Ok(st),
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Column(n) => write!(f, "col({n})"),
+            Expr::Literal(arr) => {
+                if arr.is_null(0) {
+                    return write!(f, "lit(None)");
+                }
+                let opts = FormatOptions::default();
+                match ArrayFormatter::try_new(arr.as_ref(), &opts) {
+                    Ok(fmtr) => match arr.data_type() {
+                        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                            write!(f, "lit({:?})", fmtr.value(0).to_string())
+                        }
+                        _ => write!(f, "lit({})", fmtr.value(0)),
+                    },
+                    Err(_) => write!(f, "lit(<{}>)", arr.data_type()),
+                }
+            }
+            Expr::Alias(e, n) => write!(f, "{e} as {n}"),
+            Expr::Not(e) => write!(f, "not({e})"),
+            Expr::Binary { op, left, right } => write!(f, "{left} {} {right}", op.symbol()),
+            Expr::Function {
+                func,
+                args,
+                options,
+                ..
+            } => {
+                write!(f, "{}(", func.qualified_name())?;
+                let mut first = true;
+                for a in args {
+                    if !first {
+                        write!(f, ", ")?;
+                    }
+                    first = false;
+                    write!(f, "{a}")?;
+                }
+                for (k, v) in &options.0 {
+                    if !first {
+                        write!(f, ", ")?;
+                    }
+                    first = false;
+                    write!(f, "{k}={v}")?;
+                }
+                write!(f, ")")
+            }
+            Expr::Agg { kind, expr } => write!(f, "{}({expr})", kind.name()),
+        }
+    }
+}

@@ -1,0 +1,100 @@
+use std::fs::File;
+use std::sync::Arc;
+
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use daft_core::types::{canonical_batch, canonical_schema};
+use daft_core::{DaftError, DaftResult};
+
+use crate::paths::io_err;
+use crate::BatchStream;
+
+fn open_builder(path: &str) -> DaftResult<ParquetRecordBatchReaderBuilder<File>> {
+    let file = File::open(path).map_err(|e| io_err(path, e))?;
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| io_err(path, format!("not a readable Parquet file: {e}")))
+}
+
+/// The schema shared by all `paths`, read from their footers only. Files
+/// whose schemas differ are an error naming both files.
+pub fn parquet_schema(paths: &[String]) -> DaftResult<SchemaRef> {
+    let mut first: Option<(String, Schema)> = None;
+    for path in paths {
+        let schema = canonical_schema(open_builder(path)?.schema());
+        let schema = Schema::new(schema.fields().clone());
+        match &first {
+            None => first = Some((path.clone(), schema)),
+            Some((p0, s0)) => {
+                if s0.fields() != schema.fields() {
+                    return Err(DaftError::SchemaMismatch(format!(
+                        "Parquet files have different schemas: {p0} has [{}] but {path} has [{}]",
+                        daft_core::types::schema_line(s0),
+                        daft_core::types::schema_line(&schema)
+                    )));
+                }
+            }
+        }
+    }
+    first
+        .map(|(_, s)| Arc::new(s))
+        .ok_or_else(|| DaftError::value_error("read_parquet: no files given"))
+}
+
+/// Streams the rows of `paths`, file after file, in batches of at most
+/// `batch_size` rows.
+pub fn read_parquet(paths: Vec<String>, batch_size: usize) -> BatchStream {
+    let iter = paths.into_iter().flat_map(move |path| {
+        let reader = open_builder(&path)
+            .and_then(|b| b.with_batch_size(batch_size).build().map_err(|e| io_err(&path, e)));
+        let items: Box<dyn Iterator<Item = DaftResult<RecordBatch>> + Send> = match reader {
+            Ok(r) => {
+                let p = path.clone();
+                Box::new(r.map(move |b| {
+                    let b = b.map_err(|e| io_err(&p, e))?;
+                    canonical_batch(b)
+                }))
+            }
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        };
+        items
+    });
+    Box::new(iter)
+}
+
+/// Writes `batches` into one Parquet file at `path` with `compression`
+/// (`snappy`, `zstd`, `lz4`, `none`). Returns the rows written.
+pub fn write_parquet(
+    batches: BatchStream,
+    schema: SchemaRef,
+    path: &str,
+    compression: &str,
+) -> DaftResult<usize> {
+    let compression = match compression.to_ascii_lowercase().as_str() {
+        "snappy" => Compression::SNAPPY,
+        "zstd" => Compression::ZSTD(ZstdLevel::default()),
+        "lz4" => Compression::LZ4_RAW,
+        "none" | "uncompressed" => Compression::UNCOMPRESSED,
+        other => {
+            return Err(DaftError::value_error(format!(
+                "write_parquet: unknown compression {other:?}; expected snappy, zstd, lz4 or none"
+            )))
+        }
+    };
+    let file = File::create(path).map_err(|e| io_err(path, e))?;
+    let props = WriterProperties::builder().set_compression(compression).build();
+    let mut writer =
+        ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| io_err(path, e))?;
+    let mut rows = 0;
+    for batch in batches {
+        let batch = batch?;
+        rows += batch.num_rows();
+        writer.write(&batch).map_err(|e| io_err(path, e))?;
+    }
+    writer.close().map_err(|e| io_err(path, e))?;
+    Ok(rows)
+}
