@@ -1,1 +1,54 @@
+//! The PyO3 binding: the native module `daft.daft`.
+//!
+//! Its entry point initializes the process-wide state once — the global
+//! allocator (mimalloc, declared below), the `tracing` bridge to Python's
+//! `logging`, and the function registry — then registers every binding
+//! class and function in one pass. Everything here converts between Python
+//! and the engine crates; no engine logic lives in this crate.
 
+mod arrow_ffi;
+mod error;
+mod expr;
+mod info;
+mod logging;
+mod plan;
+mod registry;
+mod table;
+
+use pyo3::prelude::*;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The native module, imported as `daft.daft`.
+#[pymodule]
+#[pyo3(name = "daft")]
+fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    init_once(m.py())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<expr::PyExpr>()?;
+    m.add_class::<plan::PyLogicalPlan>()?;
+    m.add_class::<plan::PySchema>()?;
+    m.add_class::<registry::PyFunction>()?;
+    m.add_function(wrap_pyfunction!(info::build_info, m)?)?;
+    m.add_function(wrap_pyfunction!(registry::list_functions, m)?)?;
+    m.add_function(wrap_pyfunction!(registry::get_function, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::refresh_logger_levels, m)?)?;
+    Ok(())
+}
+
+/// Process-wide initialization; a second import (e.g. a sub-interpreter or
+/// `importlib.reload`) finds it done and changes nothing.
+fn init_once(py: Python<'_>) -> PyResult<()> {
+    static INIT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    INIT.get_or_init(|| {
+        logging::install(py).map_err(|e| format!("cannot bridge tracing to logging: {e}"))?;
+        // Referencing the crate keeps its inventory submissions in the link.
+        daft_functions::link();
+        let n = daft_core::registry::global().functions().len();
+        tracing::debug!(target: "daft::init", functions = n, "function registry built");
+        Ok(())
+    })
+    .clone()
+    .map_err(pyo3::exceptions::PyImportError::new_err)
+}

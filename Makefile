@@ -1,0 +1,51 @@
+# Developer entry points. `make demo` and `make test` work on a fresh machine
+# with only Rust, Python 3 and pip: everything else is installed into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+PIP := $(VPY) -m pip
+DIST := target/wheels
+# One target/ for the whole workspace, shared by cargo and maturin builds.
+export CARGO_TARGET_DIR := $(CURDIR)/target
+
+.PHONY: demo test venv wheels install test-rust test-python lint fmt clean-wheels
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+
+venv: $(VPY)
+
+clean-wheels:
+	rm -rf $(DIST)
+
+# Builds the core wheel (release profile) exactly as users get it.
+wheels: $(VPY) clean-wheels
+	$(VENV)/bin/maturin build --release --quiet --out $(DIST)
+
+# Installs the built wheels into .venv the way users install them.
+install: wheels
+	$(PIP) install --quiet --force-reinstall --no-deps $(DIST)/*.whl
+
+demo: install
+	$(VPY) examples/demo.py
+
+test-rust:
+	cargo test --workspace
+
+test-python: install
+	$(VPY) -m pytest -q tests
+
+test: test-rust test-python
+
+lint: $(VPY)
+	cargo fmt --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check python tests examples
+	$(VENV)/bin/ruff format --check python tests examples
+
+fmt: $(VPY)
+	cargo fmt
+	$(VENV)/bin/ruff format python tests examples

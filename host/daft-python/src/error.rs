@@ -1,0 +1,42 @@
+//! Engine errors as exceptions of `daft.exceptions`.
+
+use daft_core::DaftError;
+use pyo3::exceptions::{PyFileNotFoundError, PyRuntimeError};
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+/// Raises `err` as the `daft.exceptions` class for its kind.
+pub fn to_py(err: DaftError) -> PyErr {
+    let class = match &err {
+        DaftError::FieldNotFound { .. } => "DaftFieldNotFoundError",
+        DaftError::TypeError(_) => "DaftTypeError",
+        DaftError::SchemaMismatch(_) => "DaftSchemaMismatchError",
+        DaftError::Plugin { .. } => "DaftPluginError",
+        DaftError::FileNotFound(_) => return PyFileNotFoundError::new_err(err.to_string()),
+        _ => "DaftCoreException",
+    };
+    let message = err.to_string();
+    Python::attach(|py| {
+        match py
+            .import("daft.exceptions")
+            .and_then(|m| m.getattr(class))
+        {
+            Ok(cls) => match cls.cast_into::<PyType>() {
+                Ok(t) => PyErr::from_type(t, message),
+                Err(_) => PyRuntimeError::new_err(message),
+            },
+            Err(_) => PyRuntimeError::new_err(message),
+        }
+    })
+}
+
+/// `?`-friendly conversion of engine results.
+pub trait IntoPyResult<T> {
+    fn py(self) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for Result<T, DaftError> {
+    fn py(self) -> PyResult<T> {
+        self.map_err(to_py)
+    }
+}

@@ -1,0 +1,20 @@
+//! `daft.daft.build_info()`.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// Versions the native module was built with, for bug reports.
+#[pyfunction]
+pub fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("version", env!("CARGO_PKG_VERSION"))?;
+    d.set_item("rustc_version", env!("DAFT_RUSTC_VERSION"))?;
+    d.set_item("arrow_version", arrow::ARROW_VERSION)?;
+    d.set_item("pyo3_version", env!("DAFT_PYO3_VERSION"))?;
+    d.set_item("allocator", "mimalloc")?;
+    d.set_item("profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    d.set_item("target", env!("DAFT_TARGET"))?;
+    d.set_item("threads", rayon::current_num_threads())?;
+    d.set_item("builtin_functions", daft_core::registry::global().functions().iter().filter(|f| f.provider == daft_core::registry::Provider::Builtin).count())?;
+    Ok(d)
+}

@@ -1,0 +1,293 @@
+//! `PyLogicalPlan` and `PySchema`: the native side of `daft.DataFrame`.
+
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::Table;
+use daft_core::types::{canonical_batch, canonical_schema, display_type};
+use daft_core::{DaftError, DaftResult};
+use daft_plan::{CsvOptions, LogicalPlan, SortKey, Source};
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+
+use crate::arrow_ffi;
+use crate::error::IntoPyResult;
+use crate::expr::PyExpr;
+use crate::table::format_table;
+
+/// A schema: column names and types.
+#[pyclass(module = "daft.daft", name = "PySchema", frozen)]
+pub struct PySchema {
+    pub schema: SchemaRef,
+}
+
+#[pymethods]
+impl PySchema {
+    /// Column names in order.
+    fn column_names(&self) -> Vec<String> {
+        self.schema.fields().iter().map(|f| f.name().clone()).collect()
+    }
+
+    /// `(name, type as displayed)` per column.
+    fn fields(&self) -> Vec<(String, String)> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), display_type(f)))
+            .collect()
+    }
+
+    /// The Arrow PyCapsule schema interface (`pyarrow.schema(s)` reads it).
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        arrow_ffi::export_schema(py, &self.schema)
+    }
+
+    fn __repr__(&self) -> String {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header(vec!["column_name", "type"]);
+        for f in self.schema.fields() {
+            t.add_row(vec![f.name().clone(), display_type(f)]);
+        }
+        t.to_string()
+    }
+}
+
+/// A logical plan under construction; each method returns a new plan.
+#[pyclass(module = "daft.daft", name = "PyLogicalPlan", frozen)]
+pub struct PyLogicalPlan {
+    plan: Arc<LogicalPlan>,
+}
+
+impl From<Arc<LogicalPlan>> for PyLogicalPlan {
+    fn from(plan: Arc<LogicalPlan>) -> Self {
+        PyLogicalPlan { plan }
+    }
+}
+
+impl PyLogicalPlan {
+    /// The batches of an in-memory plan, if this plan is one.
+    fn materialized(&self) -> Option<Arc<Vec<RecordBatch>>> {
+        match self.plan.as_ref() {
+            LogicalPlan::Scan {
+                source: Source::InMemory(b),
+                ..
+            } => Some(b.clone()),
+            _ => None,
+        }
+    }
+
+    fn run(&self, py: Python<'_>) -> PyResult<Arc<Vec<RecordBatch>>> {
+        if let Some(b) = self.materialized() {
+            return Ok(b);
+        }
+        let plan = self.plan.clone();
+        let batches = py.detach(move || daft_exec::collect(&plan)).py()?;
+        Ok(Arc::new(batches))
+    }
+}
+
+fn exprs(list: Vec<PyExpr>) -> Vec<daft_dsl::Expr> {
+    list.into_iter().map(|e| e.expr).collect()
+}
+
+fn in_memory(schema: SchemaRef, batches: Vec<RecordBatch>) -> DaftResult<Arc<LogicalPlan>> {
+    let schema = Arc::new(canonical_schema(&schema));
+    let batches = batches
+        .into_iter()
+        .map(canonical_batch)
+        .collect::<DaftResult<Vec<_>>>()?;
+    Ok(LogicalPlan::scan(Source::InMemory(Arc::new(batches)), schema))
+}
+
+#[pymethods]
+impl PyLogicalPlan {
+    /// A plan over the data of any object with `__arrow_c_stream__`.
+    #[staticmethod]
+    fn from_arrow_stream(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (schema, batches) = arrow_ffi::import_stream(obj)?;
+        let mut seen = std::collections::HashSet::new();
+        for f in schema.fields() {
+            if !seen.insert(f.name()) {
+                return Err(crate::error::to_py(DaftError::value_error(format!(
+                    "the input has two columns named {:?}; column names must be unique",
+                    f.name()
+                ))));
+            }
+        }
+        Ok(in_memory(schema, batches).py()?.into())
+    }
+
+    /// A scan of Parquet files, directories or globs.
+    #[staticmethod]
+    fn read_parquet(py: Python<'_>, paths: Vec<String>) -> PyResult<Self> {
+        let plan = py.detach(|| -> DaftResult<_> {
+            let files = daft_io::expand_paths(&paths, "parquet")?;
+            let schema = daft_io::parquet_schema(&files)?;
+            tracing::debug!(target: "daft::plan", files = files.len(), "parquet scan planned");
+            Ok(LogicalPlan::scan(Source::Parquet(files), schema))
+        });
+        Ok(plan.py()?.into())
+    }
+
+    /// A scan of CSV files, directories or globs.
+    #[staticmethod]
+    #[pyo3(signature = (paths, has_headers=true, delimiter=None, infer_rows=1000))]
+    fn read_csv(
+        py: Python<'_>,
+        paths: Vec<String>,
+        has_headers: bool,
+        delimiter: Option<String>,
+        infer_rows: usize,
+    ) -> PyResult<Self> {
+        let delimiter = match delimiter.as_deref() {
+            None => b',',
+            Some(d) if d.len() == 1 => d.as_bytes()[0],
+            Some(d) => {
+                return Err(crate::error::to_py(DaftError::value_error(format!(
+                    "read_csv: delimiter must be one ASCII character, got {d:?}"
+                ))))
+            }
+        };
+        let opts = CsvOptions {
+            has_header: has_headers,
+            delimiter,
+            infer_rows,
+        };
+        let plan = py.detach(|| -> DaftResult<_> {
+            let files = daft_io::expand_paths(&paths, "csv")?;
+            let schema = daft_io::csv_schema(&files, opts.has_header, opts.delimiter, opts.infer_rows)?;
+            let schema = Arc::new(canonical_schema(&schema));
+            Ok(LogicalPlan::scan(Source::Csv(files, opts), schema))
+        });
+        Ok(plan.py()?.into())
+    }
+
+    fn select(&self, exprs_: Vec<PyExpr>) -> PyResult<Self> {
+        Ok(self.plan.project(exprs(exprs_)).py()?.into())
+    }
+
+    fn filter(&self, predicate: PyExpr) -> PyResult<Self> {
+        Ok(self.plan.filter(predicate.expr).py()?.into())
+    }
+
+    fn limit(&self, n: usize) -> Self {
+        self.plan.limit(n).into()
+    }
+
+    fn sort(&self, keys: Vec<PyExpr>, descending: Vec<bool>, nulls_first: Vec<bool>) -> PyResult<Self> {
+        if keys.len() != descending.len() || keys.len() != nulls_first.len() {
+            return Err(crate::error::to_py(DaftError::value_error(format!(
+                "sort: got {} key(s) but {} `desc` and {} `nulls_first` value(s)",
+                keys.len(),
+                descending.len(),
+                nulls_first.len()
+            ))));
+        }
+        let keys = keys
+            .into_iter()
+            .zip(descending)
+            .zip(nulls_first)
+            .map(|((k, d), n)| SortKey {
+                expr: k.expr,
+                descending: d,
+                nulls_first: n,
+            })
+            .collect();
+        Ok(self.plan.sort(keys).py()?.into())
+    }
+
+    fn distinct(&self) -> Self {
+        self.plan.distinct().into()
+    }
+
+    fn aggregate(&self, aggs: Vec<PyExpr>, group_by: Vec<PyExpr>) -> PyResult<Self> {
+        Ok(self.plan.aggregate(exprs(aggs), exprs(group_by)).py()?.into())
+    }
+
+    /// The output schema (known without running anything).
+    fn schema(&self) -> PySchema {
+        PySchema {
+            schema: self.plan.schema(),
+        }
+    }
+
+    /// The plan as text.
+    fn explain(&self) -> String {
+        self.plan.explain()
+    }
+
+    /// Whether this plan is already materialized in memory.
+    fn is_materialized(&self) -> bool {
+        self.materialized().is_some()
+    }
+
+    /// Runs the plan; the result is an in-memory plan of its output.
+    fn collect(&self, py: Python<'_>) -> PyResult<Self> {
+        let batches = self.run(py)?;
+        Ok(LogicalPlan::scan(Source::InMemory(batches), self.plan.schema()).into())
+    }
+
+    /// Number of rows of the output (runs the plan unless materialized).
+    fn count_rows(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.run(py)?.iter().map(|b| b.num_rows()).sum())
+    }
+
+    /// The output as an Arrow stream capsule (runs the plan if needed).
+    fn to_arrow_stream<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        let batches = self.run(py)?;
+        arrow_ffi::export_stream(py, self.plan.schema(), batches.as_ref().clone())
+    }
+
+    /// Text table of the first `max_rows` rows (runs only what is needed).
+    fn format_table(&self, py: Python<'_>, max_rows: usize) -> PyResult<String> {
+        let batches = match self.materialized() {
+            Some(b) => b,
+            None => {
+                let plan = self.plan.limit(max_rows);
+                Arc::new(py.detach(move || daft_exec::collect(&plan)).py()?)
+            }
+        };
+        Ok(format_table(&self.plan.schema(), &batches, max_rows))
+    }
+
+    /// Writes the output as one Parquet file under `root_dir`; returns its path.
+    fn write_parquet(&self, py: Python<'_>, root_dir: String, compression: String) -> PyResult<Vec<String>> {
+        let plan = self.plan.clone();
+        py.detach(move || -> DaftResult<Vec<String>> {
+            let path = new_file_path(&root_dir, "parquet")?;
+            let stream = daft_exec::execute(&plan)?;
+            daft_io::write_parquet(stream, plan.schema(), &path, &compression)?;
+            Ok(vec![path])
+        })
+        .py()
+    }
+
+    /// Writes the output as one CSV file under `root_dir`; returns its path.
+    fn write_csv(&self, py: Python<'_>, root_dir: String) -> PyResult<Vec<String>> {
+        let plan = self.plan.clone();
+        py.detach(move || -> DaftResult<Vec<String>> {
+            let path = new_file_path(&root_dir, "csv")?;
+            let stream = daft_exec::execute(&plan)?;
+            daft_io::write_csv(stream, &path)?;
+            Ok(vec![path])
+        })
+        .py()
+    }
+}
+
+/// A fresh file name under `root_dir` (created if missing), so repeated
+/// writes to one directory append files instead of overwriting.
+fn new_file_path(root_dir: &str, extension: &str) -> DaftResult<String> {
+    std::fs::create_dir_all(root_dir).map_err(|e| DaftError::Io {
+        path: root_dir.to_string(),
+        message: format!("cannot create the output directory: {e}"),
+    })?;
+    let name = format!("{}-0.{extension}", uuid::Uuid::new_v4());
+    Ok(std::path::Path::new(root_dir)
+        .join(name)
+        .to_string_lossy()
+        .into_owned())
+}

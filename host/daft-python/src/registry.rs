@@ -1,0 +1,145 @@
+//! The function registry as seen from Python: one `PyFunction` per
+//! function, the same class for built-ins and plugin functions, so the
+//! Python package can expose all of them with one code path.
+
+use std::sync::Arc;
+
+use daft_core::registry::{FunctionDef, ParamKind, Provider};
+use daft_core::options::OptionValue;
+use daft_dsl::Expr;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use pyo3::IntoPyObjectExt;
+
+use crate::error::IntoPyResult;
+use crate::expr::{options_from_py, PyExpr};
+
+/// A registry function: name, provider, docstring, parameters, and a way to
+/// build a call expression.
+#[pyclass(module = "daft.daft", name = "PyFunction", frozen)]
+pub struct PyFunction {
+    def: Arc<FunctionDef>,
+}
+
+fn option_to_py(py: Python<'_>, v: &OptionValue) -> PyResult<Py<PyAny>> {
+    Ok(match v {
+        OptionValue::Null => py.None(),
+        OptionValue::Bool(b) => b.into_py_any(py)?,
+        OptionValue::Int(i) => i.into_py_any(py)?,
+        OptionValue::Float(x) => x.into_py_any(py)?,
+        OptionValue::Str(s) => s.into_py_any(py)?,
+        OptionValue::DataType(d) => d.to_string().into_py_any(py)?,
+    })
+}
+
+#[pymethods]
+impl PyFunction {
+    /// The name users call it by.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// `"builtin"` or the plugin's name.
+    #[getter]
+    fn provider(&self) -> String {
+        self.def.provider.to_string()
+    }
+
+    /// Whether the function is built into the engine.
+    #[getter]
+    fn is_builtin(&self) -> bool {
+        self.def.provider == Provider::Builtin
+    }
+
+    /// The docstring.
+    #[getter]
+    fn doc(&self) -> &str {
+        &self.def.doc
+    }
+
+    /// The Python-style signature text, e.g. `(expr, *, decimals=0)`.
+    #[getter]
+    fn signature(&self) -> String {
+        self.def.signature_text()
+    }
+
+    /// Parameters as `(name, kind, has_default, default, accepts)` with kind
+    /// one of `"expr"`, `"variadic"`, `"option"`.
+    #[getter]
+    fn params(&self, py: Python<'_>) -> PyResult<Vec<(String, String, bool, Py<PyAny>, String)>> {
+        self.def
+            .params
+            .iter()
+            .map(|p| {
+                Ok(match &p.kind {
+                    ParamKind::Expr(c) => {
+                        (p.name.clone(), "expr".into(), false, py.None(), c.describe().into())
+                    }
+                    ParamKind::Variadic { accepts, .. } => (
+                        p.name.clone(),
+                        "variadic".into(),
+                        false,
+                        py.None(),
+                        accepts.describe().into(),
+                    ),
+                    ParamKind::Option { kind, default } => (
+                        p.name.clone(),
+                        "option".into(),
+                        default.is_some(),
+                        match default {
+                            Some(d) => option_to_py(py, d)?,
+                            None => py.None(),
+                        },
+                        format!("{kind:?}"),
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// Builds the call expression `name(*args, **options)`; arity and options
+    /// are checked now, argument types when the expression meets a schema.
+    #[pyo3(signature = (args, options=None))]
+    fn call(&self, args: Vec<PyExpr>, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyExpr> {
+        let options = options_from_py(&self.def.qualified_name(), options)?;
+        let args = args.into_iter().map(|a| a.expr).collect();
+        Ok(Expr::call(self.def.clone(), args, options).py()?.into())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<daft function {}{} from {}>",
+            self.def.qualified_name(),
+            self.def.signature_text(),
+            self.def.provider
+        )
+    }
+}
+
+/// Every function reachable by its plain name, then every plugin's own
+/// functions as `(provider, [functions])`.
+#[pyfunction]
+pub fn list_functions(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Vec<(String, Vec<Py<PyFunction>>)>)> {
+    let reg = daft_core::registry::global();
+    let plain = PyList::empty(py);
+    for def in reg.functions() {
+        plain.append(Py::new(py, PyFunction { def })?)?;
+    }
+    let mut by_provider = Vec::new();
+    for (provider, defs) in reg.providers() {
+        let fs = defs
+            .into_iter()
+            .map(|def| Py::new(py, PyFunction { def }))
+            .collect::<PyResult<Vec<_>>>()?;
+        by_provider.push((provider, fs));
+    }
+    Ok((plain, by_provider))
+}
+
+/// The function called `name` (`"lower"` or `"plugin.name"`).
+#[pyfunction]
+pub fn get_function(name: &str) -> PyResult<PyFunction> {
+    let def = daft_core::registry::global().lookup(name).py()?;
+    Ok(PyFunction { def })
+}

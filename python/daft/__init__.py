@@ -1,0 +1,50 @@
+"""daft: a DataFrame engine in Rust whose functions come from native plugins.
+
+Quick start::
+
+    import daft
+    from daft import col
+
+    df = daft.from_pydict({"name": ["a", "b"], "x": [1, 2]})
+    df.select(col("name").upper(), (col("x") * 2).alias("x2")).show()
+"""
+
+from __future__ import annotations
+
+from daft import daft as daft  # the native module, initialized on import
+from daft._logging import configure_from_env as _configure_logging
+from daft._logging import refresh_logger
+from daft.dataframe import DataFrame, GroupedDataFrame
+from daft.datatype import DataType, TimeUnit
+from daft.expressions import Expression, col, lit
+from daft.io import from_arrow, from_pandas, from_pydict, from_pylist, read_csv, read_parquet
+from daft.schema import Field, Schema
+
+from daft import exceptions, functions  # noqa: I001  (after the classes they use)
+from daft import _registry
+
+__version__ = daft.__version__
+
+_configure_logging()
+_registry.sync()
+
+__all__ = [
+    "DataFrame",
+    "DataType",
+    "Expression",
+    "Field",
+    "GroupedDataFrame",
+    "Schema",
+    "TimeUnit",
+    "col",
+    "exceptions",
+    "from_arrow",
+    "from_pandas",
+    "from_pydict",
+    "from_pylist",
+    "functions",
+    "lit",
+    "read_csv",
+    "read_parquet",
+    "refresh_logger",
+]

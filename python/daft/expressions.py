@@ -1,0 +1,222 @@
+"""Expressions: column references, literals, operators and function calls.
+
+Besides the methods defined here (operators, ``alias``, aggregations), every
+function of the registry — built in or from a plugin — is also a method of
+:class:`Expression`, installed by :mod:`daft._registry`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from daft.daft import PyExpr
+
+__all__ = ["Expression", "col", "lit"]
+
+
+def col(name: str) -> Expression:
+    """A reference to the column ``name``.
+
+    Example:
+        >>> df.select(daft.col("x") + 1)
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"col() takes a column name (str), got {type(name).__name__}")
+    return Expression._from_pyexpr(PyExpr.col(name))
+
+
+def lit(value: Any) -> Expression:
+    """A literal value, broadcast to every row.
+
+    Python ``int``, ``float``, ``str``, ``bool``, ``bytes``, ``None``, dates,
+    datetimes, decimals and lists become the matching Arrow type.
+
+    Example:
+        >>> df.select(daft.col("x") * daft.lit(2))
+    """
+    if isinstance(value, Expression):
+        return value
+    try:
+        array = pa.array([value])
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise TypeError(f"lit(): cannot make a literal from {value!r}: {e}") from None
+    return Expression._from_pyexpr(PyExpr.lit(array))
+
+
+def _to_expr(value: Any) -> Expression:
+    return value if isinstance(value, Expression) else lit(value)
+
+
+def _py(value: Any) -> PyExpr:
+    return _to_expr(value)._expr
+
+
+class Expression:
+    """A column expression, evaluated lazily against a DataFrame's rows.
+
+    Build one with :func:`daft.col` or :func:`daft.lit` and combine with
+    operators (``+ - * / // % == != < <= > >= & | ^ ~``) and methods.
+    """
+
+    __slots__ = ("_expr",)
+
+    def __init__(self) -> None:
+        raise TypeError("build expressions with daft.col(...) or daft.lit(...)")
+
+    @classmethod
+    def _from_pyexpr(cls, expr: PyExpr) -> Expression:
+        e = cls.__new__(cls)
+        e._expr = expr
+        return e
+
+    # --- naming ---------------------------------------------------------
+    def alias(self, name: str) -> Expression:
+        """Names the output column ``name``."""
+        return Expression._from_pyexpr(self._expr.alias(name))
+
+    def name(self) -> str:
+        """The name the output column will have."""
+        return self._expr.name()
+
+    def __repr__(self) -> str:
+        return repr(self._expr)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "an Expression has no truth value; use & | ~ instead of and / or / not, "
+            "and .is_in([...]) instead of `in`"
+        )
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # --- operators ------------------------------------------------------
+    def _bin(self, op: str, other: Any) -> Expression:
+        return Expression._from_pyexpr(self._expr.binary(op, _py(other)))
+
+    def _rbin(self, op: str, other: Any) -> Expression:
+        return Expression._from_pyexpr(_py(other).binary(op, self._expr))
+
+    def __add__(self, o: Any) -> Expression:
+        return self._bin("+", o)
+
+    def __radd__(self, o: Any) -> Expression:
+        return self._rbin("+", o)
+
+    def __sub__(self, o: Any) -> Expression:
+        return self._bin("-", o)
+
+    def __rsub__(self, o: Any) -> Expression:
+        return self._rbin("-", o)
+
+    def __mul__(self, o: Any) -> Expression:
+        return self._bin("*", o)
+
+    def __rmul__(self, o: Any) -> Expression:
+        return self._rbin("*", o)
+
+    def __truediv__(self, o: Any) -> Expression:
+        return self._bin("/", o)
+
+    def __rtruediv__(self, o: Any) -> Expression:
+        return self._rbin("/", o)
+
+    def __floordiv__(self, o: Any) -> Expression:
+        return self._bin("//", o)
+
+    def __rfloordiv__(self, o: Any) -> Expression:
+        return self._rbin("//", o)
+
+    def __mod__(self, o: Any) -> Expression:
+        return self._bin("%", o)
+
+    def __rmod__(self, o: Any) -> Expression:
+        return self._rbin("%", o)
+
+    def __eq__(self, o: Any) -> Expression:  # type: ignore[override]
+        return self._bin("==", o)
+
+    def __ne__(self, o: Any) -> Expression:  # type: ignore[override]
+        return self._bin("!=", o)
+
+    def __lt__(self, o: Any) -> Expression:
+        return self._bin("<", o)
+
+    def __le__(self, o: Any) -> Expression:
+        return self._bin("<=", o)
+
+    def __gt__(self, o: Any) -> Expression:
+        return self._bin(">", o)
+
+    def __ge__(self, o: Any) -> Expression:
+        return self._bin(">=", o)
+
+    def __and__(self, o: Any) -> Expression:
+        return self._bin("&", o)
+
+    def __rand__(self, o: Any) -> Expression:
+        return self._rbin("&", o)
+
+    def __or__(self, o: Any) -> Expression:
+        return self._bin("|", o)
+
+    def __ror__(self, o: Any) -> Expression:
+        return self._rbin("|", o)
+
+    def __xor__(self, o: Any) -> Expression:
+        return self._bin("^", o)
+
+    def __invert__(self) -> Expression:
+        return Expression._from_pyexpr(self._expr.not_())
+
+    def __neg__(self) -> Expression:
+        return lit(0) - self
+
+    # --- aggregations ---------------------------------------------------
+    def _agg(self, kind: str) -> Expression:
+        return Expression._from_pyexpr(self._expr.agg(kind))
+
+    def sum(self) -> Expression:
+        """Sum of the non-null values (integers sum as Int64/UInt64)."""
+        return self._agg("sum")
+
+    def mean(self) -> Expression:
+        """Mean of the non-null values, as Float64."""
+        return self._agg("mean")
+
+    def avg(self) -> Expression:
+        """Alias of :meth:`mean`."""
+        return self._agg("mean")
+
+    def min(self) -> Expression:
+        """Smallest non-null value."""
+        return self._agg("min")
+
+    def max(self) -> Expression:
+        """Largest non-null value."""
+        return self._agg("max")
+
+    def count(self, mode: str = "valid") -> Expression:
+        """Number of values: ``mode="valid"`` (non-null, default), ``"null"`` or ``"all"``."""
+        kinds = {"valid": "count", "null": "count_null", "all": "count_all"}
+        if mode not in kinds:
+            raise ValueError(f"count(mode=...) must be one of {sorted(kinds)}, got {mode!r}")
+        return self._agg(kinds[mode])
+
+    def count_distinct(self) -> Expression:
+        """Number of distinct non-null values."""
+        return self._agg("count_distinct")
+
+    def any_value(self, ignore_nulls: bool = True) -> Expression:
+        """Some non-null value of the group (null only if all values are null)."""
+        return self._agg("any_value")
+
+    def agg_list(self) -> Expression:
+        """All values of the group, nulls included, as a list."""
+        return self._agg("list_agg")
+
+    def list_agg(self) -> Expression:
+        """Alias of :meth:`agg_list`."""
+        return self._agg("list_agg")
