@@ -1,0 +1,95 @@
+"""A tour of the engine on real data: the source files of Python's own standard library.
+
+Run with `make demo` (which builds and installs the wheels first).
+"""
+
+from __future__ import annotations
+
+import os
+import sysconfig
+import tempfile
+import time
+
+import daft
+from daft import col, lit
+from daft import functions as F
+
+
+def stdlib_files() -> daft.DataFrame:
+    root = sysconfig.get_paths()["stdlib"]
+    rows = []
+    for dirpath, _dirs, files in os.walk(root):
+        if "site-packages" in dirpath:
+            continue
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            rows.append(
+                {
+                    "path": os.path.relpath(path, root),
+                    "bytes": len(text.encode()),
+                    "lines": text.count("\n"),
+                    "first_line": text.split("\n", 1)[0],
+                }
+            )
+    return daft.from_pylist(rows)
+
+
+def main() -> None:
+    info = daft.daft.build_info()
+    print(f"daft {daft.__version__} (arrow {info['arrow_version']}, {info['allocator']})")
+    print(f"{len(F.__all__)} functions in daft.functions\n")
+
+    files = stdlib_files()
+    with tempfile.TemporaryDirectory() as tmp:
+        # Round-trip through Parquet so the query below reads from a file.
+        files.write_parquet(tmp)
+        df = daft.read_parquet(tmp)
+        print(f"Read {df.count_rows()} standard-library files back from Parquet:")
+        print(df.schema())
+
+        start = time.perf_counter()
+        by_package = (
+            df.with_column("package", col("path").regexp_extract(r"^([^/]+)/", 1))
+            .where(col("package").not_null() & (col("lines") > 0))
+            .groupby("package")
+            .agg(
+                col("path").count().alias("files"),
+                col("lines").sum().alias("lines"),
+                (col("bytes") / col("lines")).mean().alias("bytes_per_line"),
+            )
+            .with_column("bytes_per_line", col("bytes_per_line").round(1))
+            .sort(["lines", "package"], desc=[True, False])
+            .collect()
+        )
+        elapsed = (time.perf_counter() - start) * 1e3
+        print(f"\nLargest packages by lines of code ({elapsed:.1f} ms):")
+        by_package.show(8)
+
+        print("\nModules whose first line is a docstring, with a shouted name:")
+        (
+            df.where(col("first_line").startswith('"""') & ~col("path").contains("/"))
+            .select(
+                col("path").regexp_replace(r"\.py$", "").upper().alias("module"),
+                col("first_line").strip().substr(3, 40).alias("summary"),
+                col("lines"),
+            )
+            .sort("lines", desc=True)
+            .limit(5)
+            .show()
+        )
+
+        print("\nThe plan of a lazy query:")
+        df.where(col("bytes") > 10_000).select(
+            col("path"), F.if_else(col("lines") > 1000, lit("big"), lit("small")).alias("size")
+        ).explain()
+
+
+if __name__ == "__main__":
+    main()
