@@ -1,0 +1,191 @@
+//! Hashing: a fast 64-bit hash and hex digests of cryptographic hashes.
+
+use arrow::datatypes::{DataType, Field, UInt64Type};
+use daft_core::options::{FunctionOptions, OptionValue};
+use daft_core::registry::{BuiltinFunction, FunctionDef, OptionKind, Param};
+use daft_core::types::{display_data_type, TypeClass};
+use daft_core::{DaftError, DaftResult};
+use sha2::Digest;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::util::{build_prims, build_strings, function, Bytes};
+
+fn hash_rule(args: &[Field], _: &FunctionOptions) -> DaftResult<DataType> {
+    let dt = args[0].data_type();
+    if Bytes::supports(dt) {
+        Ok(DataType::UInt64)
+    } else {
+        Err(DaftError::type_error(format!(
+            "argument `expr` has type {}; expected a string, binary, boolean, number or \
+             temporal type",
+            display_data_type(dt)
+        )))
+    }
+}
+
+fn hash_def() -> FunctionDef {
+    function(
+        "hash",
+        r#"
+Hashes each value to a 64-bit integer with XXH3.
+
+The hash covers the value's bytes: UTF-8 for strings, the raw bytes for
+binary, one byte (0 or 1) for booleans and the little-endian bytes for
+numbers and temporal types. Equal values of the same type hash equally
+across runs and machines; values of different types (Int32 1 and Int64 1)
+generally do not.
+
+Args:
+    expr: An expression of a string, binary, boolean, number or temporal type.
+    seed: The hash seed (default 0); a negative seed is used as its
+        two's-complement unsigned value.
+
+Returns:
+    Expression: The hashes as UInt64; null stays null.
+
+Example:
+    >>> df = daft.from_pydict({"s": ["a", "b", None]})
+    >>> df.select(daft.functions.hash(daft.col("s"), seed=42))
+"#,
+        vec![
+            Param::expr("expr", TypeClass::Any),
+            Param::option("seed", OptionKind::Int, OptionValue::Int(0)),
+        ],
+        hash_rule,
+        |args, opts, n| {
+            let seed = opts.int("seed").unwrap_or(0) as u64;
+            let bytes = Bytes::new(&args[0]).ok_or_else(|| {
+                DaftError::Internal(format!("hash: unsupported type {}", args[0].data_type()))
+            })?;
+            Ok(build_prims::<UInt64Type>(n, |i| {
+                bytes.with(i, |b| xxh3_64_with_seed(b, seed))
+            }))
+        },
+    )
+}
+inventory::submit! { BuiltinFunction(hash_def) }
+
+/// Writes `bytes` as lowercase hex.
+fn push_hex(bytes: &[u8], out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+}
+
+fn digest_def<D: Digest>(name: &'static str, algorithm: &str, hex_len: usize) -> FunctionDef {
+    function(
+        name,
+        &format!(
+            r#"
+Returns the {algorithm} digest of each value as a hex string.
+
+Strings are hashed as their UTF-8 bytes.
+
+Args:
+    expr: A string or binary expression.
+
+Returns:
+    Expression: {hex_len}-character lowercase hex digests (Utf8); null stays null.
+
+Example:
+    >>> df = daft.from_pydict({{"s": ["hello", None]}})
+    >>> df.select(daft.functions.{name}(daft.col("s")))
+"#
+        ),
+        vec![Param::expr("expr", TypeClass::BinaryLike)],
+        |_, _| Ok(DataType::Utf8),
+        move |args, _, n| {
+            let bytes = Bytes::new(&args[0]).ok_or_else(|| {
+                DaftError::Internal(format!("{name}: unsupported type {}", args[0].data_type()))
+            })?;
+            build_strings(&DataType::Utf8, n, |i, buf| {
+                Ok(bytes.with(i, |b| push_hex(&D::digest(b), buf)).is_some())
+            })
+        },
+    )
+}
+inventory::submit! { BuiltinFunction(|| digest_def::<md5::Md5>("md5", "MD5", 32)) }
+inventory::submit! { BuiltinFunction(|| digest_def::<sha1::Sha1>("sha1", "SHA-1", 40)) }
+inventory::submit! { BuiltinFunction(|| digest_def::<sha2::Sha256>("sha256", "SHA-256", 64)) }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{
+        Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Int32Array, Int64Array, StringArray,
+        UInt64Array,
+    };
+    use arrow::datatypes::UInt64Type;
+    use daft_core::options::OptionValue;
+    use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+    use crate::util::testing::run;
+
+    #[test]
+    fn hash_covers_strings_numbers_and_booleans_with_seed() {
+        let a: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), None]));
+        let out = run("hash", &[a], &[("seed", OptionValue::Int(7))]);
+        assert_eq!(
+            out.as_ref(),
+            &UInt64Array::from(vec![Some(xxh3_64_with_seed(b"a", 7)), None]) as &dyn Array
+        );
+        let a: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
+        let out = run("hash", &[a], &[]);
+        assert_eq!(
+            out.as_primitive::<UInt64Type>().value(0),
+            xxh3_64_with_seed(&[1], 0)
+        );
+    }
+
+    #[test]
+    fn hash_of_sliced_numbers_reads_the_right_rows() {
+        let a: ArrayRef = Arc::new(Int64Array::from(vec![
+            Some(0),
+            Some(1),
+            Some(2),
+            Some(3),
+            None,
+            Some(5),
+            Some(6),
+            Some(7),
+        ]));
+        let out = run("hash", &[a.slice(3, 5)], &[]);
+        let expect = |v: i64| Some(xxh3_64_with_seed(&v.to_le_bytes(), 0));
+        assert_eq!(
+            out.as_ref(),
+            &UInt64Array::from(vec![expect(3), None, expect(5), expect(6), expect(7)])
+                as &dyn Array
+        );
+        let b: ArrayRef = Arc::new(Int32Array::from(vec![3]));
+        let out = run("hash", &[b], &[]);
+        assert_eq!(
+            out.as_primitive::<UInt64Type>().value(0),
+            xxh3_64_with_seed(&3i32.to_le_bytes(), 0)
+        );
+    }
+
+    #[test]
+    fn digests_are_lowercase_hex() {
+        let a: ArrayRef = Arc::new(StringArray::from(vec![Some("abc"), None]));
+        let out = run("md5", std::slice::from_ref(&a), &[]);
+        let expected: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("900150983cd24fb0d6963f7d28e17f72"),
+            None,
+        ]));
+        assert_eq!(&out, &expected);
+        let out = run("sha1", std::slice::from_ref(&a), &[]);
+        assert_eq!(
+            out.as_string::<i32>().value(0),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        let bin: ArrayRef = Arc::new(BinaryArray::from(vec![&b"abc"[..]]));
+        let out = run("sha256", &[bin], &[]);
+        assert_eq!(
+            out.as_string::<i32>().value(0),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

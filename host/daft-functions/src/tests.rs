@@ -1,0 +1,250 @@
+//! Tests over the whole registry: every built-in is documented, checked at
+//! plan time, and row-wise on sliced, empty and all-null input.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
+};
+use arrow::datatypes::{DataType, Field};
+use daft_core::options::{FunctionOptions, OptionValue};
+use daft_core::registry::{global, FunctionDef, ParamKind, Provider};
+use daft_core::types::TypeClass;
+use daft_core::DaftError;
+
+use crate::util::testing::eval;
+
+const ROWS: usize = 10;
+
+/// A sample column for a parameter class, with nulls in the middle. Strings
+/// are all valid regular expressions and non-empty separators, so every
+/// function can run on them.
+fn sample(class: TypeClass) -> ArrayRef {
+    match class {
+        TypeClass::Numeric => Arc::new(Float64Array::from(vec![
+            Some(1.5),
+            Some(-2.0),
+            None,
+            Some(0.0),
+            Some(4.25),
+            Some(f64::NAN),
+            Some(9.0),
+            Some(-0.5),
+            None,
+            Some(2.5),
+        ])),
+        TypeClass::Integer | TypeClass::Any => Arc::new(Int64Array::from(vec![
+            Some(1),
+            Some(0),
+            None,
+            Some(2),
+            Some(3),
+            Some(-1),
+            Some(5),
+            None,
+            Some(1),
+            Some(2),
+        ])),
+        TypeClass::String | TypeClass::BinaryLike => Arc::new(StringArray::from(vec![
+            Some("hello"),
+            Some("World"),
+            None,
+            Some("a b"),
+            Some("ll"),
+            Some("ab"),
+            Some("aab"),
+            Some(" x "),
+            None,
+            Some("b"),
+        ])),
+        TypeClass::Boolean => Arc::new(BooleanArray::from(vec![
+            Some(true),
+            Some(false),
+            None,
+            Some(true),
+            Some(false),
+            Some(true),
+            None,
+            Some(false),
+            Some(true),
+            Some(true),
+        ])),
+        TypeClass::List => unreachable!("no built-in takes a list yet"),
+    }
+}
+
+/// Arguments for a call of `def`: one sample per fixed parameter and two
+/// for a variadic one (one for `substr`, whose variadic is an optional
+/// single `length`).
+fn sample_args(def: &FunctionDef) -> Vec<ArrayRef> {
+    let mut args = Vec::new();
+    for p in &def.params {
+        match &p.kind {
+            ParamKind::Expr(class) => args.push(sample(*class)),
+            ParamKind::Variadic { accepts, .. } => {
+                let count = if def.name == "substr" { 1 } else { 2 };
+                args.extend((0..count).map(|_| sample(*accepts)));
+            }
+            ParamKind::Option { .. } => {}
+        }
+    }
+    args
+}
+
+/// Options for the sweep: only the required ones need a value.
+fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
+    if def.name == "cast" {
+        vec![("dtype", OptionValue::DataType(DataType::Utf8))]
+    } else {
+        vec![]
+    }
+}
+
+#[test]
+fn registry_holds_at_least_forty_documented_builtins() {
+    let functions = global().functions();
+    let builtins: Vec<_> = functions
+        .iter()
+        .filter(|f| f.provider == Provider::Builtin)
+        .collect();
+    assert!(builtins.len() >= 40, "only {} built-ins", builtins.len());
+    for f in builtins {
+        let doc = &f.doc;
+        assert!(!doc.trim().is_empty(), "{} has no doc", f.name);
+        let mut lines = doc.lines();
+        let summary = lines.next().unwrap_or_default();
+        assert!(
+            !summary.is_empty(),
+            "{}: doc must start with a summary",
+            f.name
+        );
+        assert_eq!(
+            lines.next(),
+            Some(""),
+            "{}: blank line after summary",
+            f.name
+        );
+        for section in ["Args:", "Returns:", "Example:", ">>> "] {
+            assert!(doc.contains(section), "{}: doc lacks {section:?}", f.name);
+        }
+        assert!(
+            doc.contains(&format!("daft.functions.{}(", f.name)),
+            "{}: example does not call the function",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn resolve_rejects_wrong_arity_naming_the_function() {
+    let lower = global().lookup("lower").unwrap();
+    let s = Field::new("s", DataType::Utf8, true);
+    let err = lower
+        .resolve(&[s.clone(), s], &FunctionOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, DaftError::TypeError(_)));
+    let msg = err.to_string();
+    assert!(msg.contains("lower") && msg.contains("got 2"), "{msg}");
+
+    let concat = global().lookup("concat").unwrap();
+    let err = concat
+        .resolve(&[], &FunctionOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("at least 1"), "{err}");
+}
+
+#[test]
+fn resolve_rejects_wrong_argument_type_naming_argument_got_and_accepted() {
+    let def = global().lookup("startswith").unwrap();
+    let args = [
+        Field::new("s", DataType::Utf8, true),
+        Field::new("p", DataType::Int64, true),
+    ];
+    let err = def.resolve(&args, &FunctionOptions::default()).unwrap_err();
+    assert!(matches!(err, DaftError::TypeError(_)));
+    let msg = err.to_string();
+    for part in ["startswith", "prefix", "Int64", "string"] {
+        assert!(msg.contains(part), "{msg:?} lacks {part:?}");
+    }
+
+    let def = global().lookup("sqrt").unwrap();
+    let err = def
+        .resolve(
+            &[Field::new("x", DataType::Utf8, true)],
+            &FunctionOptions::default(),
+        )
+        .unwrap_err();
+    let msg = err.to_string();
+    for part in ["sqrt", "expr", "Utf8", "numeric"] {
+        assert!(msg.contains(part), "{msg:?} lacks {part:?}");
+    }
+}
+
+#[test]
+fn every_builtin_is_row_wise_on_sliced_and_empty_input() {
+    for def in global().functions() {
+        let name = def.name.as_str();
+        let args = sample_args(&def);
+        let opts = sample_options(&def);
+        let full = eval(name, &args, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(full.len(), ROWS, "{name}");
+
+        let sliced: Vec<ArrayRef> = args.iter().map(|a| a.slice(3, 5)).collect();
+        let part = eval(name, &sliced, &opts).unwrap_or_else(|e| panic!("{name} sliced: {e}"));
+        assert_eq!(&part, &full.slice(3, 5), "{name}: sliced input differs");
+
+        let empty: Vec<ArrayRef> = args.iter().map(|a| a.slice(0, 0)).collect();
+        let none = eval(name, &empty, &opts).unwrap_or_else(|e| panic!("{name} empty: {e}"));
+        assert_eq!(none.len(), 0, "{name}");
+    }
+}
+
+#[test]
+fn every_builtin_accepts_all_null_columns() {
+    for def in global().functions() {
+        let name = def.name.as_str();
+        let args: Vec<ArrayRef> = sample_args(&def)
+            .iter()
+            .map(|_| Arc::new(NullArray::new(4)) as ArrayRef)
+            .collect();
+        let out = eval(name, &args, &sample_options(&def))
+            .unwrap_or_else(|e| panic!("{name} on nulls: {e}"));
+        if !matches!(name, "is_null" | "not_null") {
+            assert_eq!(out.logical_null_count(), 4, "{name}: null in, null out");
+        }
+    }
+}
+
+#[test]
+fn string_builtins_accept_large_and_view_strings_in_any_mix() {
+    for def in global().functions() {
+        let name = def.name.as_str();
+        let base = sample_args(&def);
+        let Some(first_string) = base.iter().position(|a| a.data_type() == &DataType::Utf8) else {
+            continue;
+        };
+        let reference = eval(name, &base, &sample_options(&def)).unwrap();
+        for (first, rest) in [
+            (DataType::LargeUtf8, DataType::Utf8View),
+            (DataType::Utf8View, DataType::LargeUtf8),
+        ] {
+            let args: Vec<ArrayRef> = base
+                .iter()
+                .enumerate()
+                .map(|(i, a)| match a.data_type() {
+                    DataType::Utf8 if i == first_string => arrow::compute::cast(a, &first),
+                    DataType::Utf8 => arrow::compute::cast(a, &rest),
+                    _ => Ok(a.clone()),
+                })
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let out = eval(name, &args, &sample_options(&def))
+                .unwrap_or_else(|e| panic!("{name} with {first}/{rest}: {e}"));
+            assert_eq!(
+                out.logical_nulls(),
+                reference.logical_nulls(),
+                "{name} with {first}/{rest}: nulls differ from Utf8 input"
+            );
+        }
+    }
+}
