@@ -6,6 +6,8 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip
 DIST := target/wheels
+# First-party plugin packs, each a standalone crate + pyproject built like a third party's.
+PLUGINS := hello text geo
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 
@@ -21,9 +23,12 @@ venv: $(VPY)
 clean-wheels:
 	rm -rf $(DIST)
 
-# Builds the core wheel (release profile) exactly as users get it.
+# Builds the core wheel and the plugin wheels (release profile) exactly as users get them.
 wheels: $(VPY) clean-wheels
 	$(VENV)/bin/maturin build --release --quiet --out $(DIST)
+	for p in $(PLUGINS); do \
+		$(VENV)/bin/maturin build --release --quiet -m plugins/$$p/pyproject.toml --out $(DIST) || exit 1; \
+	done
 
 # Installs the built wheels into .venv the way users install them.
 install: wheels

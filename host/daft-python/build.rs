@@ -24,7 +24,10 @@ fn main() {
     println!("cargo:rustc-env=DAFT_RUSTC_VERSION={version}");
     let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock");
     let lock = std::fs::read_to_string(lock_path).unwrap_or_default();
-    println!("cargo:rustc-env=DAFT_PYO3_VERSION={}", locked_version(&lock, "pyo3"));
+    println!(
+        "cargo:rustc-env=DAFT_PYO3_VERSION={}",
+        locked_version(&lock, "pyo3")
+    );
     println!(
         "cargo:rustc-env=DAFT_TARGET={}",
         std::env::var("TARGET").unwrap_or_default()

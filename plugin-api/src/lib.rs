@@ -1,1 +1,88 @@
+//! The contract between daft and its native plugins, and the SDK plugin
+//! authors write against.
+//!
+//! A plugin is a `cdylib` crate that depends on this crate only. It
+//! declares functions and extension types as plain data, submits them with
+//! `inventory`, and exports itself with one macro:
+//!
+//! ```no_run
+//! use daft_plugin_api::arrow::array::{ArrayRef, Int64Array};
+//! use daft_plugin_api::arrow::datatypes::{DataType, Field};
+//! use daft_plugin_api::{Options, Param, ScalarFunction, TypeClass};
+//! use std::sync::Arc;
+//!
+//! fn add_one_field(args: &[Field], _: &Options) -> Result<Field, String> {
+//!     Ok(Field::new(args[0].name(), DataType::Int64, true))
+//! }
+//!
+//! fn add_one(args: &[ArrayRef], _: &Options, _rows: usize) -> Result<ArrayRef, String> {
+//!     let x = daft_plugin_api::downcast::<Int64Array>(&args[0])?;
+//!     Ok(Arc::new(x.iter().map(|v| v.map(|v| v + 1)).collect::<Int64Array>()))
+//! }
+//!
+//! daft_plugin_api::inventory::submit! {
+//!     ScalarFunction {
+//!         name: "add_one",
+//!         doc: "Adds one.",
+//!         params: &[Param::expr("x", TypeClass::Integer)],
+//!         return_field: add_one_field,
+//!         call: add_one,
+//!     }
+//! }
+//!
+//! daft_plugin_api::export_plugin!(name = "example", version = env!("CARGO_PKG_VERSION"));
+//! ```
+//!
+//! Modules:
+//! - [`abi`]: the stable ABI (the only module that uses `abi_stable`) and
+//!   the host's loader entry point.
+//! - the SDK types re-exported at the root ([`ScalarFunction`],
+//!   [`ExtensionType`], [`Param`], [`Options`], ...).
+//! - [`arrow`]: the arrow-rs version selected by the `arrow-NN` feature.
 
+#![warn(missing_docs)]
+
+#[cfg(all(feature = "arrow-60", feature = "arrow-55"))]
+compile_error!("enable exactly one of the features `arrow-60` and `arrow-55` of daft-plugin-api");
+#[cfg(not(any(feature = "arrow-60", feature = "arrow-55")))]
+compile_error!("enable one of the features `arrow-60` (default) or `arrow-55` of daft-plugin-api");
+
+/// The arrow-rs crate the SDK speaks, selected by a cargo feature
+/// (`arrow-60`, the default, or `arrow-55`). Use it instead of depending on
+/// `arrow` directly so that the SDK's types and yours agree. The ABI itself
+/// does not depend on it: host and plugin may use different arrow versions.
+#[cfg(all(feature = "arrow-60", not(feature = "arrow-55")))]
+pub use arrow60 as arrow;
+
+/// The arrow-rs crate the SDK speaks (see the `arrow-60` variant).
+#[cfg(all(feature = "arrow-55", not(feature = "arrow-60")))]
+pub use arrow55 as arrow;
+
+pub mod abi;
+mod bridge;
+mod options;
+mod sdk;
+
+pub use inventory;
+pub use options::{Options, Value};
+pub use sdk::{
+    DefaultValue, ExtensionType, Kernel, OptionKind, Param, ParamKind, ReturnFieldRule,
+    ScalarFunction, TypeClass, EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY,
+};
+
+/// Downcasts a kernel argument to a concrete array type, with an error
+/// message instead of a panic when the type is not the expected one.
+pub fn downcast<T: arrow::array::Array + 'static>(
+    array: &arrow::array::ArrayRef,
+) -> Result<&T, String> {
+    array.as_any().downcast_ref::<T>().ok_or_else(|| {
+        format!(
+            "expected {}, got an array of type {}",
+            std::any::type_name::<T>()
+                .rsplit("::")
+                .next()
+                .unwrap_or("another array type"),
+            array.data_type()
+        )
+    })
+}

@@ -20,12 +20,16 @@ from daft.expressions import Expression, col, lit
 from daft.io import from_arrow, from_pandas, from_pydict, from_pylist, read_csv, read_parquet
 from daft.schema import Field, Schema
 
-from daft import exceptions, functions  # noqa: I001  (after the classes they use)
-from daft import _registry
+# isort: split
+# After the classes they use.
+from daft import _registry, exceptions, functions
+from daft.plugins import load_at_import as _load_plugins_at_import
+from daft.plugins import load_plugin, plugins
 
 __version__ = daft.__version__
 
 _configure_logging()
+_load_plugins_at_import()
 _registry.sync()
 
 __all__ = [
@@ -44,6 +48,8 @@ __all__ = [
     "from_pylist",
     "functions",
     "lit",
+    "load_plugin",
+    "plugins",
     "read_csv",
     "read_parquet",
     "refresh_logger",

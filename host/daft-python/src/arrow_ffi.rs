@@ -28,7 +28,10 @@ pub fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<(SchemaRef, Vec<RecordB
             obj.get_type().name()?
         )));
     }
-    let cap = capsule(&obj.call_method0("__arrow_c_stream__")?, "__arrow_c_stream__")?;
+    let cap = capsule(
+        &obj.call_method0("__arrow_c_stream__")?,
+        "__arrow_c_stream__",
+    )?;
     let ptr = cap.pointer_checked(Some(c"arrow_array_stream"))?;
     // SAFETY: the capsule is named "arrow_array_stream", so by the PyCapsule
     // interface it holds an FFI_ArrowArrayStream. `from_raw` moves the stream
@@ -56,7 +59,10 @@ pub fn import_array(obj: &Bound<'_, PyAny>) -> PyResult<(Field, ArrayRef)> {
     // (released) struct so the capsule's destructor does not free it again.
     let (field, data) = unsafe {
         let schema = &*(schema_ptr.as_ptr() as *const FFI_ArrowSchema);
-        let array = std::ptr::replace(array_ptr.as_ptr() as *mut FFI_ArrowArray, FFI_ArrowArray::empty());
+        let array = std::ptr::replace(
+            array_ptr.as_ptr() as *mut FFI_ArrowArray,
+            FFI_ArrowArray::empty(),
+        );
         let field = Field::try_from(schema)
             .map_err(|e| PyValueError::new_err(format!("invalid Arrow schema: {e}")))?;
         let data = from_ffi(array, schema)
@@ -69,12 +75,16 @@ pub fn import_array(obj: &Bound<'_, PyAny>) -> PyResult<(Field, ArrayRef)> {
 /// Reads a data type from an object with `__arrow_c_schema__` (a pyarrow
 /// DataType or Field).
 pub fn import_data_type(obj: &Bound<'_, PyAny>) -> PyResult<DataType> {
-    let cap = capsule(&obj.call_method0("__arrow_c_schema__")?, "__arrow_c_schema__")?;
+    let cap = capsule(
+        &obj.call_method0("__arrow_c_schema__")?,
+        "__arrow_c_schema__",
+    )?;
     let ptr = cap.pointer_checked(Some(c"arrow_schema"))?;
     // SAFETY: the capsule is named "arrow_schema", so it holds an
     // FFI_ArrowSchema, which we only borrow for the conversion.
     let schema = unsafe { &*(ptr.as_ptr() as *const FFI_ArrowSchema) };
-    DataType::try_from(schema).map_err(|e| PyValueError::new_err(format!("invalid Arrow type: {e}")))
+    DataType::try_from(schema)
+        .map_err(|e| PyValueError::new_err(format!("invalid Arrow type: {e}")))
 }
 
 /// A PyCapsule holding a stream over `batches`, for `__arrow_c_stream__`.
@@ -83,8 +93,10 @@ pub fn export_stream<'py>(
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
 ) -> PyResult<Bound<'py, PyCapsule>> {
-    let reader: Box<dyn RecordBatchReader + Send> =
-        Box::new(RecordBatchIterator::new(batches.into_iter().map(Ok), schema));
+    let reader: Box<dyn RecordBatchReader + Send> = Box::new(RecordBatchIterator::new(
+        batches.into_iter().map(Ok),
+        schema,
+    ));
     let stream = FFI_ArrowArrayStream::new(reader);
     // The consumer moves the stream out and marks ours released; dropping
     // the capsule then frees only what was not taken.
@@ -97,4 +109,3 @@ pub fn export_schema<'py>(py: Python<'py>, schema: &SchemaRef) -> PyResult<Bound
         .map_err(|e| PyValueError::new_err(format!("cannot export schema: {e}")))?;
     PyCapsule::new(py, ffi, Some(CString::from(c"arrow_schema")))
 }
-

@@ -16,18 +16,15 @@ pub fn to_py(err: DaftError) -> PyErr {
         _ => "DaftCoreException",
     };
     let message = err.to_string();
-    Python::attach(|py| {
-        match py
-            .import("daft.exceptions")
-            .and_then(|m| m.getattr(class))
-        {
+    Python::attach(
+        |py| match py.import("daft.exceptions").and_then(|m| m.getattr(class)) {
             Ok(cls) => match cls.cast_into::<PyType>() {
                 Ok(t) => PyErr::from_type(t, message),
                 Err(_) => PyRuntimeError::new_err(message),
             },
             Err(_) => PyRuntimeError::new_err(message),
-        }
-    })
+        },
+    )
 }
 
 /// `?`-friendly conversion of engine results.

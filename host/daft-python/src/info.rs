@@ -12,9 +12,25 @@ pub fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("arrow_version", arrow::ARROW_VERSION)?;
     d.set_item("pyo3_version", env!("DAFT_PYO3_VERSION"))?;
     d.set_item("allocator", "mimalloc")?;
-    d.set_item("profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    let abi = daft_plugin_api::abi::ABI_VERSION;
+    d.set_item("plugin_abi_version", format!("{}.{}", abi.major, abi.minor))?;
+    d.set_item(
+        "profile",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+    )?;
     d.set_item("target", env!("DAFT_TARGET"))?;
     d.set_item("threads", rayon::current_num_threads())?;
-    d.set_item("builtin_functions", daft_core::registry::global().functions().iter().filter(|f| f.provider == daft_core::registry::Provider::Builtin).count())?;
+    d.set_item(
+        "builtin_functions",
+        daft_core::registry::global()
+            .functions()
+            .iter()
+            .filter(|f| f.provider == daft_core::registry::Provider::Builtin)
+            .count(),
+    )?;
     Ok(d)
 }

@@ -12,6 +12,7 @@ mod expr;
 mod info;
 mod logging;
 mod plan;
+mod plugins;
 mod registry;
 mod table;
 
@@ -34,6 +35,10 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registry::list_functions, m)?)?;
     m.add_function(wrap_pyfunction!(registry::get_function, m)?)?;
     m.add_function(wrap_pyfunction!(logging::refresh_logger_levels, m)?)?;
+    m.add_function(wrap_pyfunction!(plugins::load_plugin, m)?)?;
+    m.add_function(wrap_pyfunction!(plugins::plugin_statuses, m)?)?;
+    m.add_function(wrap_pyfunction!(plugins::record_plugin_failure, m)?)?;
+    m.add_function(wrap_pyfunction!(plugins::set_plugin_strict_validation, m)?)?;
     Ok(())
 }
 

@@ -81,14 +81,12 @@ impl tracing::field::Visit for Fields {
 
 fn emit(level: log::Level, target: &str, message: std::fmt::Arguments<'_>) {
     let target = python_target(target);
-    let meta = log::Metadata::builder().level(level).target(&target).build();
+    let meta = log::Metadata::builder()
+        .level(level)
+        .target(&target)
+        .build();
     if log::logger().enabled(&meta) {
-        log::logger().log(
-            &log::Record::builder()
-                .metadata(meta)
-                .args(message)
-                .build(),
-        );
+        log::logger().log(&log::Record::builder().metadata(meta).args(message).build());
     }
 }
 
@@ -111,7 +109,11 @@ where
         let meta = event.metadata();
         let mut fields = Fields::default();
         event.record(&mut fields);
-        emit(to_log_level(meta.level()), meta.target(), format_args!("{}", fields.0));
+        emit(
+            to_log_level(meta.level()),
+            meta.target(),
+            format_args!("{}", fields.0),
+        );
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {

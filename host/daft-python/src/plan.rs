@@ -27,7 +27,11 @@ pub struct PySchema {
 impl PySchema {
     /// Column names in order.
     fn column_names(&self) -> Vec<String> {
-        self.schema.fields().iter().map(|f| f.name().clone()).collect()
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     /// `(name, type as displayed)` per column.
@@ -99,7 +103,10 @@ fn in_memory(schema: SchemaRef, batches: Vec<RecordBatch>) -> DaftResult<Arc<Log
         .into_iter()
         .map(canonical_batch)
         .collect::<DaftResult<Vec<_>>>()?;
-    Ok(LogicalPlan::scan(Source::InMemory(Arc::new(batches)), schema))
+    Ok(LogicalPlan::scan(
+        Source::InMemory(Arc::new(batches)),
+        schema,
+    ))
 }
 
 #[pymethods]
@@ -158,7 +165,8 @@ impl PyLogicalPlan {
         };
         let plan = py.detach(|| -> DaftResult<_> {
             let files = daft_io::expand_paths(&paths, "csv")?;
-            let schema = daft_io::csv_schema(&files, opts.has_header, opts.delimiter, opts.infer_rows)?;
+            let schema =
+                daft_io::csv_schema(&files, opts.has_header, opts.delimiter, opts.infer_rows)?;
             let schema = Arc::new(canonical_schema(&schema));
             Ok(LogicalPlan::scan(Source::Csv(files, opts), schema))
         });
@@ -177,7 +185,12 @@ impl PyLogicalPlan {
         self.plan.limit(n).into()
     }
 
-    fn sort(&self, keys: Vec<PyExpr>, descending: Vec<bool>, nulls_first: Vec<bool>) -> PyResult<Self> {
+    fn sort(
+        &self,
+        keys: Vec<PyExpr>,
+        descending: Vec<bool>,
+        nulls_first: Vec<bool>,
+    ) -> PyResult<Self> {
         if keys.len() != descending.len() || keys.len() != nulls_first.len() {
             return Err(crate::error::to_py(DaftError::value_error(format!(
                 "sort: got {} key(s) but {} `desc` and {} `nulls_first` value(s)",
@@ -204,7 +217,11 @@ impl PyLogicalPlan {
     }
 
     fn aggregate(&self, aggs: Vec<PyExpr>, group_by: Vec<PyExpr>) -> PyResult<Self> {
-        Ok(self.plan.aggregate(exprs(aggs), exprs(group_by)).py()?.into())
+        Ok(self
+            .plan
+            .aggregate(exprs(aggs), exprs(group_by))
+            .py()?
+            .into())
     }
 
     /// The output schema (known without running anything).
@@ -254,7 +271,12 @@ impl PyLogicalPlan {
     }
 
     /// Writes the output as one Parquet file under `root_dir`; returns its path.
-    fn write_parquet(&self, py: Python<'_>, root_dir: String, compression: String) -> PyResult<Vec<String>> {
+    fn write_parquet(
+        &self,
+        py: Python<'_>,
+        root_dir: String,
+        compression: String,
+    ) -> PyResult<Vec<String>> {
         let plan = self.plan.clone();
         py.detach(move || -> DaftResult<Vec<String>> {
             let path = new_file_path(&root_dir, "parquet")?;
@@ -271,7 +293,7 @@ impl PyLogicalPlan {
         py.detach(move || -> DaftResult<Vec<String>> {
             let path = new_file_path(&root_dir, "csv")?;
             let stream = daft_exec::execute(&plan)?;
-            daft_io::write_csv(stream, &path)?;
+            daft_io::write_csv(stream, plan.schema(), &path)?;
             Ok(vec![path])
         })
         .py()

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use daft_core::registry::{FunctionDef, ParamKind, Provider};
 use daft_core::options::OptionValue;
+use daft_core::registry::{FunctionDef, ParamKind, Provider};
 use daft_dsl::Expr;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -73,9 +73,13 @@ impl PyFunction {
             .iter()
             .map(|p| {
                 Ok(match &p.kind {
-                    ParamKind::Expr(c) => {
-                        (p.name.clone(), "expr".into(), false, py.None(), c.describe().into())
-                    }
+                    ParamKind::Expr(c) => (
+                        p.name.clone(),
+                        "expr".into(),
+                        false,
+                        py.None(),
+                        c.describe().into(),
+                    ),
                     ParamKind::Variadic { accepts, .. } => (
                         p.name.clone(),
                         "variadic".into(),
@@ -102,6 +106,11 @@ impl PyFunction {
     /// are checked now, argument types when the expression meets a schema.
     #[pyo3(signature = (args, options=None))]
     fn call(&self, args: Vec<PyExpr>, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyExpr> {
+        // A wrong number of arguments is a Python TypeError, as for any
+        // Python function (the signature cannot express a variadic's minimum).
+        self.def
+            .check_arity(args.len())
+            .map_err(|e| pyo3::exceptions::PyTypeError::new_err(e.to_string()))?;
         let options = options_from_py(&self.def.qualified_name(), options)?;
         let args = args.into_iter().map(|a| a.expr).collect();
         Ok(Expr::call(self.def.clone(), args, options).py()?.into())
@@ -120,7 +129,9 @@ impl PyFunction {
 /// Every function reachable by its plain name, then every plugin's own
 /// functions as `(provider, [functions])`.
 #[pyfunction]
-pub fn list_functions(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Vec<(String, Vec<Py<PyFunction>>)>)> {
+pub fn list_functions(
+    py: Python<'_>,
+) -> PyResult<(Bound<'_, PyList>, Vec<(String, Vec<Py<PyFunction>>)>)> {
     let reg = daft_core::registry::global();
     let plain = PyList::empty(py);
     for def in reg.functions() {

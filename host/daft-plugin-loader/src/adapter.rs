@@ -1,0 +1,140 @@
+//! The adapter that makes a plugin function a [`ScalarFunction`] of the
+//! registry, so the engine calls it exactly like a built-in.
+
+use std::sync::atomic::Ordering;
+
+use arrow::array::{make_array, ArrayRef};
+use arrow::datatypes::Field;
+use daft_core::options::{FunctionOptions, OptionValue};
+use daft_core::registry::ScalarFunction;
+use daft_core::types::{EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY};
+use daft_core::{DaftError, DaftResult};
+use daft_plugin_api::abi::{FunctionHandle, PANIC_PREFIX};
+use daft_plugin_api::Value;
+
+use crate::{ffi, STRICT};
+
+/// One plugin function, with its entry points resolved at load time.
+pub(crate) struct PluginFunction {
+    pub(crate) plugin: String,
+    pub(crate) name: String,
+    pub(crate) handle: FunctionHandle,
+}
+
+impl PluginFunction {
+    /// An error about this function's misbehaviour (not the user's input).
+    fn bug(&self, message: impl std::fmt::Display) -> DaftError {
+        DaftError::Plugin {
+            plugin: self.plugin.clone(),
+            message: format!("function {}: {message}", self.name),
+        }
+    }
+
+    fn options(&self, options: &FunctionOptions) -> DaftResult<Vec<(String, Value)>> {
+        options
+            .0
+            .iter()
+            .map(|(name, v)| {
+                let v = match v {
+                    OptionValue::Null => Value::Null,
+                    OptionValue::Bool(b) => Value::Bool(*b),
+                    OptionValue::Int(i) => Value::Int(*i),
+                    OptionValue::Float(x) => Value::Float(*x),
+                    OptionValue::Str(s) => Value::Str(s.clone()),
+                    // Plugins cannot declare DataType options, so bind_options
+                    // never lets one through; refuse rather than guess.
+                    OptionValue::DataType(_) => {
+                        return Err(DaftError::Internal(format!(
+                            "option `{name}` of plugin function {}.{} is a DataType",
+                            self.plugin, self.name
+                        )))
+                    }
+                };
+                Ok((name.clone(), v))
+            })
+            .collect()
+    }
+
+    /// Fills in and checks the extension metadata of a returned field.
+    fn check_extension(&self, field: Field) -> DaftResult<Field> {
+        let Some(ext_name) = field.metadata().get(EXTENSION_NAME_KEY).cloned() else {
+            return Ok(field);
+        };
+        let Some(ext) = crate::extension_type(&ext_name) else {
+            // Not one of ours (e.g. a canonical Arrow extension): pass it on.
+            return Ok(field);
+        };
+        if field.data_type() != &ext.storage {
+            return Err(self.bug(format!(
+                "returned extension type {ext_name} with storage {} but it is declared as {}",
+                field.data_type(),
+                ext.storage
+            )));
+        }
+        if field.metadata().contains_key(EXTENSION_METADATA_KEY) {
+            return Ok(field);
+        }
+        let metadata = field
+            .metadata()
+            .clone()
+            .with(EXTENSION_METADATA_KEY, ext.metadata);
+        Ok(field.with_metadata(metadata))
+    }
+}
+
+impl ScalarFunction for PluginFunction {
+    fn return_field(&self, args: &[Field], options: &FunctionOptions) -> DaftResult<Field> {
+        let schemas = args
+            .iter()
+            .map(ffi::export_field)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(DaftError::Internal)?;
+        let options = self.options(options)?;
+        let out = self.handle.return_field(&schemas, &options).map_err(|e| {
+            match e.strip_prefix(PANIC_PREFIX) {
+                Some(text) => self.bug(format!("return-type rule panicked: {text}")),
+                // The plugin's rule rejected the arguments: the user's mistake.
+                // `FunctionDef::resolve` adds the function's name.
+                None => DaftError::TypeError(e),
+            }
+        })?;
+        let field = ffi::import_field(&out).map_err(|e| self.bug(e))?;
+        self.check_extension(field)
+    }
+
+    fn call(
+        &self,
+        args: &[ArrayRef],
+        options: &FunctionOptions,
+        num_rows: usize,
+    ) -> DaftResult<ArrayRef> {
+        let mut arrays = Vec::with_capacity(args.len());
+        let mut schemas = Vec::with_capacity(args.len());
+        for a in args {
+            let (array, schema) = ffi::export_array(&a.to_data()).map_err(DaftError::Internal)?;
+            arrays.push(array);
+            schemas.push(schema);
+        }
+        let options = self.options(options)?;
+        let (array, schema) = self
+            .handle
+            .call(&mut arrays, &schemas, &options, num_rows)
+            .map_err(|e| match e.strip_prefix(PANIC_PREFIX) {
+                Some(text) => self.bug(format!("kernel panicked: {text}")),
+                // The engine adds "function <plugin>.<name>" as context.
+                None => DaftError::ComputeError(e),
+            })?;
+        // Whatever argument arrays the plugin did not take are released here.
+        drop(arrays);
+        let data = ffi::import_array(array, schema).map_err(|e| self.bug(e))?;
+        // The length and declared type are checked by the engine for every
+        // function; here only what could make the array unsound to read.
+        data.validate()
+            .map_err(|e| self.bug(format!("returned an invalid array: {e}")))?;
+        if STRICT.load(Ordering::Relaxed) {
+            data.validate_full()
+                .map_err(|e| self.bug(format!("returned an invalid array: {e}")))?;
+        }
+        Ok(make_array(data))
+    }
+}

@@ -1,0 +1,203 @@
+//! Host-side conversion between the host's arrow-rs and the plugin ABI's
+//! C Data Interface structs, with the checks that keep a misbehaving plugin
+//! from handing the importer a struct it would trip over.
+//!
+//! `daft_plugin_api::abi::{ArrowArray, ArrowSchema}` and arrow-rs's
+//! `FFI_ArrowArray`/`FFI_ArrowSchema` are `#[repr(C)]` transcriptions of the
+//! same structs of the Arrow C Data Interface specification; converting is
+//! a move of the bytes, never a field-by-field copy.
+
+use std::mem::{align_of, size_of, ManuallyDrop};
+
+use arrow::array::ArrayData;
+use arrow::datatypes::{DataType, Field};
+use arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use daft_plugin_api::abi::{ArrowArray, ArrowSchema};
+
+// The moves and casts below rely on identical size and alignment.
+const _: () = {
+    assert!(size_of::<ArrowArray>() == size_of::<FFI_ArrowArray>());
+    assert!(align_of::<ArrowArray>() == align_of::<FFI_ArrowArray>());
+    assert!(size_of::<ArrowSchema>() == size_of::<FFI_ArrowSchema>());
+    assert!(align_of::<ArrowSchema>() == align_of::<FFI_ArrowSchema>());
+};
+
+/// How deep the structural check descends into nested types; deeper
+/// nesting than this is rejected rather than walked.
+const MAX_DEPTH: usize = 64;
+
+fn schema_to_abi(s: FFI_ArrowSchema) -> ArrowSchema {
+    let s = ManuallyDrop::new(s);
+    // SAFETY: both types transcribe the spec's `struct ArrowSchema` with
+    // equal size and alignment (asserted above); ownership (the release
+    // callback) moves to the result, and `ManuallyDrop` keeps the source
+    // from releasing it too.
+    unsafe { std::ptr::read(&*s as *const FFI_ArrowSchema as *const ArrowSchema) }
+}
+
+fn schema_from_abi(s: ArrowSchema) -> FFI_ArrowSchema {
+    let s = ManuallyDrop::new(s);
+    // SAFETY: as in `schema_to_abi`, in the other direction.
+    unsafe { std::ptr::read(&*s as *const ArrowSchema as *const FFI_ArrowSchema) }
+}
+
+fn schema_as_arrow(s: &ArrowSchema) -> &FFI_ArrowSchema {
+    // SAFETY: same layout (see `schema_to_abi`); a shared reborrow.
+    unsafe { &*(s as *const ArrowSchema as *const FFI_ArrowSchema) }
+}
+
+fn array_to_abi(a: FFI_ArrowArray) -> ArrowArray {
+    let a = ManuallyDrop::new(a);
+    // SAFETY: as in `schema_to_abi`, for `struct ArrowArray`.
+    unsafe { std::ptr::read(&*a as *const FFI_ArrowArray as *const ArrowArray) }
+}
+
+fn array_from_abi(a: ArrowArray) -> FFI_ArrowArray {
+    let a = ManuallyDrop::new(a);
+    // SAFETY: as in `schema_to_abi`, for `struct ArrowArray`.
+    unsafe { std::ptr::read(&*a as *const ArrowArray as *const FFI_ArrowArray) }
+}
+
+/// Exports a field (name, type, nullability, metadata) for a return-type rule.
+pub(crate) fn export_field(field: &Field) -> Result<ArrowSchema, String> {
+    FFI_ArrowSchema::try_from(field)
+        .map(schema_to_abi)
+        .map_err(|e| format!("cannot export field {:?}: {e}", field.name()))
+}
+
+/// Exports an array and its type for a kernel call.
+pub(crate) fn export_array(data: &ArrayData) -> Result<(ArrowArray, ArrowSchema), String> {
+    let (array, schema) = to_ffi(data).map_err(|e| format!("cannot export argument: {e}"))?;
+    Ok((array_to_abi(array), schema_to_abi(schema)))
+}
+
+/// Checks the pointers of a schema a plugin produced before anything reads
+/// through them: a released struct, a null format or null child pointers
+/// are errors, not crashes.
+pub(crate) fn check_schema(s: &ArrowSchema, depth: usize) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("schema nested deeper than {MAX_DEPTH} levels"));
+    }
+    if depth == 0 && s.release.is_none() {
+        return Err("returned a schema without a release callback".into());
+    }
+    if s.format.is_null() {
+        return Err("returned a schema with a null format string".into());
+    }
+    if s.n_children < 0 {
+        return Err(format!(
+            "returned a schema with n_children = {}",
+            s.n_children
+        ));
+    }
+    if s.n_children > 0 && s.children.is_null() {
+        return Err("returned a schema with children but a null children pointer".into());
+    }
+    for i in 0..s.n_children as usize {
+        // SAFETY: `children` is non-null and, per the spec, points to
+        // `n_children` child pointers owned by the (unreleased) schema.
+        let child = unsafe { *s.children.add(i) };
+        if child.is_null() {
+            return Err(format!("returned a schema whose child {i} is null"));
+        }
+        // SAFETY: non-null child pointer of a valid schema, see above.
+        check_schema(unsafe { &*child }, depth + 1)?;
+    }
+    if !s.dictionary.is_null() {
+        // SAFETY: non-null dictionary pointer of a valid schema.
+        check_schema(unsafe { &*s.dictionary }, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// Checks an array a plugin produced against its schema before import.
+pub(crate) fn check_array(a: &ArrowArray, s: &ArrowSchema, depth: usize) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("array nested deeper than {MAX_DEPTH} levels"));
+    }
+    if a.release.is_none() {
+        return Err("returned an array without a release callback".into());
+    }
+    for (what, v) in [
+        ("length", a.length),
+        ("offset", a.offset),
+        ("n_buffers", a.n_buffers),
+        ("n_children", a.n_children),
+    ] {
+        if v < 0 {
+            return Err(format!("returned an array with {what} = {v}"));
+        }
+    }
+    if a.null_count < -1 {
+        return Err(format!(
+            "returned an array with null_count = {}",
+            a.null_count
+        ));
+    }
+    if a.n_buffers > 0 && a.buffers.is_null() {
+        return Err("returned an array with buffers but a null buffers pointer".into());
+    }
+    if a.n_children != s.n_children {
+        return Err(format!(
+            "returned an array with {} children for a type with {}",
+            a.n_children, s.n_children
+        ));
+    }
+    if a.n_children > 0 && a.children.is_null() {
+        return Err("returned an array with children but a null children pointer".into());
+    }
+    for i in 0..a.n_children as usize {
+        // SAFETY: both pointer arrays are non-null with `n_children`
+        // entries (checked above and in `check_schema`).
+        let (child, child_schema) = unsafe { (*a.children.add(i), *s.children.add(i)) };
+        if child.is_null() {
+            return Err(format!("returned an array whose child {i} is null"));
+        }
+        // SAFETY: non-null child pointers of valid structs.
+        check_array(unsafe { &*child }, unsafe { &*child_schema }, depth + 1)?;
+    }
+    match (a.dictionary.is_null(), s.dictionary.is_null()) {
+        (true, true) => {}
+        (false, false) => {
+            // SAFETY: non-null dictionary pointers of valid structs.
+            check_array(
+                unsafe { &*a.dictionary },
+                unsafe { &*s.dictionary },
+                depth + 1,
+            )?
+        }
+        _ => return Err("returned an array whose dictionary does not match its type".into()),
+    }
+    Ok(())
+}
+
+/// Reads a field from a schema the plugin produced (after `check_schema`).
+pub(crate) fn import_field(s: &ArrowSchema) -> Result<Field, String> {
+    check_schema(s, 0)?;
+    Field::try_from(schema_as_arrow(s)).map_err(|e| format!("returned an unreadable schema: {e}"))
+}
+
+/// Reads a data type from a schema the plugin produced.
+pub(crate) fn import_data_type(s: &ArrowSchema) -> Result<DataType, String> {
+    check_schema(s, 0)?;
+    DataType::try_from(schema_as_arrow(s)).map_err(|e| format!("unreadable type: {e}"))
+}
+
+/// Imports an array the plugin produced, after the structural checks. The
+/// buffers stay owned by the plugin until arrow drops them, which calls the
+/// plugin's release callback.
+pub(crate) fn import_array(array: ArrowArray, schema: ArrowSchema) -> Result<ArrayData, String> {
+    check_schema(&schema, 0)?;
+    check_array(&array, &schema, 0)?;
+    let schema = schema_from_abi(schema);
+    let array = array_from_abi(array);
+    // arrow asserts on some malformed inputs; catch that so a bad plugin
+    // result is an error, not a host panic.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: the structs passed the pointer checks above and come from
+        // the plugin's exporter, which the ABI requires to follow the spec.
+        unsafe { from_ffi(array, &schema) }
+    }))
+    .map_err(|_| "returned an array arrow cannot import".to_string())?
+    .map_err(|e| format!("returned an array arrow cannot import: {e}"))
+}

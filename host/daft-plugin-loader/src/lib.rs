@@ -1,0 +1,545 @@
+//! Loads native daft plugins and registers their functions and extension
+//! types, so the engine calls them exactly like built-ins.
+//!
+//! [`load_plugin`] opens a plugin library through the stable ABI of
+//! `daft-plugin-api` (never with `RTLD_GLOBAL`; libraries are never
+//! unloaded), checks its ABI version and layout, reads and validates its
+//! manifest, and only then registers anything: a plugin that fails
+//! registers nothing. Every attempt, successful or not, is kept in a
+//! process-wide list ([`statuses`]) that `daft.plugins()` shows.
+//!
+//! Name clashes follow the design: a built-in (or an earlier plugin's
+//! function) keeps its plain name; the newcomer stays reachable as
+//! `plugin.name`, a `tracing` warning names both, and the status records
+//! it. Loading a second plugin of an already-loaded name (e.g. another
+//! version) is an error naming both paths and versions.
+
+#![warn(missing_docs)]
+
+mod adapter;
+mod ffi;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use arrow::datatypes::DataType;
+use daft_core::options::OptionValue;
+use daft_core::registry::{
+    self, FunctionDef, OptionKind, Param, ParamKind, Provider, Registration,
+};
+use daft_core::types::TypeClass;
+use daft_core::{DaftError, DaftResult};
+use daft_plugin_api::abi::{self, LoadedLibrary, ParamSpec};
+
+use crate::adapter::PluginFunction;
+
+/// The outcome of registering one plugin function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionStatus {
+    /// The function's name.
+    pub name: String,
+    /// Whether it got its plain name or only `plugin.name`.
+    pub registration: Registration,
+}
+
+/// An extension type registered by a plugin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtensionTypeInfo {
+    /// The extension name (`ARROW:extension:name`).
+    pub name: String,
+    /// The plugin that declared it.
+    pub plugin: String,
+    /// Its Arrow storage type.
+    pub storage: DataType,
+    /// Its metadata (`ARROW:extension:metadata`).
+    pub metadata: String,
+}
+
+/// What a successfully loaded plugin provides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginStatus {
+    /// The plugin's name (its namespace).
+    pub name: String,
+    /// The plugin's version.
+    pub version: String,
+    /// The plugin ABI version it was built against, `(major, minor)`.
+    pub abi_version: (u32, u32),
+    /// The library it was loaded from (absolute).
+    pub path: PathBuf,
+    /// Its functions and where each was registered.
+    pub functions: Vec<FunctionStatus>,
+    /// Its extension types.
+    pub types: Vec<ExtensionTypeInfo>,
+}
+
+/// A plugin that could not be loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginFailure {
+    /// What was being loaded (a library path, or whatever the caller named).
+    pub path: PathBuf,
+    /// Why it failed, as shown to the user.
+    pub reason: String,
+}
+
+/// One load attempt, in the process-wide list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadRecord {
+    /// Loaded and registered.
+    Loaded(PluginStatus),
+    /// Failed; nothing of it was registered.
+    Failed(PluginFailure),
+}
+
+struct Loaded {
+    name: String,
+    version: String,
+    path: PathBuf,
+}
+
+#[derive(Default)]
+struct LoaderState {
+    loaded: Vec<Loaded>,
+    records: Vec<LoadRecord>,
+}
+
+static STATE: Mutex<LoaderState> = Mutex::new(LoaderState {
+    loaded: Vec::new(),
+    records: Vec::new(),
+});
+
+static EXTENSION_TYPES: RwLock<BTreeMap<String, ExtensionTypeInfo>> = RwLock::new(BTreeMap::new());
+
+/// Strict validation of plugin results; see [`set_strict_validation`].
+pub(crate) static STRICT: AtomicBool = AtomicBool::new(false);
+
+fn state() -> MutexGuard<'static, LoaderState> {
+    // Every update of the state is a single push, so a panic elsewhere
+    // while the lock was held cannot have left it half-written.
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Turns on (or off) full validation of every array a plugin function
+/// returns (`ArrayData::validate_full`: offsets, UTF-8, dictionary keys),
+/// at a cost linear in the data. Off by default; the cheap structural
+/// checks (pointers, buffer sizes) always run.
+pub fn set_strict_validation(on: bool) {
+    STRICT.store(on, Ordering::Relaxed);
+}
+
+/// Whether strict validation is on.
+pub fn strict_validation() -> bool {
+    STRICT.load(Ordering::Relaxed)
+}
+
+/// Every load attempt so far, in order, failures included.
+pub fn statuses() -> Vec<LoadRecord> {
+    state().records.clone()
+}
+
+/// Records a plugin that failed before reaching [`load_plugin`] (e.g. its
+/// Python entry point raised), so that it shows in [`statuses`].
+/// [`load_plugin`] records its own failures; do not record those again.
+pub fn record_failure(path: impl Into<PathBuf>, reason: impl Into<String>) {
+    state().records.push(LoadRecord::Failed(PluginFailure {
+        path: path.into(),
+        reason: reason.into(),
+    }));
+}
+
+/// Every extension type registered by a plugin, by name.
+pub fn extension_types() -> Vec<ExtensionTypeInfo> {
+    EXTENSION_TYPES
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .values()
+        .cloned()
+        .collect()
+}
+
+/// The extension type called `name`, if a plugin registered one.
+pub fn extension_type(name: &str) -> Option<ExtensionTypeInfo> {
+    EXTENSION_TYPES
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(name)
+        .cloned()
+}
+
+/// Loads the plugin library at `path` and registers its functions and
+/// extension types in the global registry.
+///
+/// Errors (all [`DaftError::Plugin`], naming the plugin or file and the
+/// path): a missing file, a file that is not a shared library or not a
+/// daft plugin, an ABI version or layout mismatch, a failing or panicking
+/// manifest, an invalid manifest, a plugin whose name is already loaded.
+/// On error nothing is registered. The attempt is recorded either way.
+pub fn load_plugin(path: impl AsRef<Path>) -> DaftResult<PluginStatus> {
+    load_plugin_if_allowed(path, None)?.ok_or_else(|| {
+        DaftError::Internal("a load without an allow-list skipped the plugin".into())
+    })
+}
+
+/// Like [`load_plugin`], but when `allow` is given and the plugin's name
+/// (read from its manifest) is not in it, registers nothing, records
+/// nothing and returns `Ok(None)`. The library itself has been opened by
+/// then (its name is only known from inside it) and stays loaded.
+pub fn load_plugin_if_allowed(
+    path: impl AsRef<Path>,
+    allow: Option<&[String]>,
+) -> DaftResult<Option<PluginStatus>> {
+    let path = path.as_ref();
+    // An absolute path, so the dynamic loader never searches its library
+    // path (or the working directory) for a bare file name; canonical when
+    // the file exists, so two spellings of one file compare equal.
+    let path = std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut state = state();
+    let result = load_locked(&mut state, &path, allow);
+    match &result {
+        Ok(None) => {
+            tracing::debug!(path = %path.display(), "daft plugin not in the allow-list; skipped");
+        }
+        Ok(Some(status)) => {
+            tracing::info!(
+                plugin = %status.name,
+                version = %status.version,
+                path = %status.path.display(),
+                functions = status.functions.len(),
+                "loaded daft plugin"
+            );
+            state.records.push(LoadRecord::Loaded(status.clone()));
+        }
+        Err(e) => {
+            // The caller decides how to report it (Python warns once);
+            // the record keeps the reason for `daft.plugins()`.
+            tracing::debug!(path = %path.display(), error = %e, "daft plugin failed to load");
+            state.records.push(LoadRecord::Failed(PluginFailure {
+                path: path.clone(),
+                reason: e.to_string(),
+            }));
+        }
+    }
+    result
+}
+
+fn file_label(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn load_locked(
+    state: &mut LoaderState,
+    path: &Path,
+    allow: Option<&[String]>,
+) -> DaftResult<Option<PluginStatus>> {
+    let file_error = |message: String| DaftError::Plugin {
+        plugin: file_label(path),
+        message: format!("cannot load {}: {message}", path.display()),
+    };
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(file_error("no such file".into()))
+        }
+        Err(e) => return Err(file_error(e.to_string())),
+        Ok(m) if m.is_dir() => {
+            return Err(file_error(
+                "it is a directory; name the plugin library file".into(),
+            ))
+        }
+        Ok(_) => {}
+    }
+
+    let lib = abi::open_library(path).map_err(|e| file_error(e.to_string()))?;
+    let plugin_error = |message: String| DaftError::Plugin {
+        plugin: lib.name.clone(),
+        message: format!("{} (version {}): {message}", path.display(), lib.version),
+    };
+
+    validate(&lib).map_err(&plugin_error)?;
+
+    if allow.is_some_and(|allow| !allow.contains(&lib.name)) {
+        return Ok(None);
+    }
+
+    if let Some(prev) = state.loaded.iter().find(|p| p.name == lib.name) {
+        return Err(plugin_error(if prev.path == path {
+            "this file is already loaded".to_string()
+        } else {
+            format!(
+                "a plugin named {:?} is already loaded: version {} from {}; \
+                 two copies are installed, remove one of them",
+                prev.name,
+                prev.version,
+                prev.path.display()
+            )
+        }));
+    }
+
+    let registry = registry::global();
+    if let Some(f) = lib
+        .functions
+        .iter()
+        .find(|f| registry.get_from(&lib.name, &f.name).is_some())
+    {
+        return Err(plugin_error(format!(
+            "the registry already has a function {}.{}",
+            lib.name, f.name
+        )));
+    }
+
+    // Extension types: import and check before registering anything.
+    let mut types = Vec::with_capacity(lib.types.len());
+    {
+        let table = EXTENSION_TYPES.read().unwrap_or_else(|e| e.into_inner());
+        for t in &lib.types {
+            let storage = ffi::import_data_type(&t.storage)
+                .map_err(|e| plugin_error(format!("extension type {:?}: {e}", t.name)))?;
+            if let Some(prev) = table.get(&t.name) {
+                return Err(plugin_error(format!(
+                    "extension type {:?} is already registered by plugin {:?}",
+                    t.name, prev.plugin
+                )));
+            }
+            types.push(ExtensionTypeInfo {
+                name: t.name.clone(),
+                plugin: lib.name.clone(),
+                storage,
+                metadata: t.metadata.clone(),
+            });
+        }
+    }
+
+    let LoadedLibrary {
+        abi_version,
+        name,
+        version,
+        functions,
+        types: _,
+    } = lib;
+
+    let defs: Vec<FunctionDef> = functions
+        .into_iter()
+        .map(|f| FunctionDef {
+            params: f.params.iter().map(|(n, k)| to_param(n, k)).collect(),
+            implementation: Arc::new(PluginFunction {
+                plugin: name.clone(),
+                name: f.name.clone(),
+                handle: f.handle,
+            }),
+            name: f.name,
+            provider: Provider::Plugin(name.clone()),
+            doc: f.doc,
+        })
+        .collect();
+
+    {
+        let mut table = EXTENSION_TYPES.write().unwrap_or_else(|e| e.into_inner());
+        for t in &types {
+            table.insert(t.name.clone(), t.clone());
+        }
+    }
+
+    let mut statuses = Vec::with_capacity(defs.len());
+    for def in defs {
+        let fname = def.name.clone();
+        // Cannot fail for a validated manifest of a new provider (checked
+        // above); if it does, report it rather than hide it.
+        let registration = registry.register(def).map_err(|e| {
+            DaftError::Internal(format!(
+                "registering {name}.{fname} failed after validation: {e}"
+            ))
+        })?;
+        if let Registration::NamespacedOnly { taken_by } = &registration {
+            tracing::warn!(
+                "plugin {name:?} function {fname:?} clashes with {} function {fname:?}, which keeps \
+                 the name; call the plugin's as {name}.{fname}",
+                match taken_by {
+                    Provider::Builtin => "the built-in".to_string(),
+                    Provider::Plugin(p) => format!("plugin {p:?}'s"),
+                }
+            );
+        }
+        statuses.push(FunctionStatus {
+            name: fname,
+            registration,
+        });
+    }
+
+    state.loaded.push(Loaded {
+        name: name.clone(),
+        version: version.clone(),
+        path: path.to_path_buf(),
+    });
+    Ok(Some(PluginStatus {
+        name,
+        version,
+        abi_version: (abi_version.major, abi_version.minor),
+        path: path.to_path_buf(),
+        functions: statuses,
+        types,
+    }))
+}
+
+fn to_type_class(c: daft_plugin_api::TypeClass) -> TypeClass {
+    use daft_plugin_api::TypeClass as P;
+    match c {
+        P::Any => TypeClass::Any,
+        P::Numeric => TypeClass::Numeric,
+        P::Integer => TypeClass::Integer,
+        P::String => TypeClass::String,
+        P::Boolean => TypeClass::Boolean,
+        P::BinaryLike => TypeClass::BinaryLike,
+        P::List => TypeClass::List,
+    }
+}
+
+fn to_option_kind(k: daft_plugin_api::OptionKind) -> OptionKind {
+    use daft_plugin_api::OptionKind as P;
+    match k {
+        P::Bool => OptionKind::Bool,
+        P::Int => OptionKind::Int,
+        P::Float => OptionKind::Float,
+        P::Str => OptionKind::Str,
+    }
+}
+
+fn to_option_value(v: &daft_plugin_api::Value, kind: OptionKind) -> OptionValue {
+    use daft_plugin_api::Value as P;
+    match v {
+        P::Null => OptionValue::Null,
+        P::Bool(b) => OptionValue::Bool(*b),
+        // `validate` accepted an int default only for int or float options.
+        P::Int(i) if kind == OptionKind::Float => OptionValue::Float(*i as f64),
+        P::Int(i) => OptionValue::Int(*i),
+        P::Float(x) => OptionValue::Float(*x),
+        P::Str(s) => OptionValue::Str(s.clone()),
+    }
+}
+
+fn to_param(name: &str, kind: &ParamSpec) -> Param {
+    let kind = match kind {
+        ParamSpec::Expr(c) => ParamKind::Expr(to_type_class(*c)),
+        ParamSpec::Variadic { accepts, min } => ParamKind::Variadic {
+            accepts: to_type_class(*accepts),
+            min: *min,
+        },
+        ParamSpec::Option { kind, default } => {
+            let kind = to_option_kind(*kind);
+            ParamKind::Option {
+                kind,
+                default: default.as_ref().map(|d| to_option_value(d, kind)),
+            }
+        }
+    };
+    Param {
+        name: name.to_string(),
+        kind,
+    }
+}
+
+/// Whether `s` is a valid Python identifier of ASCII letters, digits and
+/// underscores (names become attributes of `daft.functions`).
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn validate(lib: &LoadedLibrary) -> Result<(), String> {
+    validate_parts(
+        &lib.name,
+        lib.functions
+            .iter()
+            .map(|f| (f.name.as_str(), f.params.as_slice())),
+        lib.types.iter().map(|t| t.name.as_str()),
+    )
+}
+
+/// Checks a manifest's names and parameter lists before anything is
+/// registered.
+fn validate_parts<'a>(
+    plugin: &str,
+    functions: impl Iterator<Item = (&'a str, &'a [(String, ParamSpec)])>,
+    types: impl Iterator<Item = &'a str>,
+) -> Result<(), String> {
+    if !is_identifier(plugin) {
+        return Err(format!(
+            "invalid plugin name {plugin:?}: use letters, digits and underscores, \
+             not starting with a digit"
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (name, params) in functions {
+        if !is_identifier(name) {
+            return Err(format!("invalid function name {name:?}"));
+        }
+        if !seen.insert(name) {
+            return Err(format!("declares function {name:?} more than once"));
+        }
+        validate_params(params).map_err(|e| format!("function {name:?}: {e}"))?;
+    }
+    let mut seen_types = HashSet::new();
+    for t in types {
+        if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("invalid extension type name {t:?}"));
+        }
+        if !seen_types.insert(t) {
+            return Err(format!("declares extension type {t:?} more than once"));
+        }
+    }
+    Ok(())
+}
+
+fn validate_params(params: &[(String, ParamSpec)]) -> Result<(), String> {
+    let mut seen = HashSet::new();
+    // 0: fixed expressions, 1: after the variadic, 2: options.
+    let mut stage = 0;
+    for (name, kind) in params {
+        if !is_identifier(name) {
+            return Err(format!("invalid parameter name {name:?}"));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(format!("parameter {name:?} declared twice"));
+        }
+        match kind {
+            ParamSpec::Expr(_) if stage == 0 => {}
+            ParamSpec::Expr(_) => {
+                return Err(format!(
+                    "expression parameter {name:?} comes after a variadic parameter or an option"
+                ))
+            }
+            ParamSpec::Variadic { .. } if stage == 0 => stage = 1,
+            ParamSpec::Variadic { .. } => {
+                return Err(format!(
+                    "variadic parameter {name:?} must be the only one and precede the options"
+                ))
+            }
+            ParamSpec::Option { kind, default } => {
+                stage = 2;
+                use daft_plugin_api::{OptionKind as K, Value as V};
+                let ok = matches!(
+                    (kind, default),
+                    (_, None | Some(V::Null))
+                        | (K::Bool, Some(V::Bool(_)))
+                        | (K::Int, Some(V::Int(_)))
+                        | (K::Float, Some(V::Float(_) | V::Int(_)))
+                        | (K::Str, Some(V::Str(_)))
+                );
+                if !ok {
+                    return Err(format!(
+                        "option {name:?} is declared {kind:?} but its default is {}",
+                        default.as_ref().map(|d| d.to_string()).unwrap_or_default()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,123 @@
+//! The plugin loader as seen from Python: load one library, list what was
+//! loaded or failed. Discovery (entry points, `DAFT_PLUGIN_PATH`, the
+//! switches) is Python's job, in `daft/plugins.py`.
+
+use daft_plugin_loader::{LoadRecord, PluginStatus};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::error::IntoPyResult;
+
+fn status_dict<'py>(py: Python<'py>, s: &PluginStatus) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("name", &s.name)?;
+    d.set_item("version", &s.version)?;
+    d.set_item("status", "loaded")?;
+    d.set_item(
+        "abi_version",
+        format!("{}.{}", s.abi_version.0, s.abi_version.1),
+    )?;
+    d.set_item("path", s.path.to_string_lossy())?;
+    d.set_item(
+        "functions",
+        s.functions
+            .iter()
+            .map(|f| f.name.clone())
+            .collect::<Vec<_>>(),
+    )?;
+    let shadowed: Vec<String> = s
+        .functions
+        .iter()
+        .filter(|f| f.registration != daft_core::registry::Registration::Global)
+        .map(|f| f.name.clone())
+        .collect();
+    d.set_item("namespaced_only", shadowed)?;
+    d.set_item(
+        "types",
+        s.types.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+    )?;
+    d.set_item("error", py.None())?;
+    Ok(d)
+}
+
+/// Loads the plugin library at `path` and registers its functions; returns
+/// its status, or `None` when `allow` is given and does not name it.
+#[pyfunction]
+#[pyo3(signature = (path, allow=None))]
+pub fn load_plugin<'py>(
+    py: Python<'py>,
+    path: String,
+    allow: Option<Vec<String>>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let result = py
+        .detach(|| daft_plugin_loader::load_plugin_if_allowed(&path, allow.as_deref()))
+        .py()?;
+    for status in result.iter() {
+        for f in &status.functions {
+            if let daft_core::registry::Registration::NamespacedOnly { taken_by } = &f.registration
+            {
+                let msg = format!(
+                    "daft: plugin {:?} function {:?} clashes with {} {:?}; it stays reachable as \
+                     daft.functions.{}.{}",
+                    status.name,
+                    f.name,
+                    if *taken_by == daft_core::registry::Provider::Builtin {
+                        "the built-in"
+                    } else {
+                        "the function of plugin"
+                    },
+                    if let daft_core::registry::Provider::Plugin(p) = taken_by {
+                        p.clone()
+                    } else {
+                        f.name.clone()
+                    },
+                    status.name,
+                    f.name
+                );
+                let warnings = py.import("warnings")?;
+                warnings.call_method1(
+                    "warn",
+                    (msg, py.get_type::<pyo3::exceptions::PyUserWarning>()),
+                )?;
+            }
+        }
+    }
+    result.map(|s| status_dict(py, &s)).transpose()
+}
+
+/// Every load attempt of this process, loaded or failed, in order.
+#[pyfunction]
+pub fn plugin_statuses(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    daft_plugin_loader::statuses()
+        .iter()
+        .map(|r| match r {
+            LoadRecord::Loaded(s) => status_dict(py, s),
+            LoadRecord::Failed(f) => {
+                let d = PyDict::new(py);
+                d.set_item("name", py.None())?;
+                d.set_item("version", py.None())?;
+                d.set_item("status", "failed")?;
+                d.set_item("abi_version", py.None())?;
+                d.set_item("path", f.path.to_string_lossy())?;
+                d.set_item("functions", Vec::<String>::new())?;
+                d.set_item("namespaced_only", Vec::<String>::new())?;
+                d.set_item("types", Vec::<String>::new())?;
+                d.set_item("error", &f.reason)?;
+                Ok(d)
+            }
+        })
+        .collect()
+}
+
+/// Records a plugin that failed before the loader saw it (e.g. a broken
+/// entry point), so `daft.plugins()` lists it.
+#[pyfunction]
+pub fn record_plugin_failure(source: String, reason: String) {
+    daft_plugin_loader::record_failure(source, reason);
+}
+
+/// Turns full Arrow validation of every plugin result on or off.
+#[pyfunction]
+pub fn set_plugin_strict_validation(on: bool) {
+    daft_plugin_loader::set_strict_validation(on);
+}

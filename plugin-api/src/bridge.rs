@@ -1,0 +1,128 @@
+//! Plugin-side conversion between the ABI's C Data Interface structs and
+//! the arrow-rs version this SDK was built with.
+//!
+//! `abi::ArrowArray`/`abi::ArrowSchema` and arrow's
+//! `FFI_ArrowArray`/`FFI_ArrowSchema` are both `#[repr(C)]` transcriptions
+//! of the same C structs from the Arrow C Data Interface specification, so
+//! a value of one is a valid value of the other; the conversions below are
+//! moves or pointer casts between the two, never field-by-field copies.
+
+use std::mem::{align_of, size_of, ManuallyDrop};
+
+use crate::abi::{ArrowArray, ArrowSchema};
+use crate::arrow::array::make_array;
+use crate::arrow::datatypes::{DataType, Field};
+use crate::arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use crate::sdk::ScalarFunction;
+use crate::Options;
+
+// The casts below rely on identical size and alignment; checked at compile time.
+const _: () = {
+    assert!(size_of::<ArrowArray>() == size_of::<FFI_ArrowArray>());
+    assert!(align_of::<ArrowArray>() == align_of::<FFI_ArrowArray>());
+    assert!(size_of::<ArrowSchema>() == size_of::<FFI_ArrowSchema>());
+    assert!(align_of::<ArrowSchema>() == align_of::<FFI_ArrowSchema>());
+};
+
+fn schema_ref(s: &ArrowSchema) -> &FFI_ArrowSchema {
+    // SAFETY: both types are `#[repr(C)]` transcriptions of the spec's
+    // `struct ArrowSchema` with equal size and alignment (asserted above),
+    // so the reference is valid for the same lifetime.
+    unsafe { &*(s as *const ArrowSchema as *const FFI_ArrowSchema) }
+}
+
+fn schema_from_arrow(s: FFI_ArrowSchema) -> ArrowSchema {
+    let s = ManuallyDrop::new(s);
+    // SAFETY: same layout (see `schema_ref`); ownership moves to the result,
+    // and `ManuallyDrop` keeps the source from releasing it a second time.
+    unsafe { std::ptr::read(&*s as *const FFI_ArrowSchema as *const ArrowSchema) }
+}
+
+fn array_from_arrow(a: FFI_ArrowArray) -> ArrowArray {
+    let a = ManuallyDrop::new(a);
+    // SAFETY: as in `schema_from_arrow`, for `struct ArrowArray`.
+    unsafe { std::ptr::read(&*a as *const FFI_ArrowArray as *const ArrowArray) }
+}
+
+/// Exports a data type (for an extension type's storage).
+pub(crate) fn export_data_type(dt: &DataType) -> Result<ArrowSchema, String> {
+    FFI_ArrowSchema::try_from(dt)
+        .map(schema_from_arrow)
+        .map_err(|e| format!("cannot export type {dt}: {e}"))
+}
+
+fn import_field(s: &ArrowSchema, what: &str) -> Result<Field, String> {
+    if s.is_released() || s.format.is_null() {
+        return Err(format!(
+            "{what}: the host passed a released or empty schema"
+        ));
+    }
+    Field::try_from(schema_ref(s)).map_err(|e| format!("{what}: cannot import schema: {e}"))
+}
+
+/// Runs a function's return-type rule on C Data Interface schemas.
+pub(crate) fn run_return_field(
+    f: &ScalarFunction,
+    args: &[ArrowSchema],
+    options: &Options,
+    out: &mut ArrowSchema,
+) -> Result<(), String> {
+    let fields = args
+        .iter()
+        .enumerate()
+        .map(|(i, s)| import_field(s, &format!("argument {i}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let field = (f.return_field)(&fields, options)?;
+    let exported = FFI_ArrowSchema::try_from(&field)
+        .map_err(|e| format!("cannot export return field {field}: {e}"))?;
+    // `out` arrives released, so overwriting it leaks nothing.
+    *out = schema_from_arrow(exported);
+    Ok(())
+}
+
+/// Runs a function's kernel on C Data Interface arrays, taking ownership
+/// of each argument array.
+pub(crate) fn run_call(
+    f: &ScalarFunction,
+    args: &mut [ArrowArray],
+    schemas: &[ArrowSchema],
+    options: &Options,
+    num_rows: usize,
+    out_array: &mut ArrowArray,
+    out_schema: &mut ArrowSchema,
+) -> Result<(), String> {
+    if args.len() != schemas.len() {
+        return Err(format!(
+            "the host passed {} arrays but {} schemas",
+            args.len(),
+            schemas.len()
+        ));
+    }
+    let mut arrays = Vec::with_capacity(args.len());
+    for (i, (array, schema)) in args.iter_mut().zip(schemas).enumerate() {
+        if array.is_released() {
+            return Err(format!("argument {i}: the host passed a released array"));
+        }
+        if schema.is_released() || schema.format.is_null() {
+            return Err(format!("argument {i}: the host passed a released schema"));
+        }
+        // SAFETY: `array` is an unreleased C Data Interface array with the
+        // same layout as `FFI_ArrowArray`; `from_raw` moves it out and leaves
+        // a released struct behind, which is how the spec transfers ownership.
+        let owned =
+            unsafe { FFI_ArrowArray::from_raw(array as *mut ArrowArray as *mut FFI_ArrowArray) };
+        // SAFETY: the host exported `owned` together with `schema` from one
+        // valid arrow array, as the ABI requires.
+        let data = unsafe { from_ffi(owned, schema_ref(schema)) }
+            .map_err(|e| format!("argument {i}: cannot import array: {e}"))?;
+        arrays.push(make_array(data));
+    }
+    let result = (f.call)(&arrays, options, num_rows)?;
+    drop(arrays);
+    let (array, schema) =
+        to_ffi(&result.to_data()).map_err(|e| format!("cannot export the result: {e}"))?;
+    // Both slots arrive released, so overwriting them leaks nothing.
+    *out_array = array_from_arrow(array);
+    *out_schema = schema_from_arrow(schema);
+    Ok(())
+}
