@@ -27,7 +27,7 @@ clean-wheels:
 wheels: $(VPY) clean-wheels
 	$(VENV)/bin/maturin build --release --quiet --out $(DIST)
 	for p in $(PLUGINS); do \
-		$(VENV)/bin/maturin build --release --quiet -m plugins/$$p/pyproject.toml --out $(DIST) || exit 1; \
+		$(VENV)/bin/maturin build --release --quiet -m plugins/$$p/Cargo.toml --out $(DIST) || exit 1; \
 	done
 
 # Installs the built wheels into .venv the way users install them.
