@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from daft.daft import PyLogicalPlan
+from daft.exceptions import DaftFieldNotFoundError
 from daft.expressions import Expression, _to_expr, col
 from daft.schema import Schema
 
@@ -79,7 +80,9 @@ class DataFrame:
         if not isinstance(name, str):
             raise TypeError("df[...] takes a column name")
         if name not in self.column_names:
-            raise ValueError(f"column {name!r} not found; available columns: {self.column_names}")
+            raise DaftFieldNotFoundError(
+                f"column {name!r} not found; available columns: {self.column_names}"
+            )
         return col(name)
 
     def __contains__(self, name: object) -> bool:
@@ -104,16 +107,18 @@ class DataFrame:
     def with_column_renamed(self, existing: str, new: str) -> DataFrame:
         """The same columns with ``existing`` renamed to ``new``."""
         if existing not in self.column_names:
-            raise ValueError(
+            raise DaftFieldNotFoundError(
                 f"column {existing!r} not found; available columns: {self.column_names}"
             )
-        return self.select(*[col(n).alias(new) if n == existing else col(n) for n in self.column_names])
+        return self.select(
+            *[col(n).alias(new) if n == existing else col(n) for n in self.column_names]
+        )
 
     def exclude(self, *names: str) -> DataFrame:
         """All columns but ``names``."""
         missing = [n for n in names if n not in self.column_names]
         if missing:
-            raise ValueError(
+            raise DaftFieldNotFoundError(
                 f"exclude: column(s) {missing} not found; available columns: {self.column_names}"
             )
         return self.select(*[n for n in self.column_names if n not in names])
@@ -170,6 +175,10 @@ class DataFrame:
         keys = _columns(group_by)
         if not keys:
             raise ValueError("groupby() needs at least one key")
+        # Resolve the keys now, so a wrong column fails here and not at agg().
+        schema = self._builder.schema()
+        for k in keys:
+            k._expr.to_field(schema)
         return GroupedDataFrame(self, keys)
 
     def agg(self, *to_agg: Expression) -> DataFrame:
@@ -222,7 +231,9 @@ class DataFrame:
             if total > 8:
                 text += f"\n(Showing first 8 of {total} rows)"
             return text
-        return f"{self.schema()!r}\n(No data to display: DataFrame not materialized; call .collect())"
+        return (
+            f"{self.schema()!r}\n(No data to display: DataFrame not materialized; call .collect())"
+        )
 
     def count_rows(self) -> int:
         """Number of rows (runs the query if needed)."""
@@ -267,14 +278,22 @@ class DataFrame:
         yield from self.to_pylist()
 
     # --- writing --------------------------------------------------------
-    def _prepare_dir(self, root_dir: str, write_mode: str, ext: str) -> str:
+    def _write(self, root_dir: str, write_mode: str, ext: str, write: Any) -> DataFrame:
         root_dir = os.fspath(root_dir)
         if write_mode not in ("append", "overwrite"):
             raise ValueError(f"write_mode must be 'append' or 'overwrite', got {write_mode!r}")
+        # Old files are removed only once the new ones are written, so a
+        # failing query does not destroy the data it was to replace.
+        old = _glob.glob(os.path.join(_glob.escape(root_dir), f"*.{ext}"))
+        paths = write(root_dir)
         if write_mode == "overwrite":
-            for old in _glob.glob(os.path.join(_glob.escape(root_dir), f"*.{ext}")):
-                os.remove(old)
-        return root_dir
+            new = {os.path.abspath(p) for p in paths}
+            for path in old:
+                if os.path.abspath(path) not in new:
+                    os.remove(path)
+        from daft.io import from_pydict
+
+        return from_pydict({"path": paths})
 
     def write_parquet(
         self, root_dir: str, compression: str = "snappy", write_mode: str = "append"
@@ -283,22 +302,19 @@ class DataFrame:
 
         Returns a DataFrame with a ``path`` column listing the files written.
         """
-        root_dir = self._prepare_dir(root_dir, write_mode, "parquet")
-        paths = self._builder.write_parquet(root_dir, compression)
-        from daft.io import from_pydict
-
-        return from_pydict({"path": paths})
+        return self._write(
+            root_dir,
+            write_mode,
+            "parquet",
+            lambda d: self._builder.write_parquet(d, compression),
+        )
 
     def write_csv(self, root_dir: str, write_mode: str = "append") -> DataFrame:
         """Writes the result as CSV file(s) with a header under ``root_dir``.
 
         Returns a DataFrame with a ``path`` column listing the files written.
         """
-        root_dir = self._prepare_dir(root_dir, write_mode, "csv")
-        paths = self._builder.write_csv(root_dir)
-        from daft.io import from_pydict
-
-        return from_pydict({"path": paths})
+        return self._write(root_dir, write_mode, "csv", self._builder.write_csv)
 
 
 class GroupedDataFrame:
@@ -317,7 +333,9 @@ class GroupedDataFrame:
 
     def _agg_all(self, kind: str, cols: tuple) -> DataFrame:
         key_names = {k.name() for k in self._keys}
-        exprs = _columns(cols) if cols else [c for c in self._df.columns if c.name() not in key_names]
+        exprs = (
+            _columns(cols) if cols else [c for c in self._df.columns if c.name() not in key_names]
+        )
         return self.agg(*[getattr(e, kind)() for e in exprs])
 
     def sum(self, *cols: str | Expression) -> DataFrame:

@@ -172,7 +172,18 @@ class Expression:
         return Expression._from_pyexpr(self._expr.not_())
 
     def __neg__(self) -> Expression:
-        return lit(0) - self
+        # The registry's negate keeps the name and type (and -0.0 for 0.0),
+        # where `0 - x` would be named "literal".
+        return self.negate()  # type: ignore[attr-defined]
+
+    def __abs__(self) -> Expression:
+        return self.abs()  # type: ignore[attr-defined]
+
+    def __pow__(self, o: Any) -> Expression:
+        return self.pow(o)  # type: ignore[attr-defined]
+
+    def __rpow__(self, o: Any) -> Expression:
+        return lit(o).pow(self)  # type: ignore[attr-defined]
 
     # --- aggregations ---------------------------------------------------
     def _agg(self, kind: str) -> Expression:

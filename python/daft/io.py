@@ -59,7 +59,9 @@ def from_arrow(data: Any) -> DataFrame:
 
 def from_pandas(data: pandas.DataFrame) -> DataFrame:
     """A DataFrame from a pandas DataFrame (the index is dropped)."""
-    return DataFrame(PyLogicalPlan.from_arrow_stream(pa.Table.from_pandas(data, preserve_index=False)))
+    return DataFrame(
+        PyLogicalPlan.from_arrow_stream(pa.Table.from_pandas(data, preserve_index=False))
+    )
 
 
 def _paths(path: str | list[str]) -> list[str]:

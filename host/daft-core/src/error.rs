@@ -15,7 +15,10 @@ pub type DaftResult<T> = Result<T, DaftError>;
 pub enum DaftError {
     /// A column name that is not in the schema.
     #[error("column {name:?} not found; available columns: [{}]", .available.join(", "))]
-    FieldNotFound { name: String, available: Vec<String> },
+    FieldNotFound {
+        name: String,
+        available: Vec<String>,
+    },
 
     /// A function, operator or cast given arguments of the wrong number or type.
     #[error("{0}")]

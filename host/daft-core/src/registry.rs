@@ -337,7 +337,10 @@ impl FunctionDef {
             .implementation
             .return_field(args, options)
             .map_err(|e| e.context(format!("function {}", self.qualified_name())))?;
-        let name = args.first().map(|f| f.name().clone()).unwrap_or_else(|| self.name.clone());
+        let name = args
+            .first()
+            .map(|f| f.name().clone())
+            .unwrap_or_else(|| self.name.clone());
         Ok(field.with_name(name))
     }
 }
@@ -431,7 +434,9 @@ impl Registry {
         } else {
             format!("; similar names: [{}]", close.join(", "))
         };
-        Err(DaftError::ValueError(format!("no function named {name:?}{hint}")))
+        Err(DaftError::ValueError(format!(
+            "no function named {name:?}{hint}"
+        )))
     }
 
     /// Every function reachable by its plain name, in registration order.

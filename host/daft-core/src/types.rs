@@ -76,7 +76,10 @@ impl TypeClass {
 
 /// Whether `dt` is one of Arrow's string types.
 pub fn is_string(dt: &DataType) -> bool {
-    matches!(dt, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+    matches!(
+        dt,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    )
 }
 
 /// The user-facing name of a field's type: the extension name when the
@@ -214,7 +217,11 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| f.as_ref().clone().with_data_type(canonical_type(f.data_type())))
+        .map(|f| {
+            f.as_ref()
+                .clone()
+                .with_data_type(canonical_type(f.data_type()))
+        })
         .collect();
     Schema::new_with_metadata(fields, schema.metadata().clone())
 }

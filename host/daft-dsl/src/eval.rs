@@ -107,8 +107,7 @@ impl Expr {
             Expr::Binary { op, left, right } => {
                 let l = left.eval_value(batch)?;
                 let r = right.eval_value(batch)?;
-                eval_binary(*op, l, r, n)
-                    .map_err(|e| e.context(format!("evaluating {self}")))
+                eval_binary(*op, l, r, n).map_err(|e| e.context(format!("evaluating {self}")))
             }
             Expr::Function {
                 func,
@@ -120,9 +119,10 @@ impl Expr {
                     .iter()
                     .map(|a| a.eval(batch))
                     .collect::<DaftResult<Vec<_>>>()?;
-                let out = func.implementation.call(&arrays, options, n).map_err(|e| {
-                    e.context(format!("function {}", func.qualified_name()))
-                })?;
+                let out = func
+                    .implementation
+                    .call(&arrays, options, n)
+                    .map_err(|e| e.context(format!("function {}", func.qualified_name())))?;
                 check_function_output(&func.qualified_name(), &out, n, return_field.as_deref())?;
                 Ok(Value::Array(out))
             }
@@ -167,7 +167,11 @@ fn eval_binary(op: Operator, l: Value, r: Value, n: usize) -> DaftResult<Value> 
     let rows = if both_scalar { 1 } else { n };
     if out_type == DataType::Null {
         let arr = new_null_array(&DataType::Null, rows);
-        return Ok(if both_scalar { Value::Scalar(arr) } else { Value::Array(arr) });
+        return Ok(if both_scalar {
+            Value::Scalar(arr)
+        } else {
+            Value::Array(arr)
+        });
     }
     let common = if op.is_logical() {
         DataType::Boolean
@@ -190,7 +194,7 @@ fn eval_binary(op: Operator, l: Value, r: Value, n: usize) -> DaftResult<Value> 
         Operator::Minus => numeric::sub_wrapping(&*l.datum(), &*r.datum())?,
         Operator::Multiply => numeric::mul_wrapping(&*l.datum(), &*r.datum())?,
         Operator::TrueDivide => numeric::div(&*l.datum(), &*r.datum())?,
-        Operator::Modulus => numeric::rem(&*l.datum(), &*r.datum())?,
+        Operator::Modulus => python_modulus(&l, &r, rows)?,
         Operator::FloorDivide => floor_divide(&l, &r, rows)?,
         Operator::Eq => Arc::new(cmp::eq(&*l.datum(), &*r.datum())?),
         Operator::NotEq => Arc::new(cmp::neq(&*l.datum(), &*r.datum())?),
@@ -228,30 +232,107 @@ fn as_bool(a: &ArrayRef) -> DaftResult<&BooleanArray> {
         .ok_or_else(|| DaftError::Internal(format!("expected booleans, got {}", a.data_type())))
 }
 
-/// Python's `//`: the quotient rounded toward negative infinity.
-fn floor_divide(l: &Value, r: &Value, rows: usize) -> DaftResult<ArrayRef> {
-    let dt = l.array().data_type().clone();
-    let q = numeric::div(&*l.datum(), &*r.datum())?;
-    if matches!(dt, DataType::Float16 | DataType::Float32 | DataType::Float64) {
-        let as_f64 = cast(&q, &DataType::Float64)?;
-        let f = as_f64
-            .as_any()
-            .downcast_ref::<arrow::array::Float64Array>()
-            .ok_or_else(|| DaftError::Internal("floor divide: expected Float64".into()))?;
-        let floored: arrow::array::Float64Array = arrow::compute::unary(f, f64::floor);
-        return Ok(cast(&floored, &dt)?);
+fn is_float(dt: &DataType) -> bool {
+    matches!(
+        dt,
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+    )
+}
+
+/// Python's float `divmod(a, b)`: the remainder takes the divisor's sign and
+/// the quotient is floored so that `a == q * b + r` as in Python (so
+/// `1.0 // 0.1 == 9.0`, not `floor(1.0 / 0.1) == 10.0`). A zero divisor
+/// gives `a / b` (±inf or NaN) and a NaN remainder, as numpy does.
+fn py_float_divmod(a: f64, b: f64) -> (f64, f64) {
+    if b == 0.0 {
+        return (a / b, f64::NAN);
     }
-    // Integers: arrow truncates toward zero; step down by one where the
-    // remainder is non-zero and its sign differs from the divisor's.
-    let rem = numeric::rem(&*l.datum(), &*r.datum())?;
-    let zero = Scalar::new(cast(&arrow::array::Int8Array::from(vec![0i8]), &dt)?);
-    let one = Scalar::new(cast(&arrow::array::Int8Array::from(vec![1i8]), &dt)?);
-    let rem_nonzero = cmp::neq(&rem, &zero)?;
-    let rem_neg = cmp::lt(&rem, &zero)?;
+    let mut m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 {
+        if (b < 0.0) != (m < 0.0) {
+            m += b;
+            div -= 1.0;
+        }
+    } else {
+        m = 0.0f64.copysign(b);
+    }
+    let q = if div != 0.0 {
+        let mut f = div.floor();
+        if div - f > 0.5 {
+            f += 1.0;
+        }
+        f
+    } else {
+        0.0f64.copysign(a / b)
+    };
+    (q, m)
+}
+
+/// Applies `f` to float operands (cast to Float64 and broadcast) and casts
+/// the result back to their common type `dt`.
+fn float_binary(
+    l: &Value,
+    r: &Value,
+    rows: usize,
+    dt: &DataType,
+    f: impl Fn(f64, f64) -> f64,
+) -> DaftResult<ArrayRef> {
+    let la = cast(&broadcast(l.array(), rows)?, &DataType::Float64)?;
+    let ra = cast(&broadcast(r.array(), rows)?, &DataType::Float64)?;
+    let (la, ra) = (
+        la.as_any().downcast_ref::<arrow::array::Float64Array>(),
+        ra.as_any().downcast_ref::<arrow::array::Float64Array>(),
+    );
+    let (Some(la), Some(ra)) = (la, ra) else {
+        return Err(DaftError::Internal(
+            "float operator: expected Float64".into(),
+        ));
+    };
+    let out: arrow::array::Float64Array = arrow::compute::binary(la, ra, f)?;
+    Ok(cast(&out, dt)?)
+}
+
+/// Where an integer result computed with truncation toward zero must be
+/// stepped toward negative infinity: the remainder is non-zero and its sign
+/// differs from the divisor's.
+fn int_needs_floor_step(rem: &ArrayRef, r: &Value, rows: usize) -> DaftResult<BooleanArray> {
+    let dt = rem.data_type();
+    let zero = Scalar::new(cast(&arrow::array::Int8Array::from(vec![0i8]), dt)?);
+    let rem_nonzero = cmp::neq(rem, &zero)?;
+    let rem_neg = cmp::lt(rem, &zero)?;
     let div_neg = cmp::lt(&*r.datum(), &zero)?;
     let div_neg = broadcast(&(Arc::new(div_neg) as ArrayRef), rows)?;
     let signs_differ = cmp::neq(&rem_neg, &div_neg)?;
-    let adjust = boolean::and(&rem_nonzero, &signs_differ)?;
+    Ok(boolean::and(&rem_nonzero, &signs_differ)?)
+}
+
+/// Python's `//`: the quotient rounded toward negative infinity.
+fn floor_divide(l: &Value, r: &Value, rows: usize) -> DaftResult<ArrayRef> {
+    let dt = l.array().data_type().clone();
+    if is_float(&dt) {
+        return float_binary(l, r, rows, &dt, |a, b| py_float_divmod(a, b).0);
+    }
+    // Integers: arrow truncates toward zero; step down by one where needed.
+    let q = numeric::div(&*l.datum(), &*r.datum())?;
+    let rem = numeric::rem(&*l.datum(), &*r.datum())?;
+    let one = Scalar::new(cast(&arrow::array::Int8Array::from(vec![1i8]), &dt)?);
+    let adjust = int_needs_floor_step(&rem, r, rows)?;
     let stepped = numeric::sub_wrapping(&q, &one)?;
     Ok(zip(&adjust, &stepped, &q)?)
+}
+
+/// Python's `%`: the remainder has the divisor's sign, so that
+/// `a == (a // b) * b + a % b` holds with [`floor_divide`].
+fn python_modulus(l: &Value, r: &Value, rows: usize) -> DaftResult<ArrayRef> {
+    let dt = l.array().data_type().clone();
+    if is_float(&dt) {
+        return float_binary(l, r, rows, &dt, |a, b| py_float_divmod(a, b).1);
+    }
+    // Integers: arrow's remainder takes the dividend's sign; add the
+    // divisor once where the signs differ.
+    let rem = numeric::rem(&*l.datum(), &*r.datum())?;
+    let adjust = int_needs_floor_step(&rem, r, rows)?;
+    let shifted = numeric::add_wrapping(&rem, &*r.datum())?;
+    Ok(zip(&adjust, &shifted, &rem)?)
 }

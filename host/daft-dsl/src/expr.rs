@@ -51,7 +51,11 @@ impl Operator {
             "&" => And,
             "|" => Or,
             "^" => Xor,
-            other => return Err(DaftError::value_error(format!("unknown operator {other:?}"))),
+            other => {
+                return Err(DaftError::value_error(format!(
+                    "unknown operator {other:?}"
+                )))
+            }
         })
     }
 
@@ -326,9 +330,10 @@ impl Expr {
             Expr::Alias(_, n) => n.clone(),
             Expr::Not(e) => e.name(),
             Expr::Binary { left, .. } => left.name(),
-            Expr::Function { func, args, .. } => {
-                args.first().map(|a| a.name()).unwrap_or_else(|| func.name.clone())
-            }
+            Expr::Function { func, args, .. } => args
+                .first()
+                .map(|a| a.name())
+                .unwrap_or_else(|| func.name.clone()),
             Expr::Agg { expr, .. } => expr.name(),
         }
     }
@@ -392,7 +397,10 @@ impl Expr {
                 let field = self.to_field(schema)?;
                 Expr::Function {
                     func: func.clone(),
-                    args: args.iter().map(|a| a.bind(schema)).collect::<DaftResult<_>>()?,
+                    args: args
+                        .iter()
+                        .map(|a| a.bind(schema))
+                        .collect::<DaftResult<_>>()?,
                     options: options.clone(),
                     return_field: Some(Arc::new(field)),
                 }
@@ -493,11 +501,24 @@ pub(crate) fn binary_output_type(op: Operator, l: &Field, r: &Field) -> Result<D
         } else {
             DataType::Null
         }),
-        _ if !st.is_numeric() && !(st.is_temporal() && matches!(op, Operator::Minus)) => {
-            Err("arithmetic needs numbers".into())
-        }
+        Operator::Minus if !st.is_numeric() => temporal_difference_type(&st).ok_or_else(|| {
+            "arithmetic needs numbers (or two dates, timestamps or durations to subtract)".into()
+        }),
+        _ if !st.is_numeric() => Err("arithmetic needs numbers".into()),
         Operator::TrueDivide => Ok(DataType::Float64),
         _ => Ok(st),
+    }
+}
+
+/// The type of `a - b` for two temporal values of type `dt`, as Arrow's
+/// kernel computes it: a duration (dates differ in seconds or milliseconds).
+fn temporal_difference_type(dt: &DataType) -> Option<DataType> {
+    use arrow::datatypes::TimeUnit;
+    match dt {
+        DataType::Date32 => Some(DataType::Duration(TimeUnit::Second)),
+        DataType::Date64 => Some(DataType::Duration(TimeUnit::Millisecond)),
+        DataType::Timestamp(unit, _) | DataType::Duration(unit) => Some(DataType::Duration(*unit)),
+        _ => None,
     }
 }
 

@@ -177,16 +177,22 @@ fn aggregate_column(
                 let valid = len - input.slice(off, len).logical_null_count();
                 (valid > 0 && sums.is_valid(g)).then(|| sums.value(g) / valid as f64)
             });
-            Ok(Arc::new(means.collect::<PrimitiveArray<arrow::datatypes::Float64Type>>()))
+            Ok(Arc::new(
+                means.collect::<PrimitiveArray<arrow::datatypes::Float64Type>>(),
+            ))
         }
         AggKind::CountDistinct => {
             let converter = RowConverter::new(vec![SortField::new(sorted.data_type().clone())])?;
             let rows = converter.convert_columns(std::slice::from_ref(sorted))?;
+            // Logical nulls: a Null-typed array has no validity buffer, so
+            // `is_valid` would call its nulls valid.
+            let nulls = sorted.logical_nulls();
+            let is_valid = |i: usize| nulls.as_ref().is_none_or(|n| n.is_valid(i));
             let counts = (0..n).map(|g| {
                 let (off, len) = groups.range(g);
                 let mut seen = HashSet::new();
                 for i in off..off + len {
-                    if sorted.is_valid(i) {
+                    if is_valid(i) {
                         seen.insert(rows.row(i));
                     }
                 }
@@ -195,10 +201,13 @@ fn aggregate_column(
             Ok(Arc::new(UInt64Array::from_iter_values(counts)))
         }
         AggKind::AnyValue => {
+            let nulls = sorted.logical_nulls();
             let picks: UInt32Array = (0..n)
                 .map(|g| {
                     let (off, len) = groups.range(g);
-                    (off..off + len).find(|&i| sorted.is_valid(i)).map(|i| i as u32)
+                    (off..off + len)
+                        .find(|&i| nulls.as_ref().is_none_or(|n| n.is_valid(i)))
+                        .map(|i| i as u32)
                 })
                 .collect();
             Ok(take(sorted.as_ref(), &picks, None)?)
@@ -206,9 +215,7 @@ fn aggregate_column(
         AggKind::ListAgg => {
             let item = match out.data_type() {
                 DataType::List(f) => f.clone(),
-                other => {
-                    return Err(DaftError::Internal(format!("list_agg output type {other}")))
-                }
+                other => return Err(DaftError::Internal(format!("list_agg output type {other}"))),
             };
             let offsets: Vec<i32> = groups.offsets.iter().map(|&o| o as i32).collect();
             Ok(Arc::new(ListArray::try_new(

@@ -32,7 +32,11 @@ pub fn execute(plan: &Arc<LogicalPlan>) -> DaftResult<BatchStream> {
     tracing::debug!("building stream for {}", node_name(plan));
     Ok(match plan.as_ref() {
         LogicalPlan::Scan { source, schema } => scan(source, schema.clone()),
-        LogicalPlan::Project { input, exprs, schema } => {
+        LogicalPlan::Project {
+            input,
+            exprs,
+            schema,
+        } => {
             let exprs = exprs.clone();
             let schema = schema.clone();
             parallel_map(execute(input)?, move |batch| {
@@ -123,9 +127,17 @@ fn node_name(plan: &LogicalPlan) -> &'static str {
 }
 
 /// A batch with `columns` under `schema`, also when there are no columns.
-fn with_columns(schema: &SchemaRef, columns: Vec<ArrayRef>, rows: usize) -> DaftResult<RecordBatch> {
+fn with_columns(
+    schema: &SchemaRef,
+    columns: Vec<ArrayRef>,
+    rows: usize,
+) -> DaftResult<RecordBatch> {
     let options = arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
-    Ok(RecordBatch::try_new_with_options(schema.clone(), columns, &options)?)
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns,
+        &options,
+    )?)
 }
 
 fn scan(source: &Source, schema: SchemaRef) -> BatchStream {

@@ -4,45 +4,65 @@ use std::sync::Arc;
 
 use arrow::csv::reader::Format;
 use arrow::csv::{ReaderBuilder, WriterBuilder};
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
-use daft_core::types::canonical_batch;
+use daft_core::types::{canonical_batch, supertype};
 use daft_core::{DaftError, DaftResult};
 
 use crate::paths::io_err;
 use crate::BatchStream;
 
 fn format(has_header: bool, delimiter: u8) -> Format {
-    Format::default().with_header(has_header).with_delimiter(delimiter)
+    Format::default()
+        .with_header(has_header)
+        .with_delimiter(delimiter)
 }
 
 /// Infers one schema for all `paths` from their first `infer_rows` rows
-/// each, merged (an int column with a float in another file becomes float).
+/// each. The files must have the same column names in the same order (CSV
+/// columns are matched by position); a column inferred with different types
+/// gets their common type (an int column with a float in another file
+/// becomes float), or Utf8 when there is none, since every CSV value is text.
 pub fn csv_schema(
     paths: &[String],
     has_header: bool,
     delimiter: u8,
     infer_rows: usize,
 ) -> DaftResult<SchemaRef> {
-    let mut schemas = Vec::new();
+    let mut merged: Option<(String, Vec<Field>)> = None;
     for path in paths {
         let file = File::open(path).map_err(|e| io_err(path, e))?;
         let (schema, _) = format(has_header, delimiter)
             .infer_schema(BufReader::new(file), Some(infer_rows))
             .map_err(|e| io_err(path, format!("cannot infer a CSV schema: {e}")))?;
-        schemas.push(schema);
+        let fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        match &mut merged {
+            None => merged = Some((path.clone(), fields)),
+            Some((first, acc)) => {
+                let names = |fs: &[Field]| fs.iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+                if names(acc) != names(&fields) {
+                    return Err(DaftError::SchemaMismatch(format!(
+                        "CSV files have different columns: {first} has [{}] but {path} has [{}]",
+                        names(acc).join(", "),
+                        names(&fields).join(", ")
+                    )));
+                }
+                for (a, f) in acc.iter_mut().zip(&fields) {
+                    let dt = supertype(a.data_type(), f.data_type()).unwrap_or(DataType::Utf8);
+                    *a = a.clone().with_data_type(dt);
+                }
+            }
+        }
     }
-    let merged = Schema::try_merge(schemas).map_err(|e| {
-        DaftError::SchemaMismatch(format!("CSV files have incompatible schemas: {e}"))
-    })?;
-    if merged.fields().is_empty() {
+    let fields = merged.map(|(_, f)| f).unwrap_or_default();
+    if fields.is_empty() {
         return Err(DaftError::value_error(format!(
             "read_csv: {} has no columns",
             paths.first().map(|s| s.as_str()).unwrap_or("<no file>")
         )));
     }
-    Ok(Arc::new(merged))
+    Ok(Arc::new(Schema::new(fields)))
 }
 
 /// Streams the rows of `paths` parsed with `schema`.
@@ -77,15 +97,30 @@ pub fn read_csv(
     Box::new(iter)
 }
 
-/// Writes `batches` as one CSV file with a header. Returns the rows written.
-pub fn write_csv(batches: BatchStream, path: &str) -> DaftResult<usize> {
+/// Writes `batches` as one CSV file with a header (also when there are no
+/// rows). Returns the rows written; on failure the partial file is removed.
+pub fn write_csv(batches: BatchStream, schema: SchemaRef, path: &str) -> DaftResult<usize> {
     let file = File::create(path).map_err(|e| io_err(path, e))?;
-    let mut writer = WriterBuilder::new().with_header(true).build(file);
-    let mut rows = 0;
-    for batch in batches {
-        let batch = batch?;
-        rows += batch.num_rows();
-        writer.write(&batch).map_err(|e| io_err(path, e))?;
+    let result = (|| {
+        let mut writer = WriterBuilder::new().with_header(true).build(file);
+        let mut rows = 0;
+        let mut wrote_any = false;
+        for batch in batches {
+            let batch = batch?;
+            rows += batch.num_rows();
+            writer.write(&batch).map_err(|e| io_err(path, e))?;
+            wrote_any = true;
+        }
+        if !wrote_any {
+            // The writer emits the header with the first batch.
+            writer
+                .write(&RecordBatch::new_empty(schema))
+                .map_err(|e| io_err(path, e))?;
+        }
+        Ok(rows)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(path);
     }
-    Ok(rows)
+    result
 }

@@ -49,8 +49,11 @@ pub fn parquet_schema(paths: &[String]) -> DaftResult<SchemaRef> {
 /// `batch_size` rows.
 pub fn read_parquet(paths: Vec<String>, batch_size: usize) -> BatchStream {
     let iter = paths.into_iter().flat_map(move |path| {
-        let reader = open_builder(&path)
-            .and_then(|b| b.with_batch_size(batch_size).build().map_err(|e| io_err(&path, e)));
+        let reader = open_builder(&path).and_then(|b| {
+            b.with_batch_size(batch_size)
+                .build()
+                .map_err(|e| io_err(&path, e))
+        });
         let items: Box<dyn Iterator<Item = DaftResult<RecordBatch>> + Send> = match reader {
             Ok(r) => {
                 let p = path.clone();
@@ -67,7 +70,8 @@ pub fn read_parquet(paths: Vec<String>, batch_size: usize) -> BatchStream {
 }
 
 /// Writes `batches` into one Parquet file at `path` with `compression`
-/// (`snappy`, `zstd`, `lz4`, `none`). Returns the rows written.
+/// (`snappy`, `zstd`, `lz4`, `none`). Returns the rows written; on failure
+/// the partial file is removed.
 pub fn write_parquet(
     batches: BatchStream,
     schema: SchemaRef,
@@ -86,15 +90,24 @@ pub fn write_parquet(
         }
     };
     let file = File::create(path).map_err(|e| io_err(path, e))?;
-    let props = WriterProperties::builder().set_compression(compression).build();
-    let mut writer =
-        ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| io_err(path, e))?;
-    let mut rows = 0;
-    for batch in batches {
-        let batch = batch?;
-        rows += batch.num_rows();
-        writer.write(&batch).map_err(|e| io_err(path, e))?;
+    let result = (|| {
+        let props = WriterProperties::builder()
+            .set_compression(compression)
+            .build();
+        let mut writer =
+            ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| io_err(path, e))?;
+        let mut rows = 0;
+        for batch in batches {
+            let batch = batch?;
+            rows += batch.num_rows();
+            writer.write(&batch).map_err(|e| io_err(path, e))?;
+        }
+        writer.close().map_err(|e| io_err(path, e))?;
+        Ok(rows)
+    })();
+    if result.is_err() {
+        // A failed query or write leaves no partial file behind.
+        let _ = std::fs::remove_file(path);
     }
-    writer.close().map_err(|e| io_err(path, e))?;
-    Ok(rows)
+    result
 }

@@ -41,7 +41,9 @@ pub fn expand_paths(patterns: &[String], extension: &str) -> DaftResult<Vec<Stri
         }
         if out.len() == before {
             return Err(if p.is_dir() {
-                DaftError::FileNotFound(format!("{pattern} (a directory with no .{extension} files)"))
+                DaftError::FileNotFound(format!(
+                    "{pattern} (a directory with no .{extension} files)"
+                ))
             } else {
                 DaftError::FileNotFound(pattern.clone())
             });

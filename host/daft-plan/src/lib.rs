@@ -207,11 +207,17 @@ impl LogicalPlan {
 
     /// Removes duplicate rows.
     pub fn distinct(self: &Arc<Self>) -> Arc<Self> {
-        Arc::new(LogicalPlan::Distinct { input: self.clone() })
+        Arc::new(LogicalPlan::Distinct {
+            input: self.clone(),
+        })
     }
 
     /// Groups by `group_by` (possibly empty) and computes `aggs`.
-    pub fn aggregate(self: &Arc<Self>, aggs: Vec<Expr>, group_by: Vec<Expr>) -> DaftResult<Arc<Self>> {
+    pub fn aggregate(
+        self: &Arc<Self>,
+        aggs: Vec<Expr>,
+        group_by: Vec<Expr>,
+    ) -> DaftResult<Arc<Self>> {
         let schema = self.schema();
         let mut fields: Vec<Field> = Vec::new();
         let mut keys = Vec::new();
@@ -262,7 +268,12 @@ impl LogicalPlan {
 
     fn explain_into(&self, out: &mut String, depth: usize) {
         let pad = "  ".repeat(depth);
-        let list = |es: &[Expr]| es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
+        let list = |es: &[Expr]| {
+            es.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let _ = match self {
             LogicalPlan::Scan { source, schema } => {
                 let what = match source {
@@ -271,10 +282,16 @@ impl LogicalPlan {
                         b.len(),
                         b.iter().map(|b| b.num_rows()).sum::<usize>()
                     ),
-                    Source::Parquet(p) => format!("Parquet: {} file(s): {}", p.len(), first_paths(p)),
+                    Source::Parquet(p) => {
+                        format!("Parquet: {} file(s): {}", p.len(), first_paths(p))
+                    }
                     Source::Csv(p, _) => format!("Csv: {} file(s): {}", p.len(), first_paths(p)),
                 };
-                writeln!(out, "{pad}* Scan {what}\n{pad}|   Schema: {}", schema_line(schema))
+                writeln!(
+                    out,
+                    "{pad}* Scan {what}\n{pad}|   Schema: {}",
+                    schema_line(schema)
+                )
             }
             LogicalPlan::Project { exprs, .. } => writeln!(out, "{pad}* Project: {}", list(exprs)),
             LogicalPlan::Filter { predicate, .. } => writeln!(out, "{pad}* Filter: {predicate}"),
@@ -295,7 +312,12 @@ impl LogicalPlan {
             }
             LogicalPlan::Distinct { .. } => writeln!(out, "{pad}* Distinct"),
             LogicalPlan::Aggregate { aggs, group_by, .. } => {
-                writeln!(out, "{pad}* Aggregate: {}\n{pad}|   Group by: {}", list(aggs), list(group_by))
+                writeln!(
+                    out,
+                    "{pad}* Aggregate: {}\n{pad}|   Group by: {}",
+                    list(aggs),
+                    list(group_by)
+                )
             }
         };
         if let Some(input) = self.input() {

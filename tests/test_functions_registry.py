@@ -1,0 +1,204 @@
+"""The function registry as Python sees it, build info, and logging."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+
+import daft
+import pytest
+from daft import Expression, col
+
+FUNCTION_NAMES = sorted(daft.functions.__all__)
+
+# Names Expression defines itself (operators, alias, aggregations) win over
+# registry functions of the same name.
+EXPRESSION_OWN = {"alias", "name", "sum", "mean", "min", "max", "count", "agg_list"}
+
+
+def test_registry_lists_at_least_forty_functions():
+    assert len(FUNCTION_NAMES) >= 40
+    assert len(set(FUNCTION_NAMES)) == len(FUNCTION_NAMES)
+
+
+def test_the_functions_the_api_promises_are_there():
+    expected = {"abs", "ceil", "floor", "round", "sqrt", "lower", "upper", "contains", "split"}
+    expected |= {"fill_null", "coalesce", "if_else", "is_in", "between", "cast", "is_null"}
+    assert expected <= set(FUNCTION_NAMES)
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_has_a_docstring_a_signature_and_is_in_dir(name):
+    fn = getattr(daft.functions, name)
+    assert callable(fn)
+    assert fn.__name__ == name
+    assert fn.__doc__ and fn.__doc__.strip()
+    assert "Args:" in fn.__doc__ and "Returns:" in fn.__doc__
+    sig = inspect.signature(fn)
+    assert len(sig.parameters) >= 1
+    assert name in dir(daft.functions)
+
+
+@pytest.mark.parametrize("name", [n for n in FUNCTION_NAMES if n not in EXPRESSION_OWN])
+def test_function_is_an_expression_method_with_the_same_signature_and_doc(name):
+    fn = getattr(daft.functions, name)
+    method = getattr(Expression, name)
+    assert method.__doc__ == fn.__doc__
+    full = list(inspect.signature(fn).parameters.values())
+    bound = getattr(col("x"), name)
+    assert bound.__doc__ == fn.__doc__
+    bound_params = list(inspect.signature(bound).parameters.values())
+    if full[0].kind == inspect.Parameter.VAR_POSITIONAL:
+        # coalesce(*exprs): the bound expression is the first of the exprs.
+        assert bound_params == full
+    else:
+        assert bound_params == full[1:]
+
+
+def test_help_shows_the_docstring(capsys):
+    help(daft.functions.lower)
+    assert "lowercase" in capsys.readouterr().out.lower()
+
+
+def test_signature_of_a_function_with_options_shows_defaults():
+    sig = inspect.signature(daft.functions.round)
+    assert list(sig.parameters) == ["expr", "decimals"]
+    assert sig.parameters["decimals"].default == 0
+    sig = inspect.signature(daft.functions.is_in)
+    assert sig.parameters["items"].kind == inspect.Parameter.VAR_POSITIONAL
+
+
+def test_function_and_method_build_the_same_expression():
+    df = daft.from_pydict({"s": ["Hello", None]})
+    a = df.select(daft.functions.upper(col("s"))).to_pydict()
+    b = df.select(col("s").upper()).to_pydict()
+    assert a == b == {"s": ["HELLO", None]}
+
+
+def test_is_in_takes_a_list_or_separate_items():
+    df = daft.from_pydict({"x": [1, 2, 3]})
+    a = df.select(col("x").is_in([1, 3])).to_pydict()
+    b = df.select(col("x").is_in(1, 3)).to_pydict()
+    assert a == b == {"x": [True, False, True]}
+
+
+def test_options_accept_keyword_or_position():
+    df = daft.from_pydict({"x": [1.234]})
+    assert (
+        df.select(col("x").round(2)).to_pydict()
+        == df.select(col("x").round(decimals=2)).to_pydict()
+    )
+
+
+def test_native_function_objects_describe_themselves():
+    plain, _ = daft.daft.list_functions()
+    by_name = {f.name: f for f in plain}
+    assert set(by_name) == set(FUNCTION_NAMES)
+    lower = by_name["lower"]
+    assert lower.is_builtin and lower.provider == "builtin"
+    assert lower.signature == "(expr)"
+    assert "lower" in repr(lower)
+    assert daft.daft.get_function("round").signature == "(expr, *, decimals=0)"
+
+
+# --- build info and version ---------------------------------------------------------
+
+
+def test_build_info_has_the_documented_keys():
+    info = daft.daft.build_info()
+    expected = {
+        "version",
+        "rustc_version",
+        "arrow_version",
+        "pyo3_version",
+        "allocator",
+        "profile",
+        "target",
+        "threads",
+        "builtin_functions",
+    }
+    assert expected <= set(info)
+    assert info["version"] == daft.daft.__version__
+    assert info["rustc_version"].startswith("rustc ")
+    assert info["profile"] in ("debug", "release")
+    assert info["threads"] >= 1
+    assert info["builtin_functions"] == len(FUNCTION_NAMES)
+    assert info["pyo3_version"] != "unknown"
+
+
+def test_version_is_a_dotted_version_string():
+    version = daft.daft.__version__
+    assert isinstance(version, str)
+    assert len(version.split(".")) >= 3
+    assert all(part.isdigit() for part in version.split(".")[:2])
+    assert daft.__version__ == version
+
+
+# --- logging ---------------------------------------------------------------------------
+
+QUERY = (
+    "import daft\n"
+    "df = daft.from_pydict({'a': [1, 2, 3]})\n"
+    "print(df.where(daft.col('a') > 1).count_rows())\n"
+)
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "DAFT_LOG"}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=True,
+    )
+
+
+def logger_names(stderr: str) -> list[str]:
+    # The handler DAFT_LOG installs formats "<time> <LEVEL> <logger>: <message>".
+    names = []
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[2] in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            names.append(parts[3].rstrip(":"))
+    return names
+
+
+def test_daft_log_debug_logs_records_from_daft_loggers():
+    proc = run_python(QUERY, DAFT_LOG="debug")
+    assert proc.stdout.strip() == "2"
+    names = logger_names(proc.stderr)
+    assert names, f"no log records in stderr: {proc.stderr!r}"
+    assert all(n.startswith("daft") for n in names), names
+    assert any("DEBUG" in line for line in proc.stderr.splitlines())
+
+
+def test_without_daft_log_nothing_is_logged():
+    proc = run_python(QUERY)
+    assert proc.stdout.strip() == "2"
+    assert logger_names(proc.stderr) == []
+
+
+def test_daft_log_with_a_bad_level_warns_and_still_works():
+    proc = run_python(QUERY, DAFT_LOG="loud")
+    assert proc.stdout.strip() == "2"
+    assert "loud" in proc.stderr
+
+
+def test_python_logging_level_changes_reach_the_engine():
+    code = (
+        "import logging, io\n"
+        "import daft\n"
+        "stream = io.StringIO()\n"
+        "h = logging.StreamHandler(stream)\n"
+        "logging.getLogger('daft').addHandler(h)\n"
+        "logging.getLogger('daft').setLevel(logging.DEBUG)\n"
+        "daft.refresh_logger()\n"
+        "daft.from_pydict({'a': [1]}).where(daft.col('a') > 0).collect()\n"
+        "print('records' if stream.getvalue() else 'none')\n"
+    )
+    assert run_python(code).stdout.strip() == "records"
