@@ -272,8 +272,15 @@ def test_uninstalled_plugin_is_gone_at_next_import(env):
         assert out == [False, ["geo", "text"]]
     finally:
         subprocess.run(
-            [env, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             _wheel("daft_plugin_hello")],
+            [
+                env,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                _wheel("daft_plugin_hello"),
+            ],
             check=True,
         )
 

@@ -284,11 +284,6 @@ impl Expr {
         }
     }
 
-    /// Boolean negation.
-    pub fn not(self) -> Self {
-        Expr::Not(Arc::new(self))
-    }
-
     /// An aggregation over this expression.
     pub fn agg(self, kind: AggKind) -> Self {
         Expr::Agg {
@@ -519,6 +514,15 @@ fn temporal_difference_type(dt: &DataType) -> Option<DataType> {
         DataType::Date64 => Some(DataType::Duration(TimeUnit::Millisecond)),
         DataType::Timestamp(unit, _) | DataType::Duration(unit) => Some(DataType::Duration(*unit)),
         _ => None,
+    }
+}
+
+impl std::ops::Not for Expr {
+    type Output = Expr;
+
+    /// Boolean negation.
+    fn not(self) -> Expr {
+        Expr::Not(Arc::new(self))
     }
 }
 

@@ -51,7 +51,7 @@ impl PyExpr {
 
     /// Boolean negation.
     fn not_(&self) -> Self {
-        self.expr.clone().not().into()
+        (!self.expr.clone()).into()
     }
 
     /// Renames the output.

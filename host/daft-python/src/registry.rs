@@ -14,6 +14,12 @@ use pyo3::IntoPyObjectExt;
 use crate::error::IntoPyResult;
 use crate::expr::{options_from_py, PyExpr};
 
+/// One parameter as Python sees it: `(name, kind, has_default, default, accepts)`.
+type ParamTuple = (String, String, bool, Py<PyAny>, String);
+
+/// Plugin name and that plugin's functions.
+type ProviderFunctions = (String, Vec<Py<PyFunction>>);
+
 /// A registry function: name, provider, docstring, parameters, and a way to
 /// build a call expression.
 #[pyclass(module = "daft.daft", name = "PyFunction", frozen)]
@@ -67,7 +73,7 @@ impl PyFunction {
     /// Parameters as `(name, kind, has_default, default, accepts)` with kind
     /// one of `"expr"`, `"variadic"`, `"option"`.
     #[getter]
-    fn params(&self, py: Python<'_>) -> PyResult<Vec<(String, String, bool, Py<PyAny>, String)>> {
+    fn params(&self, py: Python<'_>) -> PyResult<Vec<ParamTuple>> {
         self.def
             .params
             .iter()
@@ -129,9 +135,7 @@ impl PyFunction {
 /// Every function reachable by its plain name, then every plugin's own
 /// functions as `(provider, [functions])`.
 #[pyfunction]
-pub fn list_functions(
-    py: Python<'_>,
-) -> PyResult<(Bound<'_, PyList>, Vec<(String, Vec<Py<PyFunction>>)>)> {
+pub fn list_functions(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Vec<ProviderFunctions>)> {
     let reg = daft_core::registry::global();
     let plain = PyList::empty(py);
     for def in reg.functions() {
