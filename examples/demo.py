@@ -41,10 +41,23 @@ def stdlib_files() -> daft.DataFrame:
     return daft.from_pylist(rows)
 
 
+# Real coordinates (latitude, longitude) of a few of the places Python's
+# core developers have met for sprints and conferences.
+CITIES = {
+    "city": ["Amsterdam", "Pittsburgh", "Salt Lake City", "Prague", "Dublin", "Long Beach"],
+    "lat": [52.3676, 40.4406, 40.7608, 50.0755, 53.3498, 33.7701],
+    "lon": [4.9041, -79.9959, -111.8910, 14.4378, -6.2603, -118.1937],
+}
+
+
 def main() -> None:
     info = daft.daft.build_info()
     print(f"daft {daft.__version__} (arrow {info['arrow_version']}, {info['allocator']})")
-    print(f"{len(F.__all__)} functions in daft.functions\n")
+    print(f"{len(F.__all__)} functions in daft.functions")
+    for row in daft.plugins().to_pylist():
+        n = len(row["functions"])
+        print(f"  plugin {row['name']} {row['version']}: {row['status']}, {n} functions")
+    print()
 
     files = stdlib_files()
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,6 +95,37 @@ def main() -> None:
             )
             .sort("lines", desc=True)
             .limit(5)
+            .show()
+        )
+
+        print("\nModules with near-identical names (edit distance <= 2), and their slugs:")
+        top_level = (
+            df.select(col("path").regexp_replace(r"\.py$", "").alias("name"))
+            .where(~col("name").contains("/"))
+            .to_pydict()["name"]
+        )
+        pairs = [(a, b) for a in top_level for b in top_level if a < b]
+        near = daft.from_pydict({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]})
+        (
+            near.with_column("distance", F.levenshtein(col("a"), col("b")))
+            .where((col("distance") <= 2) & (col("a").length() > 4))
+            .with_column("slug", F.slugify(col("a") + lit(" & ") + col("b")))
+            .sort(["a", "b"])
+            .show(6)
+        )
+
+        print("\nGreat-circle distances from Amsterdam (a plugin type, geo.point):")
+        cities = daft.from_pydict(CITIES).select(
+            col("city"), F.point(col("lat"), col("lon")).alias("location")
+        )
+        print(cities.schema())
+        amsterdam = F.point(lit(CITIES["lat"][0]), lit(CITIES["lon"][0]))
+        (
+            cities.with_column(
+                "km_from_amsterdam", F.haversine(col("location"), amsterdam).round(0)
+            )
+            .sort("km_from_amsterdam")
+            .select("city", "km_from_amsterdam")
             .show()
         )
 
