@@ -37,7 +37,12 @@ install: wheels
 demo: install
 	$(VPY) examples/demo.py
 
+# The workspace build leaves the plugin libraries the loader's tests load
+# (and the Python tests' misbehaving fixture) in target/debug.
+export DAFT_TEST_PLUGIN_DIR := $(CARGO_TARGET_DIR)/debug
+
 test-rust:
+	cargo build --workspace
 	cargo test --workspace
 
 test-python: install

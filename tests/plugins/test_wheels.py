@@ -291,3 +291,83 @@ def test_plugin_wheels_are_python_version_independent():
         assert "-py3-none-" in name, name
     assert "-abi3-" in os.path.basename(_wheel("daft_engine"))
     assert sys.version_info >= (3, 9)
+
+
+def test_plugin_functions_are_registered_into_the_native_module(env):
+    out = run_json(
+        env,
+        """
+        import json, daft
+        native = daft.daft.functions
+        print(json.dumps([hasattr(native, "levenshtein"), hasattr(native, "lower"),
+                          hasattr(native.text, "slugify"), native.point.provider]))
+        """,
+    )
+    assert out == [True, True, True, "geo"]
+
+
+def _fixture_library() -> str:
+    """The loader's misbehaving test plugin (its `hello_greet` clashes with hello's)."""
+    built = os.environ.get("DAFT_TEST_PLUGIN_DIR")
+    if built:  # set by the Makefile after `cargo build --workspace`
+        return os.path.join(built, "libdaft_plugin_test_fixture.so")
+    out = subprocess.run(
+        ["cargo", "build", "-p", "daft-plugin-test-fixture", "--message-format=json"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == (
+            "daft_plugin_test_fixture"
+        ):
+            return next(f for f in msg["filenames"] if f.endswith(".so"))
+    raise AssertionError("cargo built no daft_plugin_test_fixture library")
+
+
+def test_clashing_plugin_function_stays_reachable_under_its_plugin(env):
+    proc = run(
+        env,
+        """
+        import json, daft
+        from daft import col
+        df = daft.from_pydict({"n": ["x"]})
+        print(json.dumps([
+            daft.functions.hello_greet._daft_provider,
+            df.select(col("n").hello_greet()).to_pydict()["n"],
+            daft.functions.fixture.hello_greet._daft_provider,
+            [r["namespaced_only"] for r in daft.plugins().to_pylist() if r["name"] == "fixture"],
+        ]))
+        """,
+        DAFT_PLUGIN_PATH=_fixture_library(),
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == ["hello", ["hello, x"], "fixture", [["hello_greet"]]]
+    assert "clashes" in proc.stderr and "daft.functions.fixture.hello_greet" in proc.stderr
+
+
+def test_panicking_plugin_function_is_an_exception_and_the_next_call_works(env):
+    out = run_json(
+        env,
+        """
+        import json, daft
+        from daft import col
+        import daft.functions as F
+        df = daft.from_pydict({"x": [1, 2, 3]})
+        try:
+            df.select(F.fixture_panic_kernel(col("x"))).collect()
+            err = None
+        except daft.exceptions.DaftCoreException as e:
+            err = [type(e).__name__, str(e)]
+        again = df.select(col("x").hello_add_one()).to_pydict()["x"]
+        print(json.dumps([err, again]))
+        """,
+        DAFT_PLUGIN_PATH=_fixture_library(),
+    )
+    (cls, message), again = out
+    assert cls == "DaftPluginError"
+    assert "fixture" in message and "fixture_panic_kernel" in message and "panic" in message
+    assert again == [2, 3, 4]

@@ -50,13 +50,22 @@ fn plugin_built_with_arrow_55_runs_in_the_arrow_60_host() {
     let x: ArrayRef = Arc::new(Int64Array::from(vec![Some(1), None, Some(41)]));
     let field = Field::new("x", DataType::Int64, true);
     let opts = FunctionOptions::default();
-    version.resolve(std::slice::from_ref(&field), &opts).unwrap();
+    version
+        .resolve(std::slice::from_ref(&field), &opts)
+        .unwrap();
     let v = version.implementation.call(&[x.clone()], &opts, 3).unwrap();
     let v = v.as_any().downcast_ref::<StringArray>().unwrap();
-    assert!(v.value(0).starts_with("55."), "plugin reports arrow {}", v.value(0));
+    assert!(
+        v.value(0).starts_with("55."),
+        "plugin reports arrow {}",
+        v.value(0)
+    );
 
     let add_one = reg.get("arrow55_add_one").expect("registered");
-    let out = add_one.implementation.call(&[x.slice(1, 2)], &opts, 2).unwrap();
+    let out = add_one
+        .implementation
+        .call(&[x.slice(1, 2)], &opts, 2)
+        .unwrap();
     let out = out.as_any().downcast_ref::<Int64Array>().unwrap();
     assert_eq!(out.iter().collect::<Vec<_>>(), [None, Some(42)]);
 }

@@ -18,7 +18,25 @@ use daft_plugin_loader::{load_plugin, statuses, LoadRecord, PluginStatus};
 /// Builds workspace package `package` with cargo and returns the path of
 /// its cdylib (the artifact whose target is named `lib_name`), as cargo
 /// reports it with `--message-format=json`.
+///
+/// When `DAFT_TEST_PLUGIN_DIR` is set (the Makefile sets it after
+/// `cargo build --workspace`), the library is taken from that directory
+/// instead: a build of one package alone unifies features differently from
+/// the workspace build and would recompile arrow a second time.
 fn build_cdylib(package: &str, lib_name: &str) -> PathBuf {
+    if let Ok(dir) = std::env::var("DAFT_TEST_PLUGIN_DIR") {
+        let path = Path::new(&dir).join(format!(
+            "{}{lib_name}{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        ));
+        assert!(
+            path.is_file(),
+            "DAFT_TEST_PLUGIN_DIR is set but {} does not exist; build it with `cargo build -p {package}`",
+            path.display()
+        );
+        return path;
+    }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);

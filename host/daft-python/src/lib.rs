@@ -39,6 +39,15 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plugins::plugin_statuses, m)?)?;
     m.add_function(wrap_pyfunction!(plugins::record_plugin_failure, m)?)?;
     m.add_function(wrap_pyfunction!(plugins::set_plugin_strict_validation, m)?)?;
+    let functions = PyModule::new(m.py(), registry::SUBMODULE)?;
+    functions.add(
+        "__doc__",
+        "Every function of the registry, built in or from a plugin, as a PyFunction.",
+    )?;
+    for def in daft_core::registry::global().functions() {
+        functions.add(def.name.clone(), registry::PyFunction::from(def))?;
+    }
+    m.add_submodule(&functions)?;
     Ok(())
 }
 

@@ -82,6 +82,9 @@ pub fn load_plugin<'py>(
             }
         }
     }
+    if result.is_some() {
+        crate::registry::sync_native_module(py)?;
+    }
     result.map(|s| status_dict(py, &s)).transpose()
 }
 

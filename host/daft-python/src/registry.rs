@@ -8,7 +8,7 @@ use daft_core::options::OptionValue;
 use daft_core::registry::{FunctionDef, ParamKind, Provider};
 use daft_dsl::Expr;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyModule};
 use pyo3::IntoPyObjectExt;
 
 use crate::error::IntoPyResult;
@@ -36,6 +36,12 @@ fn option_to_py(py: Python<'_>, v: &OptionValue) -> PyResult<Py<PyAny>> {
         OptionValue::Str(s) => s.into_py_any(py)?,
         OptionValue::DataType(d) => d.to_string().into_py_any(py)?,
     })
+}
+
+impl From<Arc<FunctionDef>> for PyFunction {
+    fn from(def: Arc<FunctionDef>) -> Self {
+        PyFunction { def }
+    }
 }
 
 #[pymethods]
@@ -157,4 +163,45 @@ pub fn list_functions(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Vec<Provid
 pub fn get_function(name: &str) -> PyResult<PyFunction> {
     let def = daft_core::registry::global().lookup(name).py()?;
     Ok(PyFunction { def })
+}
+
+/// Name of the submodule of `daft.daft` that holds every registry function.
+pub const SUBMODULE: &str = "functions";
+
+/// Makes every registry function an attribute of `daft.daft.functions`
+/// (plugin functions also under `daft.daft.functions.<plugin>`), so the
+/// native module itself exposes what the registry holds. Run at init and
+/// after each plugin load; attributes are only ever added.
+pub fn sync_native_module(py: Python<'_>) -> PyResult<()> {
+    let native = py.import("daft.daft")?;
+    let module = native.getattr(SUBMODULE)?.cast_into::<PyModule>()?;
+    let reg = daft_core::registry::global();
+    for def in reg.functions() {
+        if !module.hasattr(def.name.as_str())? {
+            module.add(
+                def.name.clone(),
+                Py::new(py, PyFunction { def: def.clone() })?,
+            )?;
+        }
+    }
+    for (provider, defs) in reg.providers() {
+        let sub = match module.getattr(provider.as_str()) {
+            Ok(existing) => match existing.cast_into::<PyModule>() {
+                Ok(m) => m,
+                // A function already owns that attribute name.
+                Err(_) => continue,
+            },
+            Err(_) => {
+                let m = PyModule::new(py, &provider)?;
+                module.add(provider.clone(), &m)?;
+                m
+            }
+        };
+        for def in defs {
+            if !sub.hasattr(def.name.as_str())? {
+                sub.add(def.name.clone(), Py::new(py, PyFunction { def })?)?;
+            }
+        }
+    }
+    Ok(())
 }
