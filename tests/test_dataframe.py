@@ -949,3 +949,8 @@ def test_large_limit_after_filter_takes_the_first_matching_rows(large_table):
     out = df.where(col("k") == 7).limit(10).to_pydict()["i"]
     expected = large_table.filter(pc.equal(large_table["k"], 7))["i"].to_pylist()[:10]
     assert out == expected
+
+
+def test_is_in_with_an_empty_list_matches_nothing():
+    df = daft.from_pydict({"x": [1, None, 3]})
+    assert df.select(col("x").is_in([])).to_pydict() == {"x": [False, None, False]}

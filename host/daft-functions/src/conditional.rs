@@ -87,7 +87,8 @@ floats compare by Arrow's total order, so NaN matches NaN.
 
 Args:
     expr: An expression of any comparable type.
-    *items: One or more expressions (usually literals) to compare with.
+    *items: Zero or more expressions (usually literals) to compare with;
+        with none, nothing matches (every non-null value gives False).
 
 Returns:
     Expression: A Boolean expression; null where `expr` is null.
@@ -98,7 +99,7 @@ Example:
 "#,
         vec![
             Param::expr("expr", TypeClass::Any),
-            Param::variadic("items", TypeClass::Any, 1),
+            Param::variadic("items", TypeClass::Any, 0),
         ],
         |args, _| {
             common_type(args, &variadic_names(&["expr"], "items", args.len()))?;
@@ -225,6 +226,16 @@ mod tests {
         assert_eq!(
             out.as_ref(),
             &Int64Array::from(vec![Some(1), None, None]) as &dyn Array
+        );
+    }
+
+    #[test]
+    fn is_in_with_no_items_matches_nothing() {
+        let x: ArrayRef = Arc::new(Int64Array::from(vec![Some(1), None, Some(3)]));
+        let out = run("is_in", &[x], &[]);
+        assert_eq!(
+            out.as_ref(),
+            &BooleanArray::from(vec![Some(false), None, Some(false)]) as &dyn Array
         );
     }
 

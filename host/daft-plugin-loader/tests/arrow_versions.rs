@@ -53,7 +53,10 @@ fn plugin_built_with_arrow_55_runs_in_the_arrow_60_host() {
     version
         .resolve(std::slice::from_ref(&field), &opts)
         .unwrap();
-    let v = version.implementation.call(std::slice::from_ref(&x), &opts, 3).unwrap();
+    let v = version
+        .implementation
+        .call(std::slice::from_ref(&x), &opts, 3)
+        .unwrap();
     let v = v.as_any().downcast_ref::<StringArray>().unwrap();
     assert!(
         v.value(0).starts_with("55."),
