@@ -176,6 +176,9 @@ def test_daft_log_debug_logs_records_from_daft_loggers():
     assert names, f"no log records in stderr: {proc.stderr!r}"
     assert all(n.startswith("daft") for n in names), names
     assert any("DEBUG" in line for line in proc.stderr.splitlines())
+    # Spans of plan building and of execution are logged with their durations.
+    assert any(n.startswith("daft.plan") for n in names), names
+    assert any("span collect" in line for line in proc.stderr.splitlines()), proc.stderr
 
 
 def test_without_daft_log_nothing_is_logged():

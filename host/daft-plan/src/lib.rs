@@ -123,6 +123,7 @@ impl LogicalPlan {
 
     /// Projects `exprs` (type-checked now).
     pub fn project(self: &Arc<Self>, exprs: Vec<Expr>) -> DaftResult<Arc<Self>> {
+        let _span = tracing::debug_span!(target: "daft::plan", "plan", op = "project").entered();
         let input_schema = self.schema();
         let mut bound = Vec::with_capacity(exprs.len());
         let mut fields = Vec::with_capacity(exprs.len());
@@ -147,6 +148,7 @@ impl LogicalPlan {
 
     /// Keeps rows where `predicate` is true (type-checked now).
     pub fn filter(self: &Arc<Self>, predicate: Expr) -> DaftResult<Arc<Self>> {
+        let _span = tracing::debug_span!(target: "daft::plan", "plan", op = "filter").entered();
         let schema = self.schema();
         let bound = predicate.bind(&schema)?;
         let f = bound.to_field(&schema)?;
@@ -180,6 +182,7 @@ impl LogicalPlan {
 
     /// Sorts by `keys` (type-checked now).
     pub fn sort(self: &Arc<Self>, keys: Vec<SortKey>) -> DaftResult<Arc<Self>> {
+        let _span = tracing::debug_span!(target: "daft::plan", "plan", op = "sort").entered();
         if keys.is_empty() {
             return Err(DaftError::value_error("sort needs at least one key"));
         }
@@ -218,6 +221,7 @@ impl LogicalPlan {
         aggs: Vec<Expr>,
         group_by: Vec<Expr>,
     ) -> DaftResult<Arc<Self>> {
+        let _span = tracing::debug_span!(target: "daft::plan", "plan", op = "aggregate").entered();
         let schema = self.schema();
         let mut fields: Vec<Field> = Vec::new();
         let mut keys = Vec::new();
