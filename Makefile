@@ -38,7 +38,7 @@ demo: install
 	$(VPY) examples/demo.py
 
 # The workspace build leaves the plugin libraries the loader's tests load
-# (and the Python tests' misbehaving fixture) in target/debug.
+# (and the Python tests' misbehaving fixtures, tests/fixtures/broken-plugins) in target/debug.
 export DAFT_TEST_PLUGIN_DIR := $(CARGO_TARGET_DIR)/debug
 
 test-rust:

@@ -254,8 +254,15 @@ fn load_locked(
     }
 
     let lib = abi::open_library(path).map_err(|e| file_error(e.to_string()))?;
+    // An invalid (e.g. empty) plugin name would make a useless label;
+    // `validate` rejects it, naming the file instead.
+    let label = if is_identifier(&lib.name) {
+        lib.name.clone()
+    } else {
+        file_label(path)
+    };
     let plugin_error = |message: String| DaftError::Plugin {
-        plugin: lib.name.clone(),
+        plugin: label.clone(),
         message: format!("{} (version {}): {message}", path.display(), lib.version),
     };
 

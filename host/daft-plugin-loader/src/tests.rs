@@ -90,3 +90,53 @@ fn identifiers() {
     assert!(!is_identifier("é"));
     assert!(!is_identifier(""));
 }
+
+// ---- invalid arrays handed back by a plugin ---------------------------------
+// What a plugin's kernel could leave in its output slots if it bypassed the
+// SDK: each must be an error before arrow reads anything.
+
+fn int64_export() -> (abi::ArrowArray, abi::ArrowSchema) {
+    let data = arrow::array::Array::into_data(arrow::array::Int64Array::from(vec![1i64, 2, 3]));
+    crate::ffi::export_array(&data).unwrap()
+}
+
+#[test]
+fn an_array_without_a_release_callback_is_refused() {
+    let (mut array, schema) = int64_export();
+    // Its exporter's private data leaks: nobody may free it without `release`.
+    array.release = None;
+    let e = crate::ffi::import_array(array, schema).unwrap_err();
+    assert_eq!(e, "returned an array without a release callback");
+}
+
+#[test]
+fn an_array_with_a_null_buffers_pointer_is_refused() {
+    let (mut array, schema) = int64_export();
+    // arrow's release callback frees its private data, not through `buffers`.
+    array.buffers = std::ptr::null_mut();
+    let e = crate::ffi::import_array(array, schema).unwrap_err();
+    assert_eq!(
+        e,
+        "returned an array with buffers but a null buffers pointer"
+    );
+}
+
+#[test]
+fn an_array_with_a_null_data_buffer_is_refused() {
+    let (array, schema) = int64_export();
+    // SAFETY: the exporter's buffer-pointer list has `n_buffers` (2) slots.
+    unsafe { *array.buffers.add(1) = std::ptr::null() };
+    let e = crate::ffi::import_array(array, schema).unwrap_err();
+    assert!(
+        e.starts_with("returned an array arrow cannot import"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_schema_without_a_release_callback_is_refused() {
+    let (array, mut schema) = int64_export();
+    schema.release = None;
+    let e = crate::ffi::import_array(array, schema).unwrap_err();
+    assert_eq!(e, "returned a schema without a release callback");
+}

@@ -642,3 +642,22 @@ fn an_allow_list_skips_other_plugins() {
         .unwrap_err();
     assert!(e.to_string().contains("already loaded"), "{e}");
 }
+
+#[test]
+fn an_invalid_plugin_name_is_reported_under_the_file_name() {
+    let path = build_cdylib("daft-broken-empty-name", "broken_empty_name");
+    let e = load_plugin(&path).unwrap_err();
+    let (plugin, message) = plugin_message(&e);
+    // Before the fix the label was the empty plugin name itself.
+    assert_eq!(plugin, "libbroken_empty_name.so");
+    assert!(
+        message.ends_with(
+            "(version 0.0.1): invalid plugin name \"\": use letters, digits and underscores, \
+             not starting with a digit"
+        ),
+        "{message}"
+    );
+    assert!(daft_core::registry::global()
+        .get("nameless_identity")
+        .is_none());
+}

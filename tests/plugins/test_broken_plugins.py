@@ -1,0 +1,501 @@
+"""Deliberately broken plugins: each gives its exact error and daft keeps working.
+
+Every case runs in its own subprocess (``sys.executable``, i.e. the environment where daft
+is installed), so a crash in one case is a failed test instead of a dead test run. Each
+subprocess starts with plugin discovery off (``DAFT_PLUGINS_DISABLE=1``), loads the healthy
+``hello`` plugin from ``$DAFT_TEST_PLUGIN_DIR`` (the workspace build, ``target/debug`` by
+default), then the broken one, and prints, as the last line, a JSON list: the error
+class and message, then the results of the healthy plugin's ``hello_greet`` and of the
+built-in ``sqrt`` run after the failure. The broken fixtures are the crates under
+``tests/fixtures/broken-plugins/`` (built by ``cargo build --workspace``) and the
+misbehaving ``daft-plugin-test-fixture`` crate of the loader's tests.
+
+See ``docs/reliability.md`` for the table of cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "debug"))
+
+
+def lib(name: str) -> str:
+    path = LIB_DIR / f"lib{name}.so"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing; run `cargo build --workspace` (make test does)")
+    return str(path)
+
+
+HELLO = "daft_plugin_hello"
+FIXTURE = "daft_plugin_test_fixture"
+BAD_RESULTS = "broken_bad_results"
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="fixtures are built as .so")
+
+# Runs `body` (which may set `err` by raising) and then checks that daft still works.
+PRELUDE = """
+import json, daft
+from daft import col
+import daft.functions as F
+
+if not hasattr(F, "hello_greet"):  # not already loaded from its wheel at import
+    daft.load_plugin({hello!r})
+err = None
+"""
+
+EPILOGUE = """
+greet = daft.from_pydict({"n": ["x"]}).select(col("n").hello_greet()).to_pydict()["n"]
+root = daft.from_pydict({"v": [4.0]}).select(F.sqrt(col("v"))).to_pydict()["v"]
+print(json.dumps([err, greet, root]))
+"""
+
+
+def run_case(body: str, **env_vars: str) -> tuple[list, subprocess.CompletedProcess]:
+    """Runs one case in a fresh interpreter; returns ``(error, proc)``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAFT_")}
+    env.update(DAFT_PLUGINS_DISABLE="1", RUST_BACKTRACE="0")
+    env.update(env_vars)
+    body = textwrap.indent(textwrap.dedent(body).strip(), "    ")
+    code = (
+        PRELUDE.format(hello=lib(HELLO))
+        + "try:\n"
+        + body
+        + "\nexcept Exception as e:\n    err = [type(e).__name__, str(e)]\n"
+        + EPILOGUE
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, (
+        f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    )
+    err, greet, root = json.loads(proc.stdout.strip().splitlines()[-1])
+    # daft and the healthy plugin still work after the failure.
+    assert greet == ["hello, x"]
+    assert root == [2.0]
+    return err, proc
+
+
+def load_error(path: str, **env_vars: str) -> list:
+    err, _ = run_case(f"daft.load_plugin({path!r})", **env_vars)
+    return err
+
+
+# ---- 1. files that are no plugin library -----------------------------------------------
+
+
+def test_a_file_that_is_not_a_shared_library(tmp_path):
+    bogus = tmp_path / "libnot_elf.so"
+    bogus.write_text("this is a text file, not a shared library\n" * 4)
+    assert load_error(str(bogus)) == [
+        "DaftPluginError",
+        f'plugin "libnot_elf.so": cannot load {bogus}: cannot load as a shared library: '
+        f"{bogus}: invalid ELF header",
+    ]
+
+
+def test_a_missing_path(tmp_path):
+    missing = tmp_path / "libnothing.so"
+    assert load_error(str(missing)) == [
+        "FileNotFoundError",
+        f"load_plugin: no such plugin file: {missing}",
+    ]
+
+
+def test_a_missing_path_in_daft_plugin_path_is_a_warning(tmp_path):
+    missing = tmp_path / "libnothing.so"
+    err, proc = run_case(
+        """
+        failed = [r for r in daft.plugins().to_pylist() if r["status"] == "failed"]
+        err = [(r["path"], r["error"]) for r in failed]
+        """,
+        DAFT_PLUGINS_DISABLE="",
+        DAFT_PLUGINS_ALLOW="hello",
+        DAFT_PLUGIN_PATH=str(missing),
+    )
+    reason = f"no such file or folder: {missing}"
+    assert err == [[f"DAFT_PLUGIN_PATH entry {missing}", reason]]
+    assert f"daft: plugin DAFT_PLUGIN_PATH entry {missing} failed to load" in proc.stderr
+
+
+def test_a_folder_with_no_plugin(tmp_path):
+    (tmp_path / "README.txt").write_text("no libraries here")
+    # Given to load_plugin: a folder is not a library file.
+    assert load_error(str(tmp_path)) == [
+        "DaftPluginError",
+        f'plugin "{tmp_path.name}": cannot load {tmp_path}: it is a directory; '
+        "name the plugin library file",
+    ]
+    # Named in DAFT_PLUGIN_PATH: a warning and a failed status.
+    err, proc = run_case(
+        """
+        err = [r["error"] for r in daft.plugins().to_pylist() if r["status"] == "failed"]
+        """,
+        DAFT_PLUGINS_DISABLE="",
+        DAFT_PLUGINS_ALLOW="hello",
+        DAFT_PLUGIN_PATH=str(tmp_path),
+    )
+    assert err == [f"folder {tmp_path} contains no plugin library"]
+    assert "RuntimeWarning" in proc.stderr
+
+
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="running as root: file permissions do not stop root from reading",
+)
+def test_a_file_without_read_permission(tmp_path):
+    copy = tmp_path / "libunreadable.so"
+    shutil.copy(lib(HELLO), copy)
+    copy.chmod(0o000)
+    err = load_error(str(copy))
+    assert err[0] == "DaftPluginError"
+    assert err[1].startswith(f'plugin "libunreadable.so": cannot load {copy}: ')
+    assert "Permission denied" in err[1]
+
+
+# ---- 2. a shared library that is not a plugin ------------------------------------------
+
+
+def test_a_shared_library_that_is_not_a_plugin():
+    path = lib("broken_not_a_plugin")
+    assert load_error(path) == [
+        "DaftPluginError",
+        f'plugin "libbroken_not_a_plugin.so": cannot load {path}: not a daft plugin '
+        "(no root module; was `export_plugin!` invoked?): "
+        f"{path}: undefined symbol: _1as_0lib_1header_0root_bmodule_bloader",
+    ]
+
+
+# ---- 3. a newer ABI --------------------------------------------------------------------
+
+
+def _with_abi_version(tmp_path: Path, version: bytes) -> Path:
+    """A copy of hello whose abi_stable header claims another plugin ABI version.
+
+    There is no test-only hook to build a plugin of another ABI, so the version string in
+    the library header is patched in a copy, as the loader's Rust tests do.
+    """
+    data = Path(lib(HELLO)).read_bytes()
+    needle = b"daft plugin1.0.0"
+    if data.count(needle) != 1:
+        pytest.skip(f"the ABI version string occurs {data.count(needle)} times in hello")
+    out = tmp_path / f"libhello_abi_{version.decode().replace('.', '_')}.so"
+    out.write_bytes(data.replace(needle, b"daft plugin" + version))
+    return out
+
+
+@pytest.mark.parametrize(("version", "shown"), [(b"2.0.0", "2.0"), (b"1.9.0", "1.9")])
+def test_a_newer_abi_version(tmp_path, version, shown):
+    path = _with_abi_version(tmp_path, version)
+    assert load_error(str(path)) == [
+        "DaftPluginError",
+        f'plugin "{path.name}": cannot load {path}: ABI version mismatch: the plugin was '
+        f"built for plugin ABI {shown}, but this daft loads plugin ABI 1.0 to 1.0; rebuild "
+        "the plugin against a daft-plugin-api of ABI 1.x or use a daft that supports "
+        f"ABI {shown}",
+    ]
+
+
+# ---- 4. load-time code that panics -----------------------------------------------------
+
+
+def test_a_manifest_that_panics():
+    path = lib(FIXTURE)
+    err, proc = run_case(
+        f"""
+        try:
+            daft.load_plugin({path!r})
+        finally:
+            # Nothing of it was registered.
+            assert not hasattr(F, "fixture_identity")
+        """,
+        DAFT_TEST_FIXTURE_PANIC_AT_LOAD="1",
+    )
+    assert err == [
+        "DaftPluginError",
+        f'plugin "libdaft_plugin_test_fixture.so": cannot load {path}: its manifest entry '
+        "point failed: panicked: manifest exploded",
+    ]
+
+
+# ---- 5. a kernel that panics -----------------------------------------------------------
+
+
+def test_a_panicking_kernel_is_an_exception_every_time_and_others_keep_working():
+    body = f"""
+    daft.load_plugin({lib(FIXTURE)!r})
+    df = daft.from_pydict({{"x": [1, 2, 3]}})
+    seen = []
+    for _ in range(3):
+        try:
+            df.select(F.fixture_panic_kernel(col("x"))).collect()
+        except daft.exceptions.DaftPluginError as e:
+            seen.append(str(e))
+        # Healthy functions of the same plugin, of another plugin, and a built-in.
+        seen.append(df.select(F.fixture_identity(col("x"))).to_pydict()["x"])
+        seen.append(df.select(col("x").hello_add_one()).to_pydict()["x"])
+        seen.append(df.select(F.abs(col("x") - 2)).to_pydict()["x"])
+    raise RuntimeError(json.dumps(seen))
+    """
+    err, proc = run_case(body)
+    assert err[0] == "RuntimeError"
+    message = 'plugin "fixture": function fixture_panic_kernel: kernel panicked: kernel exploded'
+    assert json.loads(err[1]) == [message, [1, 2, 3], [2, 3, 4], [1, 0, 1]] * 3
+    # The panic message is shown (by the plugin's panic hook) but nothing aborts.
+    assert "kernel exploded" in proc.stderr
+
+
+# ---- 6. wrong results ------------------------------------------------------------------
+
+
+def _call_error(function: str) -> list:
+    return load_and_call(BAD_RESULTS, f'df.select(F.{function}(col("x"))).collect()')
+
+
+def load_and_call(library: str, statement: str) -> list:
+    err, _ = run_case(
+        f"""
+        daft.load_plugin({lib(library)!r})
+        df = daft.from_pydict({{"x": [1, 2, 3]}})
+        {statement}
+        """
+    )
+    return err
+
+
+def test_a_result_of_the_wrong_length():
+    assert _call_error("bad_wrong_length") == [
+        "DaftCoreException",
+        "function bad_results.bad_wrong_length returned 4 rows for an input of 3 rows",
+    ]
+
+
+def test_a_result_of_another_type_than_declared():
+    assert _call_error("bad_wrong_type") == [
+        "DaftCoreException",
+        "function bad_results.bad_wrong_type returned type Utf8 but declared Int64",
+    ]
+
+
+def test_a_result_with_invalid_offsets():
+    assert _call_error("bad_offsets") == [
+        "DaftPluginError",
+        'plugin "bad_results": function bad_offsets: returned an invalid array: '
+        "Invalid argument error: First offset 1 of Utf8 is larger than values length 0",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("function", "problem"),
+    [
+        ("raw_no_release", "returned an array without a release callback"),
+        ("raw_null_buffers", "returned an array with buffers but a null buffers pointer"),
+        (
+            "raw_null_data_buffer",
+            "returned an array arrow cannot import: C Data interface error: "
+            "The external buffer at position 1 is null.",
+        ),
+    ],
+)
+def test_a_corrupt_arrow_struct_from_a_plugin_built_without_the_sdk(function, problem):
+    # Called twice: the first failure leaves nothing behind that breaks the second.
+    err, _ = run_case(
+        f"""
+        daft.load_plugin({lib("broken_raw_arrays")!r})
+        df = daft.from_pydict({{"x": [1, 2, 3]}})
+        seen = []
+        for _ in range(2):
+            try:
+                df.select(F.{function}(col("x"))).collect()
+            except daft.exceptions.DaftPluginError as e:
+                seen.append(str(e))
+        raise RuntimeError(json.dumps(seen))
+        """
+    )
+    message = f'plugin "raw_arrays": function {function}: {problem}'
+    assert err == ["RuntimeError", json.dumps([message, message])]
+
+
+# ---- 7. return-type rules --------------------------------------------------------------
+
+
+def test_a_return_type_rule_that_panics_fails_at_plan_time():
+    # `select` binds the expression to the schema: no data is read.
+    assert load_and_call(FIXTURE, 'df.select(F.fixture_panic_rule(col("x")))') == [
+        "DaftPluginError",
+        'plugin "fixture": function fixture_panic_rule: return-type rule panicked: rule exploded',
+    ]
+
+
+def test_a_return_type_rule_that_errors_fails_at_plan_time():
+    assert load_and_call(FIXTURE, 'df.select(F.fixture_reject(col("x")))') == [
+        "DaftTypeError",
+        'function fixture.fixture_reject: cannot use a column named "x"',
+    ]
+
+
+# ---- 8. duplicate names ----------------------------------------------------------------
+
+
+def test_a_function_declared_twice_in_one_plugin():
+    path = lib("broken_dup_names")
+    err, _ = run_case(
+        f"""
+        try:
+            daft.load_plugin({path!r})
+        finally:
+            assert not hasattr(F, "dup_twice")
+        """
+    )
+    assert err == [
+        "DaftPluginError",
+        f'plugin "dup_names": {path} (version 0.0.1): declares function "dup_twice" more than once',
+    ]
+
+
+def test_a_function_name_of_another_plugin():
+    err, proc = run_case(
+        f"""
+        daft.load_plugin({lib(FIXTURE)!r})
+        df = daft.from_pydict({{"n": ["x"]}})
+        err = [
+            F.hello_greet._daft_provider,
+            df.select(F.fixture.hello_greet(col("n"))).to_pydict()["n"],
+        ]
+        """
+    )
+    assert err == ["hello", ["x"]]  # the fixture's hello_greet returns its input
+    assert (
+        'plugin "fixture" function "hello_greet" clashes with plugin "hello"\'s function '
+        '"hello_greet", which keeps the name; call the plugin\'s as fixture.hello_greet'
+    ) in proc.stderr
+
+
+def test_a_function_name_of_a_builtin():
+    err, proc = run_case(
+        f"""
+        daft.load_plugin({lib(BAD_RESULTS)!r})
+        df = daft.from_pydict({{"x": [4.0]}})
+        err = [
+            F.sqrt._daft_provider,
+            df.select(F.bad_results.sqrt(col("x"))).to_pydict()["x"],
+        ]
+        """
+    )
+    assert err == ["builtin", [4.0]]
+    assert (
+        'plugin "bad_results" function "sqrt" clashes with the built-in function "sqrt", '
+        "which keeps the name; call the plugin's as bad_results.sqrt"
+    ) in proc.stderr
+
+
+def test_the_same_plugin_installed_twice(tmp_path):
+    # A second copy of hello at another path (same version: the version string of a
+    # built library cannot be patched reliably).
+    copy = tmp_path / "libhello_copy.so"
+    shutil.copy(lib(HELLO), copy)
+    assert load_error(str(copy)) == [
+        "DaftPluginError",
+        f'plugin "hello": {copy} (version 0.1.0): a plugin named "hello" is already '
+        f"loaded: version 0.1.0 from {lib(HELLO)}; two copies are installed, remove one "
+        "of them",
+    ]
+
+
+def test_another_version_of_a_loaded_plugin():
+    # `broken_hello_v2` calls itself "hello", version 9.9.9.
+    path = lib("broken_hello_v2")
+    err, _ = run_case(
+        f"""
+        try:
+            daft.load_plugin({path!r})
+        finally:
+            assert not hasattr(F, "hello_v2_only")
+        """
+    )
+    assert err[0] == "DaftPluginError"
+    assert err[1].startswith(
+        f'plugin "hello": {path} (version 9.9.9): a plugin named "hello" is already loaded: '
+        "version 0.1.0 from "
+    )
+    assert err[1].endswith("; two copies are installed, remove one of them")
+
+
+# ---- 9. invalid names ------------------------------------------------------------------
+
+
+def test_an_empty_plugin_name():
+    path = lib("broken_empty_name")
+    err, _ = run_case(
+        f"""
+        try:
+            daft.load_plugin({path!r})
+        finally:
+            assert not hasattr(F, "nameless_identity")
+        """
+    )
+    assert err == [
+        "DaftPluginError",
+        f'plugin "libbroken_empty_name.so": {path} (version 0.0.1): invalid plugin name "": '
+        "use letters, digits and underscores, not starting with a digit",
+    ]
+
+
+def test_an_empty_function_name():
+    path = lib("broken_empty_function_name")
+    assert load_error(path) == [
+        "DaftPluginError",
+        f'plugin "empty_function_name": {path} (version 0.0.1): invalid function name ""',
+    ]
+
+
+# ---- several broken plugins at import --------------------------------------------------
+
+
+def test_broken_plugins_at_import_are_each_reported_and_healthy_ones_load(tmp_path):
+    bogus = tmp_path / "libbogus.so"
+    bogus.write_text("not a library")
+    entries = [
+        lib("broken_not_a_plugin"),
+        str(bogus),
+        lib("broken_dup_names"),
+        lib("broken_empty_name"),
+        str(tmp_path / "missing.so"),
+        lib(BAD_RESULTS),
+    ]
+    err, proc = run_case(
+        """
+        import os
+        err = sorted(
+            [r["status"], os.path.basename(r["path"] or "")]
+            for r in daft.plugins().to_pylist()
+            if r["name"] != "hello"
+        )
+        """,
+        DAFT_PLUGINS_DISABLE="",
+        # Entry points other than hello's stay out; the failing files fail before (or
+        # while) their name is checked against the list.
+        DAFT_PLUGINS_ALLOW="hello,bad_results",
+        DAFT_PLUGIN_PATH=os.pathsep.join(entries),
+    )
+    assert err == sorted(
+        [
+            ["failed", "libbroken_not_a_plugin.so"],
+            ["failed", "libbogus.so"],
+            ["failed", "libbroken_dup_names.so"],
+            ["failed", "libbroken_empty_name.so"],
+            ["failed", "missing.so"],
+            ["loaded", "libbroken_bad_results.so"],
+        ]
+    )
+    assert proc.stderr.count("failed to load and was skipped") == 5
