@@ -7,6 +7,7 @@
 //! same function, results agree with it. Every kernel reads arrays through
 //! Arrow's accessors, so sliced arrays (non-zero offsets) are handled.
 
+pub mod arrow_kernels;
 mod cast;
 mod conditional;
 mod hash;

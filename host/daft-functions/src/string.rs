@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, Datum, Scalar};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Datum, Scalar};
 use arrow::compute::kernels::comparison::{contains, ends_with, ilike, like, starts_with};
 use arrow::datatypes::{DataType, Field, Int64Type, UInt64Type};
 use arrow::error::ArrowError;
@@ -17,6 +17,7 @@ use daft_core::registry::{BuiltinFunction, FunctionDef, OptionKind, Param};
 use daft_core::types::TypeClass;
 use daft_core::{DaftError, DaftResult};
 
+use crate::arrow_kernels::reverse_chars;
 use crate::util::{
     build_prims, build_string_lists, build_strings, cast_to, common_type, function, int64_arg, opt,
     str_list_type, str_out, variadic_names, Strs,
@@ -898,7 +899,12 @@ Example:
 "#,
         string_param(),
         same_string,
-        |args, _, n| map_strings(&args[0], n, |s, buf| buf.extend(s.chars().rev())),
+        |args, _, n| match args[0].data_type() {
+            // The kernel shared with the benchmark plugin (see `arrow_kernels`).
+            DataType::Utf8 => Ok(Arc::new(reverse_chars(args[0].as_string::<i32>()))),
+            DataType::LargeUtf8 => Ok(Arc::new(reverse_chars(args[0].as_string::<i64>()))),
+            _ => map_strings(&args[0], n, |s, buf| buf.extend(s.chars().rev())),
+        },
     )
 }
 inventory::submit! { BuiltinFunction(reverse_def) }
