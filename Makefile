@@ -11,7 +11,7 @@ PLUGINS := hello text geo
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 
-.PHONY: demo test venv wheels install test-rust test-python lint fmt clean-wheels
+.PHONY: demo test venv wheels install test-rust test-python lint fmt clean-wheels bench
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,9 +53,15 @@ test: test-rust test-python
 lint: $(VPY)
 	cargo fmt --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	$(VENV)/bin/ruff check python tests examples
-	$(VENV)/bin/ruff format --check python tests examples
+	$(VENV)/bin/ruff check python tests examples benchmarks
+	$(VENV)/bin/ruff format --check python tests examples benchmarks
 
 fmt: $(VPY)
 	cargo fmt
-	$(VENV)/bin/ruff format python tests examples
+	$(VENV)/bin/ruff format python tests examples benchmarks
+
+# Benchmarks (never part of `make test`; its smoke mode is, in tests/test_benchmarks_smoke.py).
+# Builds the benchmark plugin, the daft-ext twin and ten generated plugins, creates one
+# virtual environment per peer under target/bench from PyPI, and writes docs/benchmarks.md.
+bench: install
+	$(VPY) benchmarks/run.py --command "make bench"

@@ -1,0 +1,65 @@
+"""`benchmarks/run.py --smoke`: the benchmark script runs end to end on tiny data.
+
+It never times anything worth reading and never writes docs/benchmarks.md: the report
+goes to a temporary path. It needs the benchmark plugin from the workspace build
+(`libdaft_plugin_bench` in ``$DAFT_TEST_PLUGIN_DIR``, ``target/debug`` by default).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LIB = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "debug")) / (
+    "libdaft_plugin_bench.so"
+)
+
+
+@pytest.mark.skipif(not LIB.is_file(), reason=f"{LIB} not built (cargo build --workspace)")
+def test_bench_smoke_writes_a_well_formed_report(tmp_path):
+    out = tmp_path / "report.md"
+    docs = ROOT / "docs" / "benchmarks.md"
+    before = docs.read_bytes() if docs.exists() else None
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--smoke",
+            "--out",
+            str(out),
+            "--plugin-lib",
+            str(LIB),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    text = out.read_text()
+    assert text.startswith("# Benchmarks\n\nSMOKE RUN")
+    for heading in (
+        "## Targets",
+        "## 1. Boundary overhead",
+        "## 2. Per-call overhead",
+        "## 3. Against built-ins of peers and Python UDFs",
+        "## 4. Import time",
+        "## 5. Memory",
+        "## 6. Query throughput",
+    ):
+        assert heading in text, heading
+    # Each table row has as many cells as its header, and every figure is a number.
+    for block in text.split("\n\n"):
+        lines = [ln for ln in block.splitlines() if ln.startswith("|")]
+        if not lines:
+            continue
+        width = lines[0].count("|")
+        assert all(ln.count("|") == width for ln in lines), block
+    assert "| `abs` |" in text and "| `reverse` |" in text
+    assert "nan" not in text.lower().replace("nanosecond", "")
+    # The committed report is never touched by a smoke run.
+    assert (docs.read_bytes() if docs.exists() else None) == before
