@@ -124,3 +124,28 @@ pub fn record_plugin_failure(source: String, reason: String) {
 pub fn set_plugin_strict_validation(on: bool) {
     daft_plugin_loader::set_strict_validation(on);
 }
+
+/// Every extension type the loaded plugins declared, as a schema with one
+/// field per type: named like the type, of its storage type, carrying its
+/// `ARROW:extension:name` and `ARROW:extension:metadata` (so
+/// `pyarrow.schema(...)` of it gives fields to build columns of the type).
+#[pyfunction]
+pub fn plugin_extension_types() -> crate::plan::PySchema {
+    use arrow::datatypes::{Field, Schema};
+    use daft_core::types::{EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY};
+    let fields: Vec<Field> = daft_plugin_loader::extension_types()
+        .into_iter()
+        .map(|t| {
+            let metadata: std::collections::HashMap<String, String> = [
+                (EXTENSION_NAME_KEY.to_string(), t.name.clone()),
+                (EXTENSION_METADATA_KEY.to_string(), t.metadata),
+            ]
+            .into_iter()
+            .collect();
+            Field::new(t.name, t.storage, true).with_metadata(metadata)
+        })
+        .collect();
+    crate::plan::PySchema {
+        schema: std::sync::Arc::new(Schema::new(fields)),
+    }
+}
