@@ -871,7 +871,7 @@ impl FunctionHandle {
         };
         match res {
             RResult::ROk(()) => Ok(out),
-            RResult::RErr(e) => Err(e.as_str().to_owned()),
+            RResult::RErr(e) => Err(lossy(&e)),
         }
     }
 
@@ -911,7 +911,7 @@ impl FunctionHandle {
         };
         match res {
             RResult::ROk(()) => Ok((out_array, out_schema)),
-            RResult::RErr(e) => Err(e.as_str().to_owned()),
+            RResult::RErr(e) => Err(lossy(&e)),
         }
     }
 }
@@ -1040,29 +1040,68 @@ pub fn open_library(path: &Path) -> Result<LoadedLibrary, OpenError> {
         RResult::ROk(m) => m,
         RResult::RErr(e) => {
             return Err(OpenError::Plugin(format!(
-                "its manifest entry point failed: {e}"
+                "its manifest entry point failed: {}",
+                lossy(&e)
             )))
         }
     };
-    Ok(manifest_from_ffi(abi_version, manifest))
+    manifest_from_ffi(abi_version, manifest)
+        .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))
 }
 
-fn manifest_from_ffi(abi_version: AbiVersion, manifest: FfiManifest) -> LoadedLibrary {
+/// The bytes of a string the plugin produced. `RString` promises UTF-8,
+/// but only the plugin's own code keeps that promise, so the host reads the
+/// bytes (which are valid as bytes either way) and checks them itself
+/// before any `str` operation runs on them.
+fn plugin_bytes(s: &RString) -> &[u8] {
+    s.as_str().as_bytes()
+}
+
+/// A text from the plugin that must be valid UTF-8 (names, docs, metadata).
+fn checked(s: &RString, what: impl FnOnce() -> String) -> Result<String, String> {
+    let bytes = plugin_bytes(s);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(_) => Err(format!(
+            "{} is not valid UTF-8: {:?}",
+            what(),
+            String::from_utf8_lossy(bytes)
+        )),
+    }
+}
+
+/// A message from the plugin (an error text): shown even if it is not
+/// valid UTF-8, with the bad bytes replaced.
+fn lossy(s: &RString) -> String {
+    String::from_utf8_lossy(plugin_bytes(s)).into_owned()
+}
+
+fn manifest_from_ffi(
+    abi_version: AbiVersion,
+    manifest: FfiManifest,
+) -> Result<LoadedLibrary, String> {
     let FfiManifest {
         name,
         version,
         functions,
         types,
     } = manifest;
+    let name = checked(&name, || "the plugin name".into())?;
+    let version = checked(&version, || format!("the version of plugin {name:?}"))?;
     let functions = functions
         .iter()
-        .map(|f| FunctionSpec {
-            name: f.name.to_string(),
-            doc: f.doc.to_string(),
-            params: f
+        .enumerate()
+        .map(|(i, f)| {
+            let fname = checked(&f.name, || format!("the name of function #{i}"))?;
+            let doc = checked(&f.doc, || format!("the docstring of function {fname:?}"))?;
+            let params = f
                 .params
                 .iter()
-                .map(|p| {
+                .enumerate()
+                .map(|(j, p)| {
+                    let pname = checked(&p.name, || {
+                        format!("the name of parameter #{j} of function {fname:?}")
+                    })?;
                     let kind = match &p.kind {
                         FfiParamKind::Expr { accepts } => {
                             ParamSpec::Expr(type_class_from_ffi(*accepts))
@@ -1074,37 +1113,54 @@ fn manifest_from_ffi(abi_version: AbiVersion, manifest: FfiManifest) -> LoadedLi
                         FfiParamKind::Option { kind, default } => ParamSpec::Option {
                             kind: option_kind_from_ffi(*kind),
                             default: match default {
+                                ROption::RSome(FfiValue::Str(s)) => {
+                                    Some(Value::Str(checked(s, || {
+                                        format!("the default of option {pname:?} of function {fname:?}")
+                                    })?))
+                                }
                                 ROption::RSome(v) => Some(value_from_ffi(v)),
                                 ROption::RNone => None,
                             },
                         },
                     };
-                    (p.name.to_string(), kind)
+                    Ok((pname, kind))
                 })
-                .collect(),
-            handle: FunctionHandle {
-                context: f.context,
-                return_field: f.return_field,
-                call: f.call,
-            },
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(FunctionSpec {
+                name: fname,
+                doc,
+                params,
+                handle: FunctionHandle {
+                    context: f.context,
+                    return_field: f.return_field,
+                    call: f.call,
+                },
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     let types = types
         .into_iter()
-        .map(|mut t| ExtensionTypeSpec {
-            name: t.name.to_string(),
-            // Move the schema out; its release callback stays the plugin's.
-            storage: std::mem::replace(&mut t.storage, ArrowSchema::empty()),
-            metadata: t.metadata.to_string(),
+        .enumerate()
+        .map(|(i, mut t)| {
+            let tname = checked(&t.name, || format!("the name of extension type #{i}"))?;
+            let metadata = checked(&t.metadata, || {
+                format!("the metadata of extension type {tname:?}")
+            })?;
+            Ok(ExtensionTypeSpec {
+                name: tname,
+                // Move the schema out; its release callback stays the plugin's.
+                storage: std::mem::replace(&mut t.storage, ArrowSchema::empty()),
+                metadata,
+            })
         })
-        .collect();
-    LoadedLibrary {
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(LoadedLibrary {
         abi_version,
-        name: name.as_str().to_owned(),
-        version: version.as_str().to_owned(),
+        name,
+        version,
         functions,
         types,
-    }
+    })
 }
 
 #[cfg(test)]

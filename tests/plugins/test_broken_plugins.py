@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -149,15 +150,27 @@ def test_a_folder_with_no_plugin(tmp_path):
     assert "RuntimeWarning" in proc.stderr
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0,
-    reason="running as root: file permissions do not stop root from reading",
-)
-def test_a_file_without_read_permission(tmp_path):
-    copy = tmp_path / "libunreadable.so"
-    shutil.copy(lib(HELLO), copy)
-    copy.chmod(0o000)
-    err = load_error(str(copy))
+def test_a_file_without_read_permission():
+    # Root reads any file, so as root the load runs with the effective user id of
+    # "nobody" (restored afterwards), from a folder that user may enter.
+    folder = Path(tempfile.mkdtemp(prefix="daft-unreadable-"))
+    try:
+        folder.chmod(0o755)
+        copy = folder / "libunreadable.so"
+        shutil.copy(lib(HELLO), copy)
+        copy.chmod(0o000)
+        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        body = f"daft.load_plugin({str(copy)!r})"
+        if as_root:
+            body = (
+                "import os\n"
+                "os.seteuid(65534)\n"
+                f"try:\n    {body}\n"
+                "finally:\n    os.seteuid(0)"
+            )
+        err, _ = run_case(body)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     assert err[0] == "DaftPluginError"
     assert err[1].startswith(f'plugin "libunreadable.so": cannot load {copy}: ')
     assert "Permission denied" in err[1]
@@ -456,6 +469,32 @@ def test_an_empty_function_name():
     assert load_error(path) == [
         "DaftPluginError",
         f'plugin "empty_function_name": {path} (version 0.0.1): invalid function name ""',
+    ]
+
+
+def test_a_plugin_name_that_is_not_utf8():
+    path = lib("broken_non_utf8_name")
+    err, _ = run_case(
+        f"""
+        try:
+            daft.load_plugin({path!r})
+        finally:
+            assert not hasattr(F, "non_utf8_identity")
+        """
+    )
+    assert err == [
+        "DaftPluginError",
+        f'plugin "libbroken_non_utf8_name.so": cannot load {path}: its manifest is invalid: '
+        "the plugin name is not valid UTF-8: \"caf\ufffd\"",
+    ]
+
+
+def test_a_function_name_that_is_not_utf8():
+    path = lib("broken_non_utf8_function_name")
+    assert load_error(path) == [
+        "DaftPluginError",
+        f'plugin "libbroken_non_utf8_function_name.so": cannot load {path}: '
+        'its manifest is invalid: the name of function #0 is not valid UTF-8: "bad_\ufffd_name"',
     ]
 
 

@@ -188,3 +188,34 @@ fn guard_turns_panics_into_errors() {
     let r: RResult<u8, RString> = guard(|| Ok(7));
     assert_eq!(r, RResult::ROk(7));
 }
+
+/// A string with the given bytes, UTF-8 or not, as a plugin's own `unsafe`
+/// code could make one.
+fn raw_rstring(bytes: &[u8]) -> RString {
+    // SAFETY: deliberately not upheld: the tests check that the host reads
+    // such strings as bytes and refuses them, never as text.
+    unsafe { RString::from_utf8_unchecked(RVec::from(bytes.to_vec())) }
+}
+
+#[test]
+fn plugin_texts_that_are_not_utf8_are_refused_or_replaced() {
+    assert_eq!(checked(&raw_rstring(b"ok"), || "x".into()), Ok("ok".into()));
+    assert_eq!(
+        checked(&raw_rstring(b"caf\xe9"), || "the plugin name".into()),
+        Err("the plugin name is not valid UTF-8: \"caf\u{fffd}\"".into())
+    );
+    // Error messages are shown anyway, with the bad bytes replaced.
+    assert_eq!(lossy(&raw_rstring(b"bad \xff")), "bad \u{fffd}");
+}
+
+#[test]
+fn a_manifest_with_a_non_utf8_name_is_refused() {
+    let manifest = FfiManifest {
+        name: raw_rstring(b"caf\xe9"),
+        version: "0.0.1".into(),
+        functions: RVec::new(),
+        types: RVec::new(),
+    };
+    let err = manifest_from_ffi(ABI_VERSION, manifest).unwrap_err();
+    assert_eq!(err, "the plugin name is not valid UTF-8: \"caf\u{fffd}\"");
+}
