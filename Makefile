@@ -50,6 +50,29 @@ test-python: install
 
 test: test-rust test-python
 
+# Boundary checks beyond `make test` (docs/reliability.md). `leak-check` runs the plugin
+# loader's loop of plugin calls (host/daft-plugin-loader/tests/memory.rs) under valgrind and
+# fails on a definitely lost block or any memory error; it needs valgrind, which `make test`
+# does not. `fuzz` runs the round-trip property test (tests/roundtrip.rs) with FUZZ_CASES
+# random arrays (about a minute) instead of the 1,024 of `make test`.
+.PHONY: leak-check fuzz
+LEAK_CHECK_CALLS ?= 400
+FUZZ_CASES ?= 50000
+
+leak-check:
+	@command -v valgrind >/dev/null || { echo "make leak-check needs valgrind (apt-get install valgrind)"; exit 1; }
+	cargo build --workspace
+	bin=$$(cargo test -p daft-plugin-loader --test memory --no-run --message-format=json \
+		| $(PYTHON) -c 'import json, sys; print(*[m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")])') && \
+	RUST_BACKTRACE=0 DAFT_LEAK_CHECK_CALLS=$(LEAK_CHECK_CALLS) valgrind --leak-check=full \
+		--errors-for-leak-kinds=definite --error-exitcode=1 \
+		--suppressions=host/daft-plugin-loader/tests/valgrind.supp $$bin --ignored --exact leak_check_loop_under_valgrind --test-threads=1
+
+fuzz:
+	cargo build --workspace
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test -p daft-plugin-loader --test roundtrip -- \
+		--exact random_arrays_of_random_types_round_trip_unchanged --nocapture
+
 lint: $(VPY)
 	cargo fmt --check
 	cargo clippy --workspace --all-targets -- -D warnings

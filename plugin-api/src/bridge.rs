@@ -13,6 +13,7 @@ use crate::abi::{ArrowArray, ArrowSchema};
 use crate::arrow::array::make_array;
 use crate::arrow::datatypes::{DataType, Field};
 use crate::arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use crate::arrow_import::without_dangling_first_offsets;
 use crate::sdk::ScalarFunction;
 use crate::Options;
 
@@ -115,7 +116,7 @@ pub(crate) fn run_call(
         // valid arrow array, as the ABI requires.
         let data = unsafe { from_ffi(owned, schema_ref(schema)) }
             .map_err(|e| format!("argument {i}: cannot import array: {e}"))?;
-        arrays.push(make_array(data));
+        arrays.push(make_array(without_dangling_first_offsets(data)));
     }
     let result = (f.call)(&arrays, options, num_rows)?;
     drop(arrays);

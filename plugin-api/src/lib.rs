@@ -39,6 +39,9 @@
 //! - the SDK types re-exported at the root ([`ScalarFunction`],
 //!   [`ExtensionType`], [`Param`], [`Options`], ...).
 //! - [`arrow`]: the arrow-rs version selected by the `arrow-NN` feature.
+//! - [`arrow_import`]: the repair both sides apply to arrays they import
+//!   through the C Data Interface (the SDK to arguments, the host's loader
+//!   to results).
 
 #![warn(missing_docs)]
 
@@ -59,6 +62,7 @@ pub use arrow60 as arrow;
 pub use arrow55 as arrow;
 
 pub mod abi;
+pub mod arrow_import;
 mod bridge;
 mod options;
 mod sdk;

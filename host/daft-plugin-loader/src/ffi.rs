@@ -13,6 +13,7 @@ use arrow::array::ArrayData;
 use arrow::datatypes::{DataType, Field};
 use arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use daft_plugin_api::abi::{ArrowArray, ArrowSchema};
+use daft_plugin_api::arrow_import::without_dangling_first_offsets;
 
 // The moves and casts below rely on identical size and alignment.
 const _: () = {
@@ -199,5 +200,6 @@ pub(crate) fn import_array(array: ArrowArray, schema: ArrowSchema) -> Result<Arr
         unsafe { from_ffi(array, &schema) }
     }))
     .map_err(|_| "returned an array arrow cannot import".to_string())?
+    .map(without_dangling_first_offsets)
     .map_err(|e| format!("returned an array arrow cannot import: {e}"))
 }

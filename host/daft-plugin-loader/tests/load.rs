@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int32Array, Int64Array, ListArray, StringArray};
@@ -15,79 +14,8 @@ use daft_core::types::{EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY};
 use daft_core::DaftError;
 use daft_plugin_loader::{load_plugin, statuses, LoadRecord, PluginStatus};
 
-/// Builds workspace package `package` with cargo and returns the path of
-/// its cdylib (the artifact whose target is named `lib_name`), as cargo
-/// reports it with `--message-format=json`.
-///
-/// When `DAFT_TEST_PLUGIN_DIR` is set (the Makefile sets it after
-/// `cargo build --workspace`), the library is taken from that directory
-/// instead: a build of one package alone unifies features differently from
-/// the workspace build and would recompile arrow a second time.
-fn build_cdylib(package: &str, lib_name: &str) -> PathBuf {
-    if let Ok(dir) = std::env::var("DAFT_TEST_PLUGIN_DIR") {
-        let path = Path::new(&dir).join(format!(
-            "{}{lib_name}{}",
-            std::env::consts::DLL_PREFIX,
-            std::env::consts::DLL_SUFFIX
-        ));
-        assert!(
-            path.is_file(),
-            "DAFT_TEST_PLUGIN_DIR is set but {} does not exist; build it with `cargo build -p {package}`",
-            path.display()
-        );
-        return path;
-    }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(&workspace)
-        .args(["build", "-p", package, "--message-format=json"]);
-    // Build with the profile this test binary was built with (it lives in
-    // <target>/<profile dir>/deps/), so `cargo test --release` reuses the
-    // release artifacts instead of compiling everything a second time.
-    let profile_dir = std::env::current_exe().ok().and_then(|exe| {
-        let dir = exe.parent()?.parent()?.file_name()?.to_str()?.to_string();
-        Some(dir)
-    });
-    match profile_dir.as_deref() {
-        None | Some("debug") => {}
-        Some(profile) => {
-            cmd.args(["--profile", profile]);
-        }
-    }
-    let out = cmd.output().expect("run cargo");
-    assert!(
-        out.status.success(),
-        "cargo build -p {package} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).expect("utf-8 cargo output");
-    for line in stdout.lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        if msg["reason"] != "compiler-artifact" || msg["target"]["name"] != lib_name {
-            continue;
-        }
-        let files = msg["filenames"].as_array().into_iter().flatten();
-        for f in files.filter_map(|f| f.as_str()) {
-            if f.ends_with(std::env::consts::DLL_SUFFIX) {
-                return PathBuf::from(f);
-            }
-        }
-    }
-    panic!("cargo build -p {package} reported no cdylib for {lib_name}");
-}
-
-fn hello_path() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| build_cdylib("daft-plugin-hello", "daft_plugin_hello"))
-}
-
-fn fixture_path() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| build_cdylib("daft-plugin-test-fixture", "daft_plugin_test_fixture"))
-}
+mod common;
+use common::{build_cdylib, fixture_path, hello_path};
 
 /// Loads the hello plugin once for the whole test binary.
 fn hello() -> &'static PluginStatus {

@@ -1,11 +1,18 @@
 //! A plugin that misbehaves on purpose, for daft-plugin-loader's tests:
 //! panics in its return-type rule, its kernel and (on request) its
 //! manifest, errors, an extension type, a name that clashes with the hello
-//! plugin, a pass-through kernel and a variadic function with options.
+//! plugin, a pass-through kernel and a variadic function with options; and,
+//! for the memory and round-trip tests, copies of its argument made by the
+//! plugin (one on buffers whose releases it counts, one rebuilt by arrow).
 
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use daft_plugin_api::arrow::array::{ArrayRef, Float64Array, Int64Array};
+use daft_plugin_api::arrow::array::{
+    make_array, ArrayData, ArrayRef, Float64Array, Int64Array, MutableArrayData, StructArray,
+};
+use daft_plugin_api::arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
 use daft_plugin_api::arrow::compute::cast;
 use daft_plugin_api::arrow::datatypes::{DataType, Field};
 use daft_plugin_api::inventory::submit;
@@ -234,6 +241,147 @@ submit! {
         params: &[],
         return_field: int64_field,
         call: zero_rows,
+    }
+}
+
+// ---- memory accounting and copies -------------------------------------------
+//
+// `fixture_counted_copy` returns a copy of its argument, with the same layout
+// (offsets, slices, children), in which every buffer is a custom allocation of
+// this plugin that counts its creation and its release.
+// `fixture_buffer_counts` reports both counters, so the host's tests can see
+// that every buffer the plugin handed over was released exactly once, by the
+// plugin's own release callback: `released` reaching `allocated` means none
+// leaked; `released` exceeding it (or a crash) would be a double release.
+
+static ALLOCATED: AtomicI64 = AtomicI64::new(0);
+static RELEASED: AtomicI64 = AtomicI64::new(0);
+
+/// The owner of one counted buffer: its drop is the buffer's release.
+struct Counted {
+    _buffer: Buffer,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        RELEASED.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A copy of `bytes` in a counted allocation (64-byte aligned, as arrow's own).
+fn counted_buffer(bytes: &[u8]) -> Buffer {
+    let copy = Buffer::from_slice_ref(bytes);
+    let ptr = NonNull::new(copy.as_ptr() as *mut u8).expect("arrow buffers are never null");
+    let len = copy.len();
+    ALLOCATED.fetch_add(1, Ordering::SeqCst);
+    // SAFETY: `ptr` points to `len` initialised bytes owned by `copy`, which
+    // the owner keeps alive (and never mutates) until the last clone of the
+    // returned buffer is dropped.
+    unsafe { Buffer::from_custom_allocation(ptr, len, Arc::new(Counted { _buffer: copy })) }
+}
+
+/// Copies every buffer (validity bitmaps included) of `data` and of its
+/// children into counted allocations, keeping offsets and lengths.
+fn counted_copy_data(data: &ArrayData) -> Result<ArrayData, String> {
+    let nulls = data.nulls().map(|n| {
+        let bits = n.inner();
+        NullBuffer::new(BooleanBuffer::new(
+            counted_buffer(bits.inner().as_slice()),
+            bits.offset(),
+            bits.len(),
+        ))
+    });
+    let children = data
+        .child_data()
+        .iter()
+        .map(counted_copy_data)
+        .collect::<Result<Vec<_>, _>>()?;
+    ArrayData::builder(data.data_type().clone())
+        .len(data.len())
+        .offset(data.offset())
+        .nulls(nulls)
+        .buffers(
+            data.buffers()
+                .iter()
+                .map(|b| counted_buffer(b.as_slice()))
+                .collect(),
+        )
+        .child_data(children)
+        .build()
+        .map_err(|e| format!("cannot rebuild the copy: {e}"))
+}
+
+fn counted_copy(args: &[ArrayRef], _: &Options, _: usize) -> Result<ArrayRef, String> {
+    Ok(make_array(counted_copy_data(&args[0].to_data())?))
+}
+
+submit! {
+    ScalarFunction {
+        name: "fixture_counted_copy",
+        doc: "A copy of its argument, same layout, on buffers whose releases the plugin counts.",
+        params: &[Param::expr("x", TypeClass::Any)],
+        return_field: same_field,
+        call: counted_copy,
+    }
+}
+
+fn counts_field(_: &[Field], _: &Options) -> Result<Field, String> {
+    Ok(Field::new(
+        "counts",
+        DataType::Struct(
+            vec![
+                Field::new("allocated", DataType::Int64, false),
+                Field::new("released", DataType::Int64, false),
+            ]
+            .into(),
+        ),
+        false,
+    ))
+}
+
+fn buffer_counts(_: &[ArrayRef], _: &Options, num_rows: usize) -> Result<ArrayRef, String> {
+    // Read `released` first: a buffer released in between is then counted
+    // as allocated but not released (live), never the other way round.
+    let released = RELEASED.load(Ordering::SeqCst);
+    let allocated = ALLOCATED.load(Ordering::SeqCst);
+    let column = |v: i64| Arc::new(Int64Array::from(vec![v; num_rows])) as ArrayRef;
+    Ok(Arc::new(StructArray::from(vec![
+        (
+            Arc::new(Field::new("allocated", DataType::Int64, false)),
+            column(allocated),
+        ),
+        (
+            Arc::new(Field::new("released", DataType::Int64, false)),
+            column(released),
+        ),
+    ])))
+}
+
+submit! {
+    ScalarFunction {
+        name: "fixture_buffer_counts",
+        doc: "How many counted buffers fixture_counted_copy has allocated and how many were released.",
+        params: &[],
+        return_field: counts_field,
+        call: buffer_counts,
+    }
+}
+
+fn rebuilt_copy(args: &[ArrayRef], _: &Options, _: usize) -> Result<ArrayRef, String> {
+    let data = args[0].to_data();
+    let mut copy = MutableArrayData::new(vec![&data], false, data.len());
+    copy.try_extend(0, 0, data.len())
+        .map_err(|e| format!("cannot copy: {e}"))?;
+    Ok(make_array(copy.freeze()))
+}
+
+submit! {
+    ScalarFunction {
+        name: "fixture_copy",
+        doc: "A copy of its argument rebuilt by arrow (MutableArrayData): new buffers, offsets from 0.",
+        params: &[Param::expr("x", TypeClass::Any)],
+        return_field: same_field,
+        call: rebuilt_copy,
     }
 }
 
