@@ -162,12 +162,7 @@ def test_a_file_without_read_permission():
         as_root = hasattr(os, "geteuid") and os.geteuid() == 0
         body = f"daft.load_plugin({str(copy)!r})"
         if as_root:
-            body = (
-                "import os\n"
-                "os.seteuid(65534)\n"
-                f"try:\n    {body}\n"
-                "finally:\n    os.seteuid(0)"
-            )
+            body = f"import os\nos.seteuid(65534)\ntry:\n    {body}\nfinally:\n    os.seteuid(0)"
         err, _ = run_case(body)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -485,7 +480,7 @@ def test_a_plugin_name_that_is_not_utf8():
     assert err == [
         "DaftPluginError",
         f'plugin "libbroken_non_utf8_name.so": cannot load {path}: its manifest is invalid: '
-        "the plugin name is not valid UTF-8: \"caf\ufffd\"",
+        'the plugin name is not valid UTF-8: "caf\ufffd"',
     ]
 
 
