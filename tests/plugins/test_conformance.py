@@ -158,7 +158,10 @@ def test_the_fixtures_healthy_functions_pass(fixture_report, function):
     [
         ("bad_wrong_length", "empty", "returned 1 rows for an input of 0 rows"),
         ("bad_wrong_type", "empty", "returned type Utf8 but declared Int64"),
-        ("bad_offsets", "empty", "returned an invalid array"),
+        # On an empty input its single offset points at nothing that could be read, and the
+        # host repairs such an array on import (plugin-api/src/arrow_import.rs); the first
+        # input with rows shows it.
+        ("bad_offsets", "all-null", "returned an invalid array"),
         ("bad_ignores_offset", "sliced", "the result depends on the array's offset"),
         ("bad_nondeterministic", "determinism", "the same input twice gave different results"),
     ],
