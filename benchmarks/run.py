@@ -125,11 +125,21 @@ def sources_digest(*dirs: Path) -> str:
     return h.hexdigest()
 
 
+def workspace_release_profile() -> str:
+    """The `[profile.release]` table of the workspace's Cargo.toml, as written there."""
+    text = (ROOT / "Cargo.toml").read_text()
+    found = re.search(r"^\[profile\.release\]\n(?:(?!\[).*\n)*", text, re.MULTILINE)
+    if not found:
+        raise RuntimeError("Cargo.toml has no [profile.release] table")
+    return found.group(0).strip() + "\n"
+
+
 def generate_hello_plugins(n: int) -> list:
     """`n` copies of plugins/hello with distinct plugin, function and package names
-    (reused while plugins/hello and plugin-api are unchanged)."""
+    (reused while plugins/hello, plugin-api and the release profile are unchanged)."""
     src = ROOT / "plugins" / "hello"
-    digest = sources_digest(src, ROOT / "plugin-api") + f"-{n}"
+    profile = workspace_release_profile()
+    digest = sources_digest(src, ROOT / "plugin-api") + f"-{n}-" + profile
     stamp = WORK / "gen-wheels" / "sources.sha256"
     cached = sorted((WORK / "gen-wheels").glob("hello*/*.whl"))
     if stamp.exists() and stamp.read_text() == digest and len(cached) == n:
@@ -169,8 +179,7 @@ def generate_hello_plugins(n: int) -> list:
             if rel == "Cargo.toml":
                 # A standalone crate with the workspace's lock file and the workspace's
                 # release profile, so it reuses the dependencies the core build compiled.
-                text = "[workspace]\n\n" + text + "\n[profile.release]\nlto = false\n"
-                text += "codegen-units = 16\n"
+                text = "[workspace]\n\n" + text + "\n" + profile
                 shutil.copy(ROOT / "Cargo.lock", dst / "Cargo.lock")
             p.write_text(text)
         wheels.append(
