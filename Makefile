@@ -38,12 +38,14 @@ demo: install
 	$(VPY) examples/demo.py
 
 # The workspace build leaves the plugin libraries the loader's tests load
-# (and the Python tests' misbehaving fixtures, tests/fixtures/broken-plugins) in target/debug.
-export DAFT_TEST_PLUGIN_DIR := $(CARGO_TARGET_DIR)/debug
+# (and the Python tests' misbehaving fixtures, tests/fixtures/broken-plugins) in
+# target/release. Rust tests run on the release profile, the one the wheels use, so
+# DataFusion and arrow are compiled once per run, not once per profile.
+export DAFT_TEST_PLUGIN_DIR := $(CARGO_TARGET_DIR)/release
 
 test-rust:
-	cargo build --workspace
-	cargo test --workspace
+	cargo build --workspace --release
+	cargo test --workspace --release
 
 test-python: install
 	$(VPY) -m pytest -q tests
@@ -61,16 +63,16 @@ FUZZ_CASES ?= 50000
 
 leak-check:
 	@command -v valgrind >/dev/null || { echo "make leak-check needs valgrind (apt-get install valgrind)"; exit 1; }
-	cargo build --workspace
-	bin=$$(cargo test -p daft-plugin-loader --test memory --no-run --message-format=json \
+	cargo build --workspace --release
+	bin=$$(cargo test --release -p daft-plugin-loader --test memory --no-run --message-format=json \
 		| $(PYTHON) -c 'import json, sys; print(*[m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")])') && \
 	RUST_BACKTRACE=0 DAFT_LEAK_CHECK_CALLS=$(LEAK_CHECK_CALLS) valgrind --leak-check=full \
 		--errors-for-leak-kinds=definite --error-exitcode=1 \
 		--suppressions=host/daft-plugin-loader/tests/valgrind.supp $$bin --ignored --exact leak_check_loop_under_valgrind --test-threads=1
 
 fuzz:
-	cargo build --workspace
-	PROPTEST_CASES=$(FUZZ_CASES) cargo test -p daft-plugin-loader --test roundtrip -- \
+	cargo build --workspace --release
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p daft-plugin-loader --test roundtrip -- \
 		--exact random_arrays_of_random_types_round_trip_unchanged --nocapture
 
 lint: $(VPY)

@@ -2,7 +2,7 @@
 
 It never times anything worth reading and never writes docs/benchmarks.md: the report
 goes to a temporary path. It needs the benchmark plugin from the workspace build
-(`libdaft_plugin_bench` in ``$DAFT_TEST_PLUGIN_DIR``, ``target/debug`` by default).
+(`libdaft_plugin_bench` in ``$DAFT_TEST_PLUGIN_DIR``, ``target/release`` by default).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LIB = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "debug")) / (
+LIB = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release")) / (
     "libdaft_plugin_bench.so"
 )
 

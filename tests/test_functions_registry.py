@@ -178,7 +178,7 @@ def test_daft_log_debug_logs_records_from_daft_loggers():
     assert any("DEBUG" in line for line in proc.stderr.splitlines())
     # Spans of plan building and of execution are logged with their durations.
     assert any(n.startswith("daft.plan") for n in names), names
-    assert any("span collect" in line for line in proc.stderr.splitlines()), proc.stderr
+    assert any("span count_rows" in line for line in proc.stderr.splitlines()), proc.stderr
 
 
 def test_without_daft_log_nothing_is_logged():

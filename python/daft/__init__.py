@@ -14,6 +14,7 @@ from __future__ import annotations
 from daft import daft as daft  # the native module, initialized on import
 from daft._logging import configure_from_env as _configure_logging
 from daft._logging import refresh_logger
+from daft.context import get_execution_config, set_execution_config
 from daft.dataframe import DataFrame, GroupedDataFrame
 from daft.datatype import DataType, TimeUnit
 from daft.expressions import Expression, col, lit
@@ -33,6 +34,8 @@ _load_plugins_at_import()
 _registry.sync()
 
 __all__ = [
+    "get_execution_config",
+    "set_execution_config",
     "DataFrame",
     "DataType",
     "Expression",

@@ -247,8 +247,16 @@ class DataFrame:
         return self._builder.count_rows()
 
     def explain(self, show_all: bool = False) -> str:
-        """Prints the logical plan, root first, and returns it as text."""
-        text = "== Logical Plan ==\n" + self._builder.explain()
+        """Prints the logical plan, root first, and returns it as text.
+
+        With ``show_all=True`` it also shows the plan as lowered onto DataFusion,
+        as DataFusion's optimizer rewrote it (projections and filters pushed into
+        the scans) and the physical plan that runs (partitions, Parquet pruning).
+        """
+        if show_all:
+            text = self._builder.explain(show_all=True)
+        else:
+            text = "== Logical Plan ==\n" + self._builder.explain()
         print(text)
         return text
 

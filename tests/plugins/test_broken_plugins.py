@@ -3,7 +3,7 @@
 Every case runs in its own subprocess (``sys.executable``, i.e. the environment where daft
 is installed), so a crash in one case is a failed test instead of a dead test run. Each
 subprocess starts with plugin discovery off (``DAFT_PLUGINS_DISABLE=1``), loads the healthy
-``hello`` plugin from ``$DAFT_TEST_PLUGIN_DIR`` (the workspace build, ``target/debug`` by
+``hello`` plugin from ``$DAFT_TEST_PLUGIN_DIR`` (the workspace build, ``target/release`` by
 default), then the broken one, and prints, as the last line, a JSON list: the error
 class and message, then the results of the healthy plugin's ``hello_greet`` and of the
 built-in ``sqrt`` run after the failure. The broken fixtures are the crates under
@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "debug"))
+LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release"))
 
 
 def lib(name: str) -> str:

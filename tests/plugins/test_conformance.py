@@ -3,7 +3,7 @@
 It passes on every first-party plugin (``hello``, ``text``, ``geo``, installed from their
 wheels, found by name the way ``import daft`` finds them), which is how CI runs the kit on
 them, and it fails, naming the right finding, on the misbehaving fixture plugins built by
-``cargo build --workspace`` into ``$DAFT_TEST_PLUGIN_DIR`` (``target/debug`` by default):
+``cargo build --workspace`` into ``$DAFT_TEST_PLUGIN_DIR`` (``target/release`` by default):
 ``libdaft_plugin_test_fixture.so`` and ``libbroken_bad_results.so`` (which has a function
 that aborts the process: the kit's child dies, pytest does not).
 
@@ -25,7 +25,7 @@ import pytest
 testing = pytest.importorskip("daft.testing", reason="daft.testing needs hypothesis")
 
 ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "debug"))
+LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release"))
 
 # Two morsels of the engine (128Ki rows each), so the second starts at an offset.
 SMALL = {"max_examples": 12, "large_rows": 140_000, "threads": 3}

@@ -7,7 +7,7 @@ so queries started from several Python threads also run side by side. Every row 
 result is checked against an expectation computed here.
 
 The plugin comes from its installed wheel, or from ``$DAFT_TEST_PLUGIN_DIR`` (the workspace
-build, ``target/debug`` by default) when the wheel is not installed. See
+build, ``target/release`` by default) when the wheel is not installed. See
 ``docs/reliability.md`` ("Threads").
 """
 
@@ -26,7 +26,7 @@ import pytest
 from daft import col
 
 ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "debug"))
+LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release"))
 MORSEL_ROWS = 128 * 1024  # host/daft-exec/src/lib.rs
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the plugin is built as .so")

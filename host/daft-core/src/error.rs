@@ -11,7 +11,7 @@ pub type DaftResult<T> = Result<T, DaftError>;
 
 /// Every error the engine reports. Messages name the column, function,
 /// plugin or file involved, since they are shown to users as-is.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum DaftError {
     /// A column name that is not in the schema.
     #[error("column {name:?} not found; available columns: [{}]", .available.join(", "))]
@@ -47,6 +47,16 @@ pub enum DaftError {
     /// A plugin failed to load, or one of its functions misbehaved.
     #[error("plugin {plugin:?}: {message}")]
     Plugin { plugin: String, message: String },
+
+    /// The query was stopped before it finished (Ctrl-C, or its consumer
+    /// went away).
+    #[error("query cancelled: {0}")]
+    Cancelled(String),
+
+    /// The query needed more memory than the memory limit allows, even
+    /// after spilling what can spill.
+    #[error("{0}")]
+    OutOfMemory(String),
 
     /// A bug in the engine: an invariant did not hold.
     #[error("internal error: {0}")]
@@ -85,13 +95,19 @@ impl DaftError {
 
 impl From<ArrowError> for DaftError {
     fn from(e: ArrowError) -> Self {
+        DaftError::from(&e)
+    }
+}
+
+impl From<&ArrowError> for DaftError {
+    fn from(e: &ArrowError) -> Self {
         match e {
             ArrowError::CastError(m) => DaftError::ComputeError(format!("cast failed: {m}")),
             ArrowError::ArithmeticOverflow(m) => {
                 DaftError::ComputeError(format!("arithmetic overflow: {m}"))
             }
             ArrowError::DivideByZero => DaftError::ComputeError("division by zero".into()),
-            ArrowError::InvalidArgumentError(m) => DaftError::ValueError(m),
+            ArrowError::InvalidArgumentError(m) => DaftError::ValueError(m.clone()),
             other => DaftError::ComputeError(other.to_string()),
         }
     }

@@ -81,12 +81,14 @@ impl Operator {
         }
     }
 
-    pub(crate) fn is_comparison(&self) -> bool {
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
+    pub fn is_comparison(&self) -> bool {
         use Operator::*;
         matches!(self, Eq | NotEq | Lt | LtEq | Gt | GtEq)
     }
 
-    pub(crate) fn is_logical(&self) -> bool {
+    /// `&`, `|`, `^`.
+    pub fn is_logical(&self) -> bool {
         matches!(self, Operator::And | Operator::Or | Operator::Xor)
     }
 }
@@ -218,6 +220,14 @@ impl AggKind {
     }
 }
 
+/// How deeply expressions may nest. Every pass over an expression (type
+/// checking, lowering, DataFusion's optimizer and evaluator) recurses, so
+/// an unbounded depth would end in a stack overflow; past this depth the
+/// method that would nest deeper raises a clear error instead. A chain of
+/// a thousand `+` fits (DuckDB's default limit is the same); planning time
+/// grows faster than linearly with depth, about a second at this limit.
+pub const MAX_DEPTH: usize = 1_000;
+
 /// An expression. Children are shared (`Arc`), so cloning is cheap.
 #[derive(Debug, Clone)]
 pub enum Expr {
@@ -276,20 +286,67 @@ impl Expr {
     }
 
     /// A binary operation.
-    pub fn binary(self, op: Operator, right: Expr) -> Self {
+    pub fn binary(self, op: Operator, right: Expr) -> DaftResult<Self> {
         Expr::Binary {
             op,
             left: Arc::new(self),
             right: Arc::new(right),
         }
+        .within_max_depth()
+    }
+
+    /// Boolean negation.
+    pub fn negate(self) -> DaftResult<Self> {
+        Expr::Not(Arc::new(self)).within_max_depth()
     }
 
     /// An aggregation over this expression.
-    pub fn agg(self, kind: AggKind) -> Self {
+    pub fn agg(self, kind: AggKind) -> DaftResult<Self> {
         Expr::Agg {
             kind,
             expr: Arc::new(self),
         }
+        .within_max_depth()
+    }
+
+    /// The nesting depth (a column or literal is 1), counted only up to
+    /// `limit + 1`, so the cost is bounded whatever the expression.
+    fn depth_up_to(&self, limit: usize) -> usize {
+        if limit == 0 {
+            return 1;
+        }
+        let below = match self {
+            Expr::Column(_) | Expr::Literal(_) => 0,
+            // An alias is a name, not a level.
+            Expr::Alias(e, _) => return e.depth_up_to(limit),
+            Expr::Not(e) | Expr::Agg { expr: e, .. } => e.depth_up_to(limit - 1),
+            Expr::Binary { left, right, .. } => left
+                .depth_up_to(limit - 1)
+                .max(right.depth_up_to(limit - 1)),
+            Expr::Function { args, .. } => args
+                .iter()
+                .map(|a| a.depth_up_to(limit - 1))
+                .max()
+                .unwrap_or(0),
+        };
+        below + 1
+    }
+
+    /// The nesting depth of this expression (a column or literal is 1).
+    pub fn depth(&self) -> usize {
+        self.depth_up_to(MAX_DEPTH)
+    }
+
+    /// This expression, or an error if it nests deeper than [`MAX_DEPTH`].
+    fn within_max_depth(self) -> DaftResult<Self> {
+        if self.depth_up_to(MAX_DEPTH) > MAX_DEPTH {
+            return Err(DaftError::value_error(format!(
+                "expression nests more than {MAX_DEPTH} levels deep; build it in steps \
+                 (e.g. with_column(...) for intermediate results) or combine columns with a \
+                 balanced tree instead of one long chain"
+            )));
+        }
+        Ok(self)
     }
 
     /// A call of `func`, with arity and options checked now; argument types
@@ -308,12 +365,13 @@ impl Expr {
                 func.qualified_name()
             )));
         }
-        Ok(Expr::Function {
+        Expr::Function {
             func,
             args,
             options,
             return_field: None,
-        })
+        }
+        .within_max_depth()
     }
 
     /// The output column name: a column keeps its name, a function or
@@ -474,8 +532,9 @@ impl Expr {
     }
 }
 
-/// The type `left op right` produces, or why the operands do not combine.
-pub(crate) fn binary_output_type(op: Operator, l: &Field, r: &Field) -> Result<DataType, String> {
+/// The type `left op right` produces (Daft's rules), or why the operands
+/// do not combine.
+pub fn binary_output_type(op: Operator, l: &Field, r: &Field) -> Result<DataType, String> {
     let (ldt, rdt) = (l.data_type(), r.data_type());
     if op.is_logical() {
         let ok = |d: &DataType| matches!(d, DataType::Boolean | DataType::Null);
@@ -514,15 +573,6 @@ fn temporal_difference_type(dt: &DataType) -> Option<DataType> {
         DataType::Date64 => Some(DataType::Duration(TimeUnit::Millisecond)),
         DataType::Timestamp(unit, _) | DataType::Duration(unit) => Some(DataType::Duration(*unit)),
         _ => None,
-    }
-}
-
-impl std::ops::Not for Expr {
-    type Output = Expr;
-
-    /// Boolean negation.
-    fn not(self) -> Expr {
-        Expr::Not(Arc::new(self))
     }
 }
 

@@ -2,11 +2,13 @@
 //!
 //! An [`Expr`] is a tree of column references, literals, operators, calls to
 //! registry functions and aggregations. It is resolved against a schema at
-//! plan time ([`Expr::to_field`]), which is where every type error surfaces,
-//! and evaluated per record batch at run time ([`Expr::eval`]).
+//! plan time ([`Expr::to_field`]), which is where every type error surfaces;
+//! it runs once lowered onto DataFusion (crate `daft-lowering`), which calls
+//! the [`operators`] kernels where Daft's operator semantics differ from
+//! DataFusion's.
 
-mod eval;
 mod expr;
+pub mod operators;
 
-pub use eval::broadcast;
-pub use expr::{AggKind, CountMode, Expr, Operator};
+pub use expr::{binary_output_type, AggKind, CountMode, Expr, Operator};
+pub use operators::{broadcast, eval_operator, Operand};

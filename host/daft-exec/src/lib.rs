@@ -1,212 +1,335 @@
-//! Execution of logical plans as streams of Arrow record batches.
+//! Runs the engine's plans on Apache DataFusion.
 //!
-//! Scans produce morsels of at most [`MORSEL_ROWS`] rows; projections and
-//! filters run over several morsels at once on rayon's thread pool (one
-//! worker per core) and keep the input order; sorts, distinct and
-//! aggregations gather their input first.
+//! A plan is lowered (`daft-lowering`), optimized by DataFusion's logical
+//! and physical optimizers and run by its executor on the process's tokio
+//! runtime ([`session`]). The caller's thread only waits, and asks its
+//! `interrupted` callback every [`POLL`] whether to stop, so a Ctrl-C in
+//! Python stops a query within a fraction of a second. Output keeps Daft's
+//! row order ([`ordered`]).
 
-mod aggregate;
-mod parallel;
+pub mod ordered;
+pub mod session;
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use arrow::array::ArrayRef;
-use arrow::compute::{concat_batches, lexsort_to_indices, take, SortColumn, SortOptions};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use datafusion::common::DataFusionError;
+use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::logical_expr::{lit, LogicalPlan as DfPlan, LogicalPlanBuilder};
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::{
+    displayable, execute_stream_partitioned, ExecutionPlan, ExecutionPlanProperties,
+    SendableRecordBatchStream,
+};
+use futures::StreamExt;
 
 use daft_core::{DaftError, DaftResult};
-use daft_io::BatchStream;
-use daft_plan::{LogicalPlan, Source};
+use daft_lowering::{from_df, lower_plan, LowerOptions};
+use daft_plan::LogicalPlan;
 
-pub use parallel::parallel_map;
+pub use session::{default_memory_limit, execution_config, set_execution_config, ExecutionConfig};
 
-/// Rows per morsel: large enough to amortize per-batch overhead, small
-/// enough that a few morsels per core fit in cache-friendly memory.
-pub const MORSEL_ROWS: usize = 128 * 1024;
+use crate::ordered::OrderedConcatExec;
+use crate::session::{engine, Engine};
 
-/// Executes `plan`, returning its output as a stream of batches.
-pub fn execute(plan: &Arc<LogicalPlan>) -> DaftResult<BatchStream> {
-    let span = tracing::debug_span!("execute", node = node_name(plan));
-    let _enter = span.enter();
-    tracing::debug!("building stream for {}", node_name(plan));
-    Ok(match plan.as_ref() {
-        LogicalPlan::Scan { source, schema } => scan(source, schema.clone()),
-        LogicalPlan::Project {
-            input,
-            exprs,
-            schema,
-        } => {
-            let exprs = exprs.clone();
-            let schema = schema.clone();
-            parallel_map(execute(input)?, move |batch| {
-                let columns = exprs
-                    .iter()
-                    .map(|e| e.eval(&batch))
-                    .collect::<DaftResult<Vec<ArrayRef>>>()?;
-                with_columns(&schema, columns, batch.num_rows())
-            })
+/// How often a waiting caller is asked whether the query should stop.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// A DataFusion error as the engine's error.
+pub(crate) fn df_err(e: DataFusionError) -> DaftError {
+    from_df(e)
+}
+
+fn lower_options(engine: &Engine) -> LowerOptions {
+    LowerOptions {
+        target_partitions: engine.ctx.copied_config().target_partitions(),
+    }
+}
+
+/// Runs `fut` on the engine's runtime and waits for it, asking
+/// `interrupted` every [`POLL`]; when it says yes, the query's tasks are
+/// aborted (dropping every stream, which stops DataFusion's own tasks) and
+/// the result is [`DaftError::Cancelled`].
+fn run<T: Send + 'static>(
+    engine: &Engine,
+    fut: impl Future<Output = DaftResult<T>> + Send + 'static,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<T> {
+    let mut handle = engine.runtime.spawn(fut);
+    loop {
+        match engine
+            .runtime
+            .block_on(async { tokio::time::timeout(POLL, &mut handle).await })
+        {
+            Ok(Ok(result)) => return result,
+            Ok(Err(join)) => {
+                return Err(DaftError::Internal(format!(
+                    "the query task failed: {join}"
+                )))
+            }
+            Err(_) if interrupted() => {
+                handle.abort();
+                return Err(DaftError::Cancelled("interrupted".into()));
+            }
+            Err(_) => {}
         }
-        LogicalPlan::Filter { input, predicate } => {
-            let predicate = predicate.clone();
-            let filtered = parallel_map(execute(input)?, move |batch| {
-                let mask = predicate.eval(&batch)?;
-                let mask = arrow::compute::cast(&mask, &arrow::datatypes::DataType::Boolean)?;
-                let mask = mask
-                    .as_any()
-                    .downcast_ref::<arrow::array::BooleanArray>()
-                    .ok_or_else(|| DaftError::Internal("filter mask is not boolean".into()))?;
-                Ok(arrow::compute::filter_record_batch(&batch, mask)?)
-            });
-            Box::new(filtered.filter(|b| !matches!(b, Ok(b) if b.num_rows() == 0)))
-        }
-        LogicalPlan::Limit { input, limit } => limit_stream(execute(input)?, *limit),
-        LogicalPlan::Sort { input, keys } => {
-            let batch = gather(execute(input)?, input.schema())?;
-            let columns = keys
-                .iter()
-                .map(|k| {
-                    Ok(SortColumn {
-                        values: k.expr.eval(&batch)?,
-                        options: Some(SortOptions {
-                            descending: k.descending,
-                            nulls_first: k.nulls_first,
-                        }),
-                    })
-                })
-                .collect::<DaftResult<Vec<_>>>()?;
-            let indices = lexsort_to_indices(&columns, None)?;
-            let sorted = batch
-                .columns()
-                .iter()
-                .map(|c| Ok(take(c.as_ref(), &indices, None)?))
-                .collect::<DaftResult<Vec<_>>>()?;
-            morsels(RecordBatch::try_new(batch.schema(), sorted)?)
-        }
-        LogicalPlan::Distinct { input } => {
-            let batch = gather(execute(input)?, input.schema())?;
-            morsels(aggregate::distinct(&batch)?)
-        }
-        LogicalPlan::Aggregate {
-            input,
-            aggs,
-            group_by,
-            schema,
-        } => {
-            let batch = gather(execute(input)?, input.schema())?;
-            morsels(aggregate::aggregate(&batch, aggs, group_by, schema)?)
-        }
+    }
+}
+
+async fn physical(
+    engine_ctx: &datafusion::prelude::SessionContext,
+    plan: DfPlan,
+) -> DaftResult<Arc<dyn ExecutionPlan>> {
+    let state = engine_ctx.state();
+    state.create_physical_plan(&plan).await.map_err(from_df)
+}
+
+/// The output streams of `plan` concatenated in partition order.
+fn ordered_stream(
+    plan: Arc<dyn ExecutionPlan>,
+    ctx: &datafusion::prelude::SessionContext,
+    maintain_order: bool,
+) -> DaftResult<SendableRecordBatchStream> {
+    let plan: Arc<dyn ExecutionPlan> = if plan.output_partitioning().partition_count() == 1 {
+        plan
+    } else if maintain_order {
+        Arc::new(OrderedConcatExec::new(plan, None))
+    } else {
+        Arc::new(CoalescePartitionsExec::new(plan))
+    };
+    plan.execute(0, ctx.task_ctx()).map_err(from_df)
+}
+
+/// Gives each batch the planned schema (field names, nullability and
+/// metadata such as extension types, which DataFusion may not carry).
+fn conform_batch(batch: RecordBatch, schema: &SchemaRef) -> DaftResult<RecordBatch> {
+    if batch.schema_ref() == schema {
+        return Ok(batch);
+    }
+    RecordBatch::try_new(schema.clone(), batch.columns().to_vec()).map_err(|e| {
+        DaftError::Internal(format!(
+            "the query's output does not have the planned schema: {e}"
+        ))
     })
 }
 
-/// Collects the whole output of `plan` into memory.
-pub fn collect(plan: &Arc<LogicalPlan>) -> DaftResult<Vec<RecordBatch>> {
-    let span = tracing::info_span!("collect");
-    let _enter = span.enter();
-    let start = std::time::Instant::now();
-    let out = execute(plan)?.collect::<DaftResult<Vec<_>>>()?;
-    tracing::debug!(
-        rows = out.iter().map(|b| b.num_rows()).sum::<usize>(),
-        batches = out.len(),
-        elapsed_ms = start.elapsed().as_secs_f64() * 1e3,
-        "query finished"
-    );
-    Ok(out)
+/// Runs `plan` to completion and returns its output batches in order.
+pub fn collect(
+    plan: &Arc<LogicalPlan>,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<Vec<RecordBatch>> {
+    let _span = tracing::debug_span!(target: "daft::exec", "collect").entered();
+    let engine = engine()?;
+    let lowered = lower_plan(plan, &lower_options(&engine))?;
+    let schema = plan.schema();
+    let ctx = engine.ctx.clone();
+    let keep_order = engine.config.maintain_order;
+    run(
+        &engine,
+        async move {
+            let physical = physical(&ctx, lowered).await?;
+            let mut stream = ordered_stream(physical, &ctx, keep_order)?;
+            let mut out = Vec::new();
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(from_df)?;
+                if batch.num_rows() > 0 {
+                    out.push(conform_batch(batch, &schema)?);
+                }
+            }
+            Ok(out)
+        },
+        interrupted,
+    )
 }
 
-fn node_name(plan: &LogicalPlan) -> &'static str {
-    match plan {
-        LogicalPlan::Scan { .. } => "Scan",
-        LogicalPlan::Project { .. } => "Project",
-        LogicalPlan::Filter { .. } => "Filter",
-        LogicalPlan::Limit { .. } => "Limit",
-        LogicalPlan::Sort { .. } => "Sort",
-        LogicalPlan::Distinct { .. } => "Distinct",
-        LogicalPlan::Aggregate { .. } => "Aggregate",
-    }
+/// The number of output rows of `plan`; DataFusion answers from file
+/// metadata where the plan allows (a scan with no filter).
+pub fn count_rows(
+    plan: &Arc<LogicalPlan>,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<usize> {
+    let _span = tracing::debug_span!(target: "daft::exec", "count_rows").entered();
+    let engine = engine()?;
+    let lowered = lower_plan(plan, &lower_options(&engine))?;
+    let counted = LogicalPlanBuilder::from(lowered)
+        .aggregate(
+            Vec::<datafusion::logical_expr::Expr>::new(),
+            vec![count(lit(1i64)).alias("count")],
+        )
+        .and_then(|b| b.build())
+        .map_err(from_df)?;
+    let ctx = engine.ctx.clone();
+    let keep_order = engine.config.maintain_order;
+    run(
+        &engine,
+        async move {
+            let physical = physical(&ctx, counted).await?;
+            let mut stream = ordered_stream(physical, &ctx, keep_order)?;
+            let mut total = 0usize;
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(from_df)?;
+                if batch.num_rows() == 0 {
+                    continue;
+                }
+                let counts = batch
+                    .column(0)
+                    .as_any()
+                    .downcast_ref::<arrow::array::Int64Array>()
+                    .ok_or_else(|| DaftError::Internal("count(*) is not Int64".into()))?;
+                total += counts.iter().flatten().sum::<i64>() as usize;
+            }
+            Ok(total)
+        },
+        interrupted,
+    )
 }
 
-/// A batch with `columns` under `schema`, also when there are no columns.
-fn with_columns(
-    schema: &SchemaRef,
-    columns: Vec<ArrayRef>,
-    rows: usize,
-) -> DaftResult<RecordBatch> {
-    let options = arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
-    Ok(RecordBatch::try_new_with_options(
-        schema.clone(),
-        columns,
-        &options,
-    )?)
+/// The plans of `plan` as text: DataFusion's logical plan as lowered, as
+/// optimized, and the physical plan.
+pub fn explain_datafusion(plan: &Arc<LogicalPlan>) -> DaftResult<String> {
+    let engine = engine()?;
+    let lowered = lower_plan(plan, &lower_options(&engine))?;
+    let ctx = engine.ctx.clone();
+    run(
+        &engine,
+        async move {
+            let state = ctx.state();
+            let optimized = state.optimize(&lowered).map_err(from_df)?;
+            let physical = state
+                .query_planner()
+                .create_physical_plan(&optimized, &state)
+                .await
+                .map_err(from_df)?;
+            Ok(format!(
+                "== Lowered DataFusion Logical Plan ==\n{}\n\n== Optimized Logical Plan ==\n{}\n\n\
+                 == Physical Plan ==\n{}",
+                lowered.display_indent(),
+                optimized.display_indent(),
+                displayable(physical.as_ref()).indent(true)
+            ))
+        },
+        &mut || false,
+    )
 }
 
-fn scan(source: &Source, schema: SchemaRef) -> BatchStream {
-    match source {
-        Source::InMemory(batches) => {
-            let batches = batches.clone();
-            let iter = (0..batches.len()).flat_map(move |i| split_morsels(batches[i].clone()));
-            Box::new(iter.map(Ok))
-        }
-        Source::Parquet(paths) => daft_io::read_parquet(paths.clone(), MORSEL_ROWS),
-        Source::Csv(paths, opts) => daft_io::read_csv(
-            paths.clone(),
-            schema,
-            opts.has_header,
-            opts.delimiter,
-            MORSEL_ROWS,
-        ),
-    }
+/// A blocking iterator over one output stream's batches, for writers.
+/// Each `next` waits on the engine's runtime (it must not be called from
+/// inside it) and gives [`DaftError::Cancelled`] once the query is
+/// cancelled.
+pub struct BatchIter {
+    engine: Arc<Engine>,
+    stream: Option<SendableRecordBatchStream>,
+    schema: SchemaRef,
+    cancelled: Arc<AtomicBool>,
 }
 
-fn split_morsels(batch: RecordBatch) -> Vec<RecordBatch> {
-    let n = batch.num_rows();
-    if n <= MORSEL_ROWS {
-        return vec![batch];
-    }
-    (0..n)
-        .step_by(MORSEL_ROWS)
-        .map(|off| batch.slice(off, MORSEL_ROWS.min(n - off)))
-        .collect()
-}
-
-fn morsels(batch: RecordBatch) -> BatchStream {
-    Box::new(split_morsels(batch).into_iter().map(Ok))
-}
-
-fn limit_stream(input: BatchStream, limit: usize) -> BatchStream {
-    Box::new(Limit { input, left: limit })
-}
-
-/// Passes on the first `left` rows, then stops pulling from its input.
-struct Limit {
-    input: BatchStream,
-    left: usize,
-}
-
-impl Iterator for Limit {
+impl Iterator for BatchIter {
     type Item = DaftResult<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.left == 0 {
-            return None;
-        }
-        match self.input.next()? {
-            Ok(batch) => {
-                let keep = batch.num_rows().min(self.left);
-                self.left -= keep;
-                Some(Ok(batch.slice(0, keep)))
-            }
-            Err(e) => {
-                self.left = 0;
-                Some(Err(e))
+        loop {
+            let stream = self.stream.as_mut()?;
+            let next = self
+                .engine
+                .runtime
+                .block_on(async { tokio::time::timeout(POLL, stream.next()).await });
+            match next {
+                Err(_) if self.cancelled.load(Ordering::Relaxed) => {
+                    self.stream = None;
+                    return Some(Err(DaftError::Cancelled("interrupted".into())));
+                }
+                Err(_) => continue,
+                Ok(None) => {
+                    self.stream = None;
+                    return None;
+                }
+                Ok(Some(Err(e))) => {
+                    self.stream = None;
+                    return Some(Err(from_df(e)));
+                }
+                Ok(Some(Ok(b))) if b.num_rows() == 0 => continue,
+                Ok(Some(Ok(b))) => return Some(conform_batch(b, &self.schema)),
             }
         }
     }
 }
 
-/// Concatenates a whole stream into one batch (for operators that need all
-/// their input at once).
-fn gather(input: BatchStream, schema: SchemaRef) -> DaftResult<RecordBatch> {
-    let batches = input.collect::<DaftResult<Vec<_>>>()?;
-    Ok(concat_batches(&schema, &batches)?)
+/// How a writer wants the output: one stream in Daft's row order, or one
+/// stream per partition (each in order within itself), written in parallel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputStreams {
+    /// One stream, in row order.
+    Ordered,
+    /// One stream per output partition.
+    PerPartition,
+}
+
+/// Runs `plan` and hands its output to `writer` (on a thread of its own)
+/// as blocking iterators. The calling thread waits, asking `interrupted`
+/// every [`POLL`]; when it says yes, the iterators fail with
+/// [`DaftError::Cancelled`], so the writer stops and cleans up, and the
+/// result is that error.
+pub fn write_with<T: Send>(
+    plan: &Arc<LogicalPlan>,
+    mode: OutputStreams,
+    interrupted: &mut dyn FnMut() -> bool,
+    writer: impl FnOnce(Vec<BatchIter>, SchemaRef) -> DaftResult<T> + Send,
+) -> DaftResult<T> {
+    let _span = tracing::debug_span!(target: "daft::exec", "write").entered();
+    let engine = engine()?;
+    let lowered = lower_plan(plan, &lower_options(&engine))?;
+    let schema = plan.schema();
+    let ctx = engine.ctx.clone();
+    let keep_order = engine.config.maintain_order;
+    let streams = run(
+        &engine,
+        async move {
+            let physical = physical(&ctx, lowered).await?;
+            match mode {
+                OutputStreams::Ordered => Ok(vec![ordered_stream(physical, &ctx, keep_order)?]),
+                OutputStreams::PerPartition => {
+                    execute_stream_partitioned(physical, ctx.task_ctx()).map_err(from_df)
+                }
+            }
+        },
+        interrupted,
+    )?;
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let iters: Vec<BatchIter> = streams
+        .into_iter()
+        .map(|s| BatchIter {
+            engine: engine.clone(),
+            stream: Some(s),
+            schema: schema.clone(),
+            cancelled: cancelled.clone(),
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out_schema = schema.clone();
+        scope.spawn(move || {
+            let _ = tx.send(writer(iters, out_schema));
+        });
+        let mut stopping = false;
+        loop {
+            match rx.recv_timeout(POLL) {
+                // A writer that finished before it saw the cancellation
+                // wrote everything: its result stands.
+                Ok(result) => return result,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if !stopping && interrupted() {
+                        stopping = true;
+                        cancelled.store(true, Ordering::Relaxed);
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(DaftError::Internal("the writer thread panicked".into()))
+                }
+            }
+        }
+    })
 }

@@ -4,10 +4,12 @@
 mod csv;
 mod parquet;
 mod paths;
+mod stamp;
 
 pub use crate::csv::{csv_schema, read_csv, write_csv};
 pub use crate::parquet::{parquet_schema, read_parquet, write_parquet};
 pub use crate::paths::expand_paths;
+pub use crate::stamp::FileStamp;
 
 use arrow::record_batch::RecordBatch;
 use daft_core::DaftResult;

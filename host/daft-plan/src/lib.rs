@@ -14,6 +14,7 @@ use arrow::record_batch::RecordBatch;
 use daft_core::types::{display_type, schema_line};
 use daft_core::{DaftError, DaftResult};
 use daft_dsl::Expr;
+pub use daft_io::FileStamp;
 
 /// Options of a CSV scan.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,10 +40,10 @@ impl Default for CsvOptions {
 pub enum Source {
     /// Batches already in memory (from Python data or a collected frame).
     InMemory(Arc<Vec<RecordBatch>>),
-    /// Parquet files, already expanded from globs.
-    Parquet(Vec<String>),
-    /// CSV files, already expanded from globs.
-    Csv(Vec<String>, CsvOptions),
+    /// Parquet files, already expanded from globs, as they were planned.
+    Parquet(Vec<FileStamp>),
+    /// CSV files, already expanded from globs, as they were planned.
+    Csv(Vec<FileStamp>, CsvOptions),
 }
 
 /// One sort key.
@@ -343,9 +344,14 @@ impl LogicalPlan {
     }
 }
 
-fn first_paths(paths: &[String]) -> String {
-    let mut s = paths.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
-    if paths.len() > 3 {
+fn first_paths(files: &[FileStamp]) -> String {
+    let mut s = files
+        .iter()
+        .take(3)
+        .map(|f| f.path.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if files.len() > 3 {
         s.push_str(", ...");
     }
     s

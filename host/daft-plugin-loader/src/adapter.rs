@@ -74,10 +74,8 @@ impl PluginFunction {
         if field.metadata().contains_key(EXTENSION_METADATA_KEY) {
             return Ok(field);
         }
-        let metadata = field
-            .metadata()
-            .clone()
-            .with(EXTENSION_METADATA_KEY, ext.metadata);
+        let mut metadata = field.metadata().clone();
+        metadata.insert(EXTENSION_METADATA_KEY.to_string(), ext.metadata.to_string());
         Ok(field.with_metadata(metadata))
     }
 }

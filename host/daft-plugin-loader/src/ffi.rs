@@ -13,7 +13,6 @@ use arrow::array::ArrayData;
 use arrow::datatypes::{DataType, Field};
 use arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use daft_plugin_api::abi::{ArrowArray, ArrowSchema};
-use daft_plugin_api::arrow_import::without_dangling_first_offsets;
 
 // The moves and casts below rely on identical size and alignment.
 const _: () = {
@@ -202,4 +201,53 @@ pub(crate) fn import_array(array: ArrowArray, schema: ArrowSchema) -> Result<Arr
     .map_err(|_| "returned an array arrow cannot import".to_string())?
     .map(without_dangling_first_offsets)
     .map_err(|e| format!("returned an array arrow cannot import: {e}"))
+}
+
+/// Whether `data` is an empty `Utf8`/`Binary` (or large) array at offset 0
+/// whose single offset is not 0: valid as exported (an empty slice of a
+/// longer array keeps the offset where it starts), but arrow's importer
+/// sizes its values as empty while keeping the offset, so the imported
+/// array fails validation and kernels slicing by it panic. The SDK repairs
+/// arguments the same way (`daft_plugin_api::arrow_import`); this is the
+/// host's copy because the host's arrow version is its own.
+fn has_dangling_first_offset(data: &ArrayData) -> bool {
+    if !data.is_empty() || data.offset() != 0 {
+        return false;
+    }
+    let Some(offsets) = data.buffers().first() else {
+        return false;
+    };
+    match data.data_type() {
+        DataType::Utf8 | DataType::Binary => offsets.typed_data::<i32>().first() != Some(&0),
+        DataType::LargeUtf8 | DataType::LargeBinary => {
+            offsets.typed_data::<i64>().first() != Some(&0)
+        }
+        _ => false,
+    }
+}
+
+fn any_dangling_first_offset(data: &ArrayData) -> bool {
+    has_dangling_first_offset(data) || data.child_data().iter().any(any_dangling_first_offset)
+}
+
+/// Replaces every empty string or binary array (at any depth) with a
+/// dangling first offset by an empty array of its type; nothing of it could
+/// be read, so no visible value changes.
+fn without_dangling_first_offsets(data: ArrayData) -> ArrayData {
+    if has_dangling_first_offset(&data) {
+        return ArrayData::new_empty(data.data_type());
+    }
+    if !data.child_data().iter().any(any_dangling_first_offset) {
+        return data;
+    }
+    let children = data
+        .child_data()
+        .iter()
+        .cloned()
+        .map(without_dangling_first_offsets)
+        .collect();
+    let builder = data.into_builder().child_data(children);
+    // SAFETY: the same array with children of the same type and length
+    // (each replaced one is empty, as it was).
+    unsafe { builder.build_unchecked() }
 }

@@ -39,8 +39,9 @@ fn build_arrow55_plugin() -> PathBuf {
 }
 
 #[test]
-fn plugin_built_with_arrow_55_runs_in_the_arrow_60_host() {
-    assert!(arrow::ARROW_VERSION.starts_with("60."));
+fn plugin_built_with_arrow_55_runs_in_the_arrow_59_host() {
+    // The host uses the arrow of DataFusion; the first-party plugins use 60.
+    assert!(arrow::ARROW_VERSION.starts_with("59."));
     let path = build_arrow55_plugin();
     let status = daft_plugin_loader::load_plugin(&path).expect("load the arrow-55 plugin");
     assert_eq!(status.name, "arrow55");

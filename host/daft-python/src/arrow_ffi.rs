@@ -8,7 +8,7 @@ use std::ffi::CString;
 use arrow::array::{make_array, ArrayRef, RecordBatchIterator, RecordBatchReader};
 use arrow::datatypes::{DataType, Field, SchemaRef};
 use arrow::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
-use arrow::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
+use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow::record_batch::RecordBatch;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -37,7 +37,7 @@ pub fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<(SchemaRef, Vec<RecordB
     // interface it holds an FFI_ArrowArrayStream. `from_raw` moves the stream
     // out and leaves a released (empty) one in the capsule, so the capsule's
     // destructor does not release it a second time.
-    let reader = unsafe { RecordBatchStreamReader::from_raw(ptr.as_ptr().cast()) }
+    let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr().cast()) }
         .map_err(|e| PyValueError::new_err(format!("invalid Arrow stream: {e}")))?;
     let schema = reader.schema();
     let batches = reader

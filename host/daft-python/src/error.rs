@@ -1,7 +1,7 @@
 //! Engine errors as exceptions of `daft.exceptions`.
 
 use daft_core::DaftError;
-use pyo3::exceptions::{PyFileNotFoundError, PyRuntimeError};
+use pyo3::exceptions::{PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -13,6 +13,8 @@ pub fn to_py(err: DaftError) -> PyErr {
         DaftError::SchemaMismatch(_) => "DaftSchemaMismatchError",
         DaftError::Plugin { .. } => "DaftPluginError",
         DaftError::FileNotFound(_) => return PyFileNotFoundError::new_err(err.to_string()),
+        DaftError::OutOfMemory(_) => return PyMemoryError::new_err(err.to_string()),
+        DaftError::Cancelled(_) => return PyKeyboardInterrupt::new_err(err.to_string()),
         _ => "DaftCoreException",
     };
     let message = err.to_string();

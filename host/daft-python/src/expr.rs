@@ -46,12 +46,17 @@ impl PyExpr {
     /// `self <op> other` for an operator symbol such as `"+"` or `"=="`.
     fn binary(&self, op: &str, other: &PyExpr) -> PyResult<Self> {
         let op = Operator::parse(op).py()?;
-        Ok(self.expr.clone().binary(op, other.expr.clone()).into())
+        Ok(self
+            .expr
+            .clone()
+            .binary(op, other.expr.clone())
+            .py()?
+            .into())
     }
 
     /// Boolean negation.
-    fn not_(&self) -> Self {
-        (!self.expr.clone()).into()
+    fn not_(&self) -> PyResult<Self> {
+        Ok(self.expr.clone().negate().py()?.into())
     }
 
     /// Renames the output.
@@ -61,7 +66,12 @@ impl PyExpr {
 
     /// An aggregation (`"sum"`, `"mean"`, `"count"`, ...).
     fn agg(&self, kind: &str) -> PyResult<Self> {
-        Ok(self.expr.clone().agg(AggKind::parse(kind).py()?).into())
+        Ok(self
+            .expr
+            .clone()
+            .agg(AggKind::parse(kind).py()?)
+            .py()?
+            .into())
     }
 
     /// The output column name.

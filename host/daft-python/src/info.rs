@@ -23,7 +23,7 @@ pub fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         },
     )?;
     d.set_item("target", env!("DAFT_TARGET"))?;
-    d.set_item("threads", rayon::current_num_threads())?;
+    d.set_item("threads", daft_exec::execution_config().target_partitions)?;
     d.set_item(
         "builtin_functions",
         daft_core::registry::global()

@@ -8,6 +8,7 @@
 
 mod arrow_ffi;
 mod error;
+mod execution;
 mod expr;
 mod info;
 mod logging;
@@ -32,6 +33,8 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<plan::PySchema>()?;
     m.add_class::<registry::PyFunction>()?;
     m.add_function(wrap_pyfunction!(info::build_info, m)?)?;
+    m.add_function(wrap_pyfunction!(execution::set_execution_config, m)?)?;
+    m.add_function(wrap_pyfunction!(execution::get_execution_config, m)?)?;
     m.add_function(wrap_pyfunction!(registry::list_functions, m)?)?;
     m.add_function(wrap_pyfunction!(registry::get_function, m)?)?;
     m.add_function(wrap_pyfunction!(logging::refresh_logger_levels, m)?)?;

@@ -8,6 +8,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
 use daft_core::types::{canonical_batch, canonical_schema, display_type};
 use daft_core::{DaftError, DaftResult};
+use daft_exec::OutputStreams;
 use daft_plan::{CsvOptions, LogicalPlan, SortKey, Source};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
@@ -88,8 +89,32 @@ impl PyLogicalPlan {
             return Ok(b);
         }
         let plan = self.plan.clone();
-        let batches = py.detach(move || daft_exec::collect(&plan)).py()?;
+        let batches = interruptible(py, move |stop| daft_exec::collect(&plan, stop))?;
         Ok(Arc::new(batches))
+    }
+}
+
+/// Runs `job` with the GIL released, handing it a callback that checks for
+/// Python signals (Ctrl-C); when one arrives, the job stops its query and
+/// the signal's exception (`KeyboardInterrupt`) is raised here.
+pub(crate) fn interruptible<T: Send>(
+    py: Python<'_>,
+    job: impl FnOnce(&mut dyn FnMut() -> bool) -> DaftResult<T> + Send,
+) -> PyResult<T> {
+    let mut raised: Option<PyErr> = None;
+    let result = py.detach(|| {
+        let mut stop = || match Python::attach(|py| py.check_signals()) {
+            Ok(()) => false,
+            Err(e) => {
+                raised = Some(e);
+                true
+            }
+        };
+        job(&mut stop)
+    });
+    match (result, raised) {
+        (Err(DaftError::Cancelled(_)), Some(e)) => Err(e),
+        (result, _) => result.py(),
     }
 }
 
@@ -132,9 +157,12 @@ impl PyLogicalPlan {
     fn read_parquet(py: Python<'_>, paths: Vec<String>) -> PyResult<Self> {
         let plan = py.detach(|| -> DaftResult<_> {
             let files = daft_io::expand_paths(&paths, "parquet")?;
+            // Stamped before the schema is read: a file rewritten after
+            // this moment is noticed when the query runs.
+            let stamps = daft_io::FileStamp::of_all(&files)?;
             let schema = daft_io::parquet_schema(&files)?;
             tracing::debug!(target: "daft::plan", files = files.len(), "parquet scan planned");
-            Ok(LogicalPlan::scan(Source::Parquet(files), schema))
+            Ok(LogicalPlan::scan(Source::Parquet(stamps), schema))
         });
         Ok(plan.py()?.into())
     }
@@ -165,10 +193,11 @@ impl PyLogicalPlan {
         };
         let plan = py.detach(|| -> DaftResult<_> {
             let files = daft_io::expand_paths(&paths, "csv")?;
+            let stamps = daft_io::FileStamp::of_all(&files)?;
             let schema =
                 daft_io::csv_schema(&files, opts.has_header, opts.delimiter, opts.infer_rows)?;
             let schema = Arc::new(canonical_schema(&schema));
-            Ok(LogicalPlan::scan(Source::Csv(files, opts), schema))
+            Ok(LogicalPlan::scan(Source::Csv(stamps, opts), schema))
         });
         Ok(plan.py()?.into())
     }
@@ -231,9 +260,22 @@ impl PyLogicalPlan {
         }
     }
 
-    /// The plan as text.
-    fn explain(&self) -> String {
-        self.plan.explain()
+    /// The plan as text: Daft's logical plan, and with `show_all` also the
+    /// plan lowered onto DataFusion, as DataFusion optimized it, and the
+    /// physical plan that runs.
+    #[pyo3(signature = (show_all=false))]
+    fn explain(&self, py: Python<'_>, show_all: bool) -> PyResult<String> {
+        let daft = self.plan.explain();
+        if !show_all {
+            return Ok(daft);
+        }
+        let plan = self.plan.clone();
+        let datafusion = py
+            .detach(move || daft_exec::explain_datafusion(&plan))
+            .py()?;
+        Ok(format!(
+            "== Unoptimized Logical Plan ==\n{daft}\n{datafusion}"
+        ))
     }
 
     /// Whether this plan is already materialized in memory.
@@ -249,7 +291,11 @@ impl PyLogicalPlan {
 
     /// Number of rows of the output (runs the plan unless materialized).
     fn count_rows(&self, py: Python<'_>) -> PyResult<usize> {
-        Ok(self.run(py)?.iter().map(|b| b.num_rows()).sum())
+        if let Some(b) = self.materialized() {
+            return Ok(b.iter().map(|b| b.num_rows()).sum());
+        }
+        let plan = self.plan.clone();
+        interruptible(py, move |stop| daft_exec::count_rows(&plan, stop))
     }
 
     /// The output as an Arrow stream capsule (runs the plan if needed).
@@ -264,7 +310,9 @@ impl PyLogicalPlan {
             Some(b) => b,
             None => {
                 let plan = self.plan.limit(max_rows);
-                Arc::new(py.detach(move || daft_exec::collect(&plan)).py()?)
+                Arc::new(interruptible(py, move |stop| {
+                    daft_exec::collect(&plan, stop)
+                })?)
             }
         };
         Ok(format_table(&self.plan.schema(), &batches, max_rows))
@@ -278,25 +326,27 @@ impl PyLogicalPlan {
         compression: String,
     ) -> PyResult<Vec<String>> {
         let plan = self.plan.clone();
-        py.detach(move || -> DaftResult<Vec<String>> {
+        interruptible(py, move |stop| {
             let path = new_file_path(&root_dir, "parquet")?;
-            let stream = daft_exec::execute(&plan)?;
-            daft_io::write_parquet(stream, plan.schema(), &path, &compression)?;
+            daft_exec::write_with(&plan, OutputStreams::Ordered, stop, |streams, schema| {
+                let stream: daft_io::BatchStream = Box::new(streams.into_iter().flatten());
+                daft_io::write_parquet(stream, schema, &path, &compression)
+            })?;
             Ok(vec![path])
         })
-        .py()
     }
 
     /// Writes the output as one CSV file under `root_dir`; returns its path.
     fn write_csv(&self, py: Python<'_>, root_dir: String) -> PyResult<Vec<String>> {
         let plan = self.plan.clone();
-        py.detach(move || -> DaftResult<Vec<String>> {
+        interruptible(py, move |stop| {
             let path = new_file_path(&root_dir, "csv")?;
-            let stream = daft_exec::execute(&plan)?;
-            daft_io::write_csv(stream, plan.schema(), &path)?;
+            daft_exec::write_with(&plan, OutputStreams::Ordered, stop, |streams, schema| {
+                let stream: daft_io::BatchStream = Box::new(streams.into_iter().flatten());
+                daft_io::write_csv(stream, schema, &path)
+            })?;
             Ok(vec![path])
         })
-        .py()
     }
 }
 

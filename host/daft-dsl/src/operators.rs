@@ -1,4 +1,7 @@
-//! Evaluation of expressions over record batches.
+//! Daft's operator kernels, for the operators whose semantics DataFusion's
+//! own differ from (`//` and `%` follow Python, a difference of two dates
+//! is a duration). The lowering onto DataFusion calls them through a UDF;
+//! every other operator lowers to DataFusion's own.
 
 use std::sync::Arc;
 
@@ -6,50 +9,51 @@ use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Datum, Scalar,
 use arrow::compute::kernels::{boolean, cmp, concat_elements, numeric, zip::zip};
 use arrow::compute::{cast, take};
 use arrow::datatypes::{DataType, Field};
-use arrow::record_batch::RecordBatch;
 
-use daft_core::types::{display_data_type, supertype};
+use daft_core::types::supertype;
 use daft_core::{DaftError, DaftResult};
 
-use crate::expr::{binary_output_type, Expr, Operator};
+use crate::expr::{binary_output_type, Operator};
 
-/// A value while an expression is evaluated: a full column, or a literal
-/// kept at one row so kernels can treat it as a scalar.
-enum Value {
+/// An operator input or output: a full column, or a literal kept at one
+/// row so kernels can treat it as a scalar.
+pub enum Operand {
     Array(ArrayRef),
     Scalar(ArrayRef),
 }
 
-impl Value {
-    fn array(&self) -> &ArrayRef {
+impl Operand {
+    /// The values (one row for a scalar).
+    pub fn array(&self) -> &ArrayRef {
         match self {
-            Value::Array(a) | Value::Scalar(a) => a,
+            Operand::Array(a) | Operand::Scalar(a) => a,
         }
     }
 
-    fn into_array(self, num_rows: usize) -> DaftResult<ArrayRef> {
+    /// The values as a column of `num_rows` rows.
+    pub fn into_array(self, num_rows: usize) -> DaftResult<ArrayRef> {
         match self {
-            Value::Array(a) => Ok(a),
-            Value::Scalar(a) => broadcast(&a, num_rows),
+            Operand::Array(a) => Ok(a),
+            Operand::Scalar(a) => broadcast(&a, num_rows),
         }
     }
 
-    fn map(self, f: impl FnOnce(&ArrayRef) -> DaftResult<ArrayRef>) -> DaftResult<Value> {
+    fn map(self, f: impl FnOnce(&ArrayRef) -> DaftResult<ArrayRef>) -> DaftResult<Operand> {
         Ok(match self {
-            Value::Array(a) => Value::Array(f(&a)?),
-            Value::Scalar(a) => Value::Scalar(f(&a)?),
+            Operand::Array(a) => Operand::Array(f(&a)?),
+            Operand::Scalar(a) => Operand::Scalar(f(&a)?),
         })
     }
 
     fn datum(&self) -> Box<dyn Datum> {
         match self {
-            Value::Array(a) => Box::new(a.clone()),
-            Value::Scalar(a) => Box::new(Scalar::new(a.clone())),
+            Operand::Array(a) => Box::new(a.clone()),
+            Operand::Scalar(a) => Box::new(Scalar::new(a.clone())),
         }
     }
 
     fn is_scalar(&self) -> bool {
-        matches!(self, Value::Scalar(_))
+        matches!(self, Operand::Scalar(_))
     }
 }
 
@@ -72,94 +76,8 @@ pub fn broadcast(array: &ArrayRef, num_rows: usize) -> DaftResult<ArrayRef> {
     Ok(take(array.as_ref(), &indices, None)?)
 }
 
-impl Expr {
-    /// Evaluates this (bound) expression over `batch`, giving one value per row.
-    pub fn eval(&self, batch: &RecordBatch) -> DaftResult<ArrayRef> {
-        self.eval_value(batch)?.into_array(batch.num_rows())
-    }
-
-    fn eval_value(&self, batch: &RecordBatch) -> DaftResult<Value> {
-        let n = batch.num_rows();
-        match self {
-            Expr::Column(name) => batch
-                .column_by_name(name)
-                .cloned()
-                .map(Value::Array)
-                .ok_or_else(|| DaftError::FieldNotFound {
-                    name: name.clone(),
-                    available: batch
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().clone())
-                        .collect(),
-                }),
-            Expr::Literal(arr) => Ok(Value::Scalar(arr.clone())),
-            Expr::Alias(e, _) => e.eval_value(batch),
-            Expr::Not(e) => e.eval_value(batch)?.map(|a| {
-                let a = cast(a, &DataType::Boolean)?;
-                let b = a
-                    .as_any()
-                    .downcast_ref::<BooleanArray>()
-                    .ok_or_else(|| DaftError::Internal("not(): input is not boolean".into()))?;
-                Ok(Arc::new(boolean::not(b)?) as ArrayRef)
-            }),
-            Expr::Binary { op, left, right } => {
-                let l = left.eval_value(batch)?;
-                let r = right.eval_value(batch)?;
-                eval_binary(*op, l, r, n).map_err(|e| e.context(format!("evaluating {self}")))
-            }
-            Expr::Function {
-                func,
-                args,
-                options,
-                return_field,
-            } => {
-                let arrays = args
-                    .iter()
-                    .map(|a| a.eval(batch))
-                    .collect::<DaftResult<Vec<_>>>()?;
-                let out = func
-                    .implementation
-                    .call(&arrays, options, n)
-                    .map_err(|e| e.context(format!("function {}", func.qualified_name())))?;
-                check_function_output(&func.qualified_name(), &out, n, return_field.as_deref())?;
-                Ok(Value::Array(out))
-            }
-            Expr::Agg { .. } => Err(DaftError::value_error(format!(
-                "aggregation {self} can only be used in agg(...)"
-            ))),
-        }
-    }
-}
-
-/// The always-on check of every function result, built-in or plugin: it
-/// must have one row per input row and the type resolved at plan time.
-fn check_function_output(
-    name: &str,
-    out: &ArrayRef,
-    num_rows: usize,
-    expected: Option<&Field>,
-) -> DaftResult<()> {
-    if out.len() != num_rows {
-        return Err(DaftError::compute(format!(
-            "function {name} returned {} rows for an input of {num_rows} rows",
-            out.len()
-        )));
-    }
-    if let Some(field) = expected {
-        if out.data_type() != field.data_type() && field.data_type() != &DataType::Null {
-            return Err(DaftError::compute(format!(
-                "function {name} returned type {} but declared {}",
-                display_data_type(out.data_type()),
-                display_data_type(field.data_type())
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn eval_binary(op: Operator, l: Value, r: Value, n: usize) -> DaftResult<Value> {
+/// Computes `l op r` with Daft's semantics; two scalars give a scalar.
+pub fn eval_operator(op: Operator, l: Operand, r: Operand, n: usize) -> DaftResult<Operand> {
     let lf = Field::new("l", l.array().data_type().clone(), true);
     let rf = Field::new("r", r.array().data_type().clone(), true);
     let out_type = binary_output_type(op, &lf, &rf).map_err(DaftError::type_error)?;
@@ -168,9 +86,9 @@ fn eval_binary(op: Operator, l: Value, r: Value, n: usize) -> DaftResult<Value> 
     if out_type == DataType::Null {
         let arr = new_null_array(&DataType::Null, rows);
         return Ok(if both_scalar {
-            Value::Scalar(arr)
+            Operand::Scalar(arr)
         } else {
-            Value::Array(arr)
+            Operand::Array(arr)
         });
     }
     let common = if op.is_logical() {
@@ -220,9 +138,9 @@ fn eval_binary(op: Operator, l: Value, r: Value, n: usize) -> DaftResult<Value> 
         out
     };
     Ok(if both_scalar {
-        Value::Scalar(out)
+        Operand::Scalar(out)
     } else {
-        Value::Array(out)
+        Operand::Array(out)
     })
 }
 
@@ -272,8 +190,8 @@ fn py_float_divmod(a: f64, b: f64) -> (f64, f64) {
 /// Applies `f` to float operands (cast to Float64 and broadcast) and casts
 /// the result back to their common type `dt`.
 fn float_binary(
-    l: &Value,
-    r: &Value,
+    l: &Operand,
+    r: &Operand,
     rows: usize,
     dt: &DataType,
     f: impl Fn(f64, f64) -> f64,
@@ -296,7 +214,7 @@ fn float_binary(
 /// Where an integer result computed with truncation toward zero must be
 /// stepped toward negative infinity: the remainder is non-zero and its sign
 /// differs from the divisor's.
-fn int_needs_floor_step(rem: &ArrayRef, r: &Value, rows: usize) -> DaftResult<BooleanArray> {
+fn int_needs_floor_step(rem: &ArrayRef, r: &Operand, rows: usize) -> DaftResult<BooleanArray> {
     let dt = rem.data_type();
     let zero = Scalar::new(cast(&arrow::array::Int8Array::from(vec![0i8]), dt)?);
     let rem_nonzero = cmp::neq(rem, &zero)?;
@@ -308,7 +226,7 @@ fn int_needs_floor_step(rem: &ArrayRef, r: &Value, rows: usize) -> DaftResult<Bo
 }
 
 /// Python's `//`: the quotient rounded toward negative infinity.
-fn floor_divide(l: &Value, r: &Value, rows: usize) -> DaftResult<ArrayRef> {
+fn floor_divide(l: &Operand, r: &Operand, rows: usize) -> DaftResult<ArrayRef> {
     let dt = l.array().data_type().clone();
     if is_float(&dt) {
         return float_binary(l, r, rows, &dt, |a, b| py_float_divmod(a, b).0);
@@ -324,7 +242,7 @@ fn floor_divide(l: &Value, r: &Value, rows: usize) -> DaftResult<ArrayRef> {
 
 /// Python's `%`: the remainder has the divisor's sign, so that
 /// `a == (a // b) * b + a % b` holds with [`floor_divide`].
-fn python_modulus(l: &Value, r: &Value, rows: usize) -> DaftResult<ArrayRef> {
+fn python_modulus(l: &Operand, r: &Operand, rows: usize) -> DaftResult<ArrayRef> {
     let dt = l.array().data_type().clone();
     if is_float(&dt) {
         return float_binary(l, r, rows, &dt, |a, b| py_float_divmod(a, b).1);

@@ -1,0 +1,27 @@
+//! Daft's semantics lowered onto Apache DataFusion.
+//!
+//! The engine's plans ([`daft_plan::LogicalPlan`]) are built and checked
+//! with Daft's type rules; this crate turns them into DataFusion logical
+//! plans that DataFusion optimizes and runs. It is the one place where a
+//! difference between Daft's and DataFusion's semantics is decided:
+//!
+//! - [`plan`]: nodes, with the planned schema kept exactly (names, types);
+//! - [`expr`]: expressions, with operands cast to Daft's common type;
+//! - [`udf`]: the one adapter through which every registry function,
+//!   built in or from a plugin, runs as a DataFusion scalar UDF;
+//! - [`operators`]: Daft's `//`, `%` and temporal `-`, which DataFusion's
+//!   operators compute differently;
+//! - [`scan`]: sources as DataFusion tables, with the check that a file
+//!   did not change under the plan;
+//! - [`error`]: errors across the boundary, both ways.
+
+pub mod error;
+pub mod expr;
+pub mod operators;
+pub mod plan;
+pub mod scan;
+pub mod udf;
+
+pub use error::{from_df, to_df};
+pub use plan::{lower_plan, LowerOptions};
+pub use udf::RegistryUdf;

@@ -1,0 +1,243 @@
+//! Daft logical plans lowered to DataFusion logical plans.
+//!
+//! Every node keeps the schema Daft planned: names and types of each
+//! output column are checked after the node is lowered, and where
+//! DataFusion's rules give another type (a `sum` of `Float32`, which
+//! DataFusion widens), a cast brings it back, so what the user was shown at
+//! plan time is what comes out.
+
+use arrow::datatypes::{DataType, Schema, SchemaRef};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::provider_as_source;
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::logical_expr::{
+    self as dfx, Expr as DfExpr, ExprFunctionExt, LogicalPlan as DfPlan, LogicalPlanBuilder,
+    SortExpr,
+};
+
+use daft_core::{DaftError, DaftResult};
+use daft_dsl::{AggKind, CountMode, Expr};
+use daft_plan::{LogicalPlan, Source};
+
+use crate::error::from_df;
+use crate::expr::{cast_to, lower_expr};
+use crate::scan;
+
+/// Choices the lowering needs from the session.
+#[derive(Debug, Clone)]
+pub struct LowerOptions {
+    /// Partitions for in-memory data: the session's target parallelism.
+    pub target_partitions: usize,
+}
+
+/// Lowers `plan` to a DataFusion logical plan with the same output schema.
+pub fn lower_plan(plan: &LogicalPlan, opts: &LowerOptions) -> DaftResult<DfPlan> {
+    lower(plan, opts)?.build().map_err(from_df)
+}
+
+fn lower(plan: &LogicalPlan, opts: &LowerOptions) -> DaftResult<LogicalPlanBuilder> {
+    let df = |r: datafusion::common::Result<LogicalPlanBuilder>| r.map_err(from_df);
+    Ok(match plan {
+        LogicalPlan::Scan { source, schema } => {
+            let (name, providers) = match source {
+                Source::InMemory(batches) => (
+                    "in_memory",
+                    vec![scan::in_memory(
+                        schema.clone(),
+                        batches,
+                        opts.target_partitions,
+                    )?],
+                ),
+                Source::Parquet(files) => ("parquet", scan::parquet(schema.clone(), files)?),
+                Source::Csv(files, o) => ("csv", scan::csv(schema.clone(), files, o)?),
+            };
+            // Several tables (files in an order DataFusion would not keep)
+            // are concatenated in order: a union's partitions are its
+            // inputs' partitions, one after the other.
+            let mut scans = providers.into_iter().map(|p| {
+                LogicalPlanBuilder::scan(name, provider_as_source(p), None).map_err(from_df)
+            });
+            let mut b = scans
+                .next()
+                .ok_or_else(|| DaftError::Internal("a scan with no table".into()))??;
+            for next in scans {
+                b = df(b.union(next?.build().map_err(from_df)?))?;
+            }
+            b
+        }
+        LogicalPlan::Project {
+            input,
+            exprs,
+            schema,
+        } => {
+            let in_schema = input.schema();
+            let lowered = exprs
+                .iter()
+                .map(|e| Ok(lower_expr(e, &in_schema)?.0.alias(e.name())))
+                .collect::<DaftResult<Vec<_>>>()?;
+            let b = df(lower(input, opts)?.project(lowered))?;
+            conform(b, schema)?
+        }
+        LogicalPlan::Filter { input, predicate } => {
+            let (p, f) = lower_expr(predicate, &input.schema())?;
+            let p = cast_to(p, f.data_type(), &DataType::Boolean);
+            df(lower(input, opts)?.filter(p))?
+        }
+        LogicalPlan::Limit { input, limit } => df(lower(input, opts)?.limit(0, Some(*limit)))?,
+        LogicalPlan::Sort { input, keys } => {
+            let in_schema = input.schema();
+            let keys = keys
+                .iter()
+                .map(|k| {
+                    let (e, _) = lower_expr(&k.expr, &in_schema)?;
+                    Ok(SortExpr::new(e, !k.descending, k.nulls_first))
+                })
+                .collect::<DaftResult<Vec<_>>>()?;
+            df(lower(input, opts)?.sort(keys))?
+        }
+        LogicalPlan::Distinct { input } => df(lower(input, opts)?.distinct())?,
+        LogicalPlan::Aggregate {
+            input,
+            aggs,
+            group_by,
+            schema,
+        } => {
+            let in_schema = input.schema();
+            let keys = group_by
+                .iter()
+                .map(|g| Ok(lower_expr(g, &in_schema)?.0.alias(g.name())))
+                .collect::<DaftResult<Vec<_>>>()?;
+            let aggs_spec = aggs;
+            let aggs = aggs
+                .iter()
+                .map(|a| Ok(lower_agg(a, &in_schema)?.alias(a.name())))
+                .collect::<DaftResult<Vec<_>>>()?;
+            let b = df(lower(input, opts)?.aggregate(keys, aggs))?;
+            let b = if group_by.is_empty() {
+                empty_lists_for_no_rows(b, aggs_spec, schema)?
+            } else {
+                b
+            };
+            conform(b, schema)?
+        }
+    })
+}
+
+/// One aggregation (possibly under an alias) as a DataFusion aggregate.
+fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
+    let (kind, input) = match e {
+        Expr::Alias(inner, _) => return lower_agg(inner, schema),
+        Expr::Agg { kind, expr } => (*kind, expr),
+        other => {
+            return Err(DaftError::Internal(format!(
+                "expected an aggregation, got {other}"
+            )))
+        }
+    };
+    let (x, f) = lower_expr(input, schema)?;
+    let dt = f.data_type();
+    // DataFusion's sum and avg take numbers only; Daft also sums booleans
+    // (as 0/1) and all-null columns.
+    let numeric_input = |to: DataType| {
+        if matches!(dt, DataType::Boolean | DataType::Null) {
+            cast_to(x.clone(), dt, &to)
+        } else {
+            x.clone()
+        }
+    };
+    let df = |r: datafusion::common::Result<DfExpr>| r.map_err(from_df);
+    Ok(match kind {
+        AggKind::Sum => agg::sum(numeric_input(DataType::Int64)),
+        AggKind::Mean => agg::avg(numeric_input(DataType::Float64)),
+        AggKind::Min => agg::min(x),
+        AggKind::Max => agg::max(x),
+        AggKind::Count(CountMode::Valid) => agg::count(x),
+        AggKind::Count(CountMode::All) => agg::count(dfx::lit(1i64)),
+        AggKind::Count(CountMode::Null) => {
+            df(agg::count(dfx::lit(1i64)).filter(x.is_null()).build())?
+        }
+        AggKind::CountDistinct => agg::count_distinct(x),
+        // Daft's any_value skips nulls: a group's value is null only when
+        // all of its values are.
+        AggKind::AnyValue => df(agg::first_value(x, vec![])
+            .null_treatment(dfx::expr::NullTreatment::IgnoreNulls)
+            .build())?,
+        AggKind::ListAgg => agg::array_agg(x),
+    })
+}
+
+/// A global `agg_list` over no rows is an empty list in Daft, where
+/// DataFusion's `array_agg` gives null; every other aggregation agrees.
+fn empty_lists_for_no_rows(
+    b: LogicalPlanBuilder,
+    aggs: &[Expr],
+    planned: &SchemaRef,
+) -> DaftResult<LogicalPlanBuilder> {
+    let is_list_agg = |e: &Expr| match e {
+        Expr::Alias(inner, _) => matches!(
+            inner.as_ref(),
+            Expr::Agg {
+                kind: AggKind::ListAgg,
+                ..
+            }
+        ),
+        Expr::Agg { kind, .. } => *kind == AggKind::ListAgg,
+        _ => false,
+    };
+    if !aggs.iter().any(is_list_agg) {
+        return Ok(b);
+    }
+    let columns = b.schema().columns();
+    let exprs = columns
+        .into_iter()
+        .zip(aggs)
+        .zip(planned.fields())
+        .map(|((c, a), f)| {
+            let e = DfExpr::Column(c);
+            if !is_list_agg(a) {
+                return Ok(e.alias(f.name()));
+            }
+            let DataType::List(item) = f.data_type() else {
+                return Err(DaftError::Internal(format!(
+                    "agg_list has type {}",
+                    f.data_type()
+                )));
+            };
+            let empty = ScalarValue::List(ScalarValue::new_list_nullable(&[], item.data_type()));
+            let filled = dfx::when(e.clone().is_null(), dfx::lit(empty))
+                .otherwise(e)
+                .map_err(from_df)?;
+            Ok(filled.alias(f.name()))
+        })
+        .collect::<DaftResult<Vec<_>>>()?;
+    b.project(exprs).map_err(from_df)
+}
+
+/// Projects `b` onto the planned `schema`: the same names, with a cast
+/// wherever DataFusion's type differs from Daft's.
+fn conform(b: LogicalPlanBuilder, planned: &SchemaRef) -> DaftResult<LogicalPlanBuilder> {
+    let have = b.schema().as_arrow().clone();
+    if have.fields().len() != planned.fields().len() {
+        return Err(DaftError::Internal(format!(
+            "lowered node has {} columns, planned {}",
+            have.fields().len(),
+            planned.fields().len()
+        )));
+    }
+    let mismatched = have
+        .fields()
+        .iter()
+        .zip(planned.fields())
+        .any(|(h, p)| h.data_type() != p.data_type() || h.name() != p.name());
+    if !mismatched {
+        return Ok(b);
+    }
+    let exprs: Vec<DfExpr> = b
+        .schema()
+        .columns()
+        .into_iter()
+        .zip(have.fields().iter().zip(planned.fields()))
+        .map(|(c, (h, p))| cast_to(DfExpr::Column(c), h.data_type(), p.data_type()).alias(p.name()))
+        .collect();
+    b.project(exprs).map_err(from_df)
+}

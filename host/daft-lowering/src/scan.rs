@@ -1,0 +1,188 @@
+//! Scans: each Daft source becomes a DataFusion table provider whose schema
+//! is exactly the one planned, so DataFusion's projection and predicate
+//! pushdown, statistics and parallel file scans apply unchanged.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::datasource::MemTable;
+
+use daft_core::types::schema_line;
+use daft_core::{DaftError, DaftResult};
+use daft_plan::{CsvOptions, FileStamp};
+
+use crate::error::from_df;
+
+/// Rows per in-memory batch handed to DataFusion: large enough that per-batch
+/// costs vanish, small enough that partitions balance and operators stream.
+const IN_MEMORY_BATCH_ROWS: usize = 64 * 1024;
+
+/// Below this many rows per partition, splitting costs more than it gains.
+const MIN_ROWS_PER_PARTITION: usize = 32 * 1024;
+
+/// A table over batches already in memory, split into up to `partitions`
+/// contiguous runs of rows (zero-copy slices), so that every core works
+/// and concatenating the partitions in order gives the input order back.
+pub fn in_memory(
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+    partitions: usize,
+) -> DaftResult<Arc<dyn TableProvider>> {
+    let total: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let partitions = partitions
+        .min(total.div_ceil(MIN_ROWS_PER_PARTITION))
+        .max(1);
+    let per_partition = total.div_ceil(partitions).max(1);
+    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new()];
+    let mut in_current = 0;
+    for batch in batches {
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            if in_current == per_partition {
+                parts.push(Vec::new());
+                in_current = 0;
+            }
+            let len = (batch.num_rows() - offset)
+                .min(per_partition - in_current)
+                .min(IN_MEMORY_BATCH_ROWS);
+            parts
+                .last_mut()
+                .expect("parts starts non-empty")
+                .push(batch.slice(offset, len));
+            offset += len;
+            in_current += len;
+        }
+    }
+    let table = MemTable::try_new(schema, parts).map_err(from_df)?;
+    Ok(Arc::new(table))
+}
+
+/// Tables over Parquet files, read with the planned schema; see
+/// [`listing`] for why there may be several.
+pub fn parquet(schema: SchemaRef, files: &[FileStamp]) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
+    check_unchanged(files, &schema, |path| {
+        let now = daft_io::parquet_schema(&[path.to_string()])?;
+        Ok((now.fields() == schema.fields(), now))
+    })?;
+    listing(schema, files, Arc::new(ParquetFormat::default()))
+}
+
+/// Tables over CSV files, parsed with the planned schema; see [`listing`]
+/// for why there may be several.
+pub fn csv(
+    schema: SchemaRef,
+    files: &[FileStamp],
+    opts: &CsvOptions,
+) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
+    // A rewritten CSV file is parsed with the planned types, so a value that
+    // no longer fits its column fails to parse with an error; what must
+    // match is the columns, which CSV matches by position.
+    check_unchanged(files, &schema, |path| {
+        let now = daft_io::csv_schema(
+            &[path.to_string()],
+            opts.has_header,
+            opts.delimiter,
+            opts.infer_rows,
+        )?;
+        let names = |s: &Schema| {
+            s.fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect::<Vec<_>>()
+        };
+        Ok((names(&now) == names(&schema), now))
+    })?;
+    let format = CsvFormat::default()
+        .with_has_header(opts.has_header)
+        .with_delimiter(opts.delimiter);
+    listing(schema, files, Arc::new(format))
+}
+
+/// The tables to read `files` from, in the order given: one table when the
+/// files are in path order (directories and globs expand so), else one
+/// table per file, which the plan concatenates in order. DataFusion reads a
+/// table's files sorted by path, and Daft reads them in the order given.
+fn listing(
+    schema: SchemaRef,
+    files: &[FileStamp],
+    format: Arc<dyn FileFormat>,
+) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
+    let urls = files
+        .iter()
+        .map(|f| file_url(&f.path))
+        .collect::<DaftResult<Vec<_>>>()?;
+    let sorted = urls.windows(2).all(|w| w[0].as_str() <= w[1].as_str());
+    if sorted {
+        return Ok(vec![listing_table(schema, urls, format)?]);
+    }
+    urls.into_iter()
+        .map(|u| listing_table(schema.clone(), vec![u], format.clone()))
+        .collect()
+}
+
+fn listing_table(
+    schema: SchemaRef,
+    urls: Vec<ListingTableUrl>,
+    format: Arc<dyn FileFormat>,
+) -> DaftResult<Arc<dyn TableProvider>> {
+    // The files were chosen at plan time (globs expanded, extensions
+    // checked): DataFusion must read exactly them, whatever their names.
+    let options = ListingOptions::new(format).with_file_extension("");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config).map_err(from_df)?))
+}
+
+/// The URL of a local file, without glob interpretation of its name.
+fn file_url(path: &str) -> DaftResult<ListingTableUrl> {
+    let abs = std::path::absolute(path).map_err(|e| DaftError::Io {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
+    let url = url::Url::from_file_path(&abs)
+        .map_err(|_| DaftError::value_error(format!("{path}: not a path that has a file URL")))?;
+    ListingTableUrl::try_new(url, None).map_err(from_df)
+}
+
+/// Fails if a file changed since planning in a way that the planned
+/// schema no longer describes. `now_matches` reads the file's current
+/// schema and says whether it still matches; it runs only for files whose
+/// size or time changed, so an unchanged dataset costs one `stat` per file.
+fn check_unchanged(
+    files: &[FileStamp],
+    planned: &Schema,
+    now_matches: impl Fn(&str) -> DaftResult<(bool, SchemaRef)>,
+) -> DaftResult<()> {
+    for f in files {
+        let unchanged = f.is_unchanged().map_err(|e| match e {
+            DaftError::FileNotFound(p) => DaftError::FileNotFound(format!(
+                "{p} (it was there when the query was planned and has been removed since)"
+            )),
+            e => e,
+        })?;
+        if unchanged {
+            continue;
+        }
+        let (matches, now) = now_matches(&f.path)?;
+        if !matches {
+            return Err(DaftError::SchemaMismatch(format!(
+                "{} changed after the query was planned: it was planned with schema [{}] \
+                 but now has schema [{}]; plan the query again (read the file again) to read \
+                 its new content",
+                f.path,
+                schema_line(planned),
+                schema_line(&now)
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! The one adapter between the function registry and DataFusion: every
+//! registry function, built in or from a plugin, runs inside DataFusion as a
+//! [`RegistryUdf`], a `ScalarUDFImpl`.
+//!
+//! One `RegistryUdf` is made per call site, when the plan is lowered: it
+//! carries the function, the call's validated options and the output field
+//! that the registry's return-type rule resolved at plan time, so nothing is
+//! looked up or resolved again per batch.
+
+use std::any::Any;
+use std::hash::{Hash, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use arrow::array::ArrayRef;
+use arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::Result as DfResult;
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+use daft_core::options::FunctionOptions;
+use daft_core::registry::FunctionDef;
+use daft_core::types::display_data_type;
+use daft_core::{DaftError, DaftResult};
+
+use crate::error::to_df;
+
+/// A registry function at one call site, as a DataFusion scalar UDF.
+#[derive(Debug)]
+pub struct RegistryUdf {
+    func: Arc<FunctionDef>,
+    name: String,
+    options: FunctionOptions,
+    return_field: FieldRef,
+    signature: Signature,
+}
+
+impl RegistryUdf {
+    /// A call of `func` with `arity` arguments and `options`, whose output
+    /// field the registry resolved at plan time as `return_field`.
+    pub fn new(
+        func: Arc<FunctionDef>,
+        arity: usize,
+        options: FunctionOptions,
+        return_field: FieldRef,
+    ) -> Self {
+        // Types were checked against the registry's rule when the plan was
+        // built; DataFusion must not coerce them again.
+        let signature = if arity == 0 {
+            Signature::nullary(Volatility::Immutable)
+        } else {
+            Signature::any(arity, Volatility::Immutable)
+        };
+        RegistryUdf {
+            name: func.qualified_name(),
+            func,
+            options,
+            return_field,
+            signature,
+        }
+    }
+
+    fn call(&self, args: ScalarFunctionArgs) -> DaftResult<ArrayRef> {
+        let rows = args.number_rows;
+        // Kernels see every argument as a column (literals broadcast), as
+        // the registry's contract says.
+        let arrays = ColumnarValue::values_to_arrays(&args.args)
+            .map_err(|e| DaftError::Internal(format!("broadcasting arguments: {e}")))?;
+        let func = &self.func;
+        // A kernel that panics (a bug in a built-in, or arrow asserting on
+        // input it dislikes) fails this query, not the process. Plugin
+        // kernels cannot panic across the ABI: their SDK catches it first.
+        let out = catch_unwind(AssertUnwindSafe(|| {
+            func.implementation.call(&arrays, &self.options, rows)
+        }))
+        .map_err(|p| {
+            DaftError::Internal(format!("the kernel panicked: {}", panic_text(p.as_ref())))
+        })
+        .and_then(|r| r)
+        .map_err(|e| e.context(format!("function {}", self.name)))?;
+        check_output(&self.name, &out, rows, self.return_field.data_type())?;
+        Ok(out)
+    }
+}
+
+/// The always-on check of every function result, built-in or plugin: one
+/// row per input row, and the type resolved at plan time.
+fn check_output(name: &str, out: &ArrayRef, rows: usize, expected: &DataType) -> DaftResult<()> {
+    if out.len() != rows {
+        return Err(DaftError::compute(format!(
+            "function {name} returned {} rows for an input of {rows} rows",
+            out.len()
+        )));
+    }
+    if out.data_type() != expected && expected != &DataType::Null {
+        return Err(DaftError::compute(format!(
+            "function {name} returned type {} but declared {}",
+            display_data_type(out.data_type()),
+            display_data_type(expected)
+        )));
+    }
+    Ok(())
+}
+
+fn panic_text(p: &(dyn Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "<no message>".into())
+}
+
+impl PartialEq for RegistryUdf {
+    fn eq(&self, other: &Self) -> bool {
+        // The same function object (not merely the same name: a plugin may
+        // shadow nothing, but two registries could), options and output.
+        Arc::ptr_eq(&self.func, &other.func)
+            && self.options == other.options
+            && self.return_field == other.return_field
+    }
+}
+
+impl Eq for RegistryUdf {}
+
+impl Hash for RegistryUdf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Consistent with `eq`: equal calls have equal names and options
+        // (options hash through their display form, floats included).
+        self.name.hash(state);
+        for (k, v) in &self.options.0 {
+            k.hash(state);
+            v.to_string().hash(state);
+        }
+    }
+}
+
+impl ScalarUDFImpl for RegistryUdf {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(self.return_field.data_type().clone())
+    }
+
+    fn return_field_from_args(&self, _: ReturnFieldArgs) -> DfResult<FieldRef> {
+        Ok(self.return_field.clone())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        self.call(args).map(ColumnarValue::Array).map_err(to_df)
+    }
+}
