@@ -29,21 +29,29 @@ import time
 from pathlib import Path
 
 from common import BENCH, ROOT, WORK, Worker, clean_env, log, sh
-from report import Report, write_report
-from workloads import import_time, plugin_calls
+from report import Report, command_line, write_report
+from workloads import analytics, import_time, plugin_calls
 
 # The peers, each installed from PyPI into its own virtual environment.
 PEERS = {
     "daft": ["daft==0.7.26"],
     "polars": ["polars==2.1.0"],
     "pyarrow": ["pyarrow==26.0.1"],
-    "duckdb": ["duckdb==2.0.1"],
+    # pyarrow for the analytics section, where DuckDB's results are fetched as Arrow tables.
+    "duckdb": ["duckdb==2.0.1", "pyarrow==26.0.1"],
+    # Plain DataFusion for the analytics section: the release of DataFusion 55.
+    "datafusion": ["datafusion==55.0.0"],
 }
+# The tools `benchmarks/worker.py` serves (questions 1 to 6); the analytics section has
+# its own worker (`benchmarks/workloads/analytics_worker.py`).
+PLUGIN_QUESTION_TOOLS = ("ours", "daft", "polars", "pyarrow", "duckdb")
+# The peers the analytics section runs against.
+ANALYTICS_PEERS = ("datafusion", "duckdb", "polars", "daft")
 N_GENERATED = 10
 
 
 class Sizes:
-    def __init__(self, smoke: bool, quick: bool = False) -> None:
+    def __init__(self, smoke: bool, quick: bool = False, analytics_rows: int | None = None) -> None:
         self.ints = 20_000 if smoke else 10_000_000
         self.strs = 5_000 if smoke else 1_000_000
         self.tiny_batches = 200 if smoke else 100_000
@@ -59,6 +67,17 @@ class Sizes:
             self.ints, self.strs, self.tiny_batches = 1_000_000, 100_000, 10_000
             self.parquet_rows, self.runs, self.import_runs = 1_000_000, 3, 5
             self.fast_runs = 5
+        # The analytics section (question 7): its main file, the sizes of the group-by-int
+        # query's cost per row, rounds, and rounds of fresh processes for peak memory.
+        self.analytics_rows = 20_000 if smoke else 1_000_000 if quick else 10_000_000
+        self.scaling_rows: tuple = (1_000_000, 10_000_000, 30_000_000)
+        self.analytics_runs = 2 if smoke else 5 if quick else 7
+        self.rss_runs = 1 if smoke or quick else 3
+        if analytics_rows:
+            self.analytics_rows = analytics_rows
+        if smoke or quick or analytics_rows:
+            n = self.analytics_rows
+            self.scaling_rows = (n // 10, 3 * n // 10, n)
 
 
 # ---------------------------------------------------------------------------
@@ -192,8 +211,9 @@ def install_target(wheels: list, dest: Path) -> Path:
 class Setup:
     """Interpreters, environments and libraries of every contender."""
 
-    def __init__(self, smoke: bool, plugin_lib: str | None) -> None:
+    def __init__(self, smoke: bool, plugin_lib: str | None, only: str | None = None) -> None:
         self.smoke = smoke
+        self.only = only
         self.pythons: dict = {}
         self.envs: dict = {}
         self.twin: str | None = None
@@ -205,17 +225,22 @@ class Setup:
             self._full()
 
     def _smoke(self, plugin_lib: str | None) -> None:
-        lib = plugin_lib or os.path.join(
-            os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "debug"),
-            "libdaft_plugin_bench.so",
-        )
-        if not os.path.isfile(lib):
-            raise SystemExit(f"benchmark plugin library not found: {lib} (cargo build --workspace)")
         self.pythons["ours"] = Path(sys.executable)
-        self.envs["ours"] = clean_env(DAFT_PLUGIN_PATH=str(lib))
-        for tool, module in (("polars", "polars"), ("pyarrow", "pyarrow"), ("duckdb", "duckdb")):
+        if self.only == "analytics":  # no plugin needed
+            self.envs["ours"] = clean_env()
+        else:
+            lib = plugin_lib or os.path.join(
+                os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "debug"),
+                "libdaft_plugin_bench.so",
+            )
+            if not os.path.isfile(lib):
+                raise SystemExit(
+                    f"benchmark plugin library not found: {lib} (cargo build --workspace)"
+                )
+            self.envs["ours"] = clean_env(DAFT_PLUGIN_PATH=str(lib))
+        for tool in ("polars", "pyarrow", "duckdb", "datafusion"):
             found = subprocess.run(
-                [sys.executable, "-c", f"import {module}"], capture_output=True
+                [sys.executable, "-c", f"import {tool}"], capture_output=True
             ).returncode
             if found == 0:
                 self.pythons[tool] = Path(sys.executable)
@@ -231,10 +256,37 @@ class Setup:
         for w in glob.glob(str(ROOT / "target" / "wheels" / "*.whl")):
             shutil.copy(w, snap)
         wheels = {p.name.split("-")[0]: p for p in snap.glob("*.whl")}
-        missing = {"daft_engine", "daft_plugin_text", "daft_plugin_geo"} - set(wheels)
+        needed = {"daft_engine"}
+        if self.only != "analytics":
+            needed |= {"daft_plugin_text", "daft_plugin_geo"}
+        missing = needed - set(wheels)
         if missing:
             raise SystemExit(f"no {sorted(missing)} wheels in target/wheels: run `make install`")
-        core = [wheels["daft_engine"]]
+        # Our engine: the core wheel exactly as `make install` built it, plus pyarrow.
+        ours = make_venv("ours", ["pyarrow==26.0.1"])
+        sh(
+            [
+                ours,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--force-reinstall",
+                wheels["daft_engine"],
+            ]
+        )
+        self.pythons["ours"] = ours
+        self.envs["ours"] = clean_env()
+        if self.only != "analytics":
+            self._plugins(wheels)
+        peers = ANALYTICS_PEERS if self.only == "analytics" else PEERS
+        for tool in peers:
+            self.pythons[tool] = make_venv(tool, PEERS[tool])
+            self.envs[tool] = clean_env()
+
+    def _plugins(self, wheels: dict) -> None:
+        """The benchmark plugin, the daft-ext twin and the plugin sets of question 4."""
         bench_wheel = build_plugin_wheel(
             BENCH / "plugin" / "Cargo.toml", WORK / "wheels", ROOT / "target"
         )
@@ -254,10 +306,6 @@ class Setup:
         )
         self.twin = str(twin_dir / "release" / "libdaft_ext_twin.so")
         generated = generate_hello_plugins(N_GENERATED)
-        # Our engine: the core wheel exactly as `make install` built it, plus pyarrow.
-        ours = make_venv("ours", ["pyarrow==26.0.1"])
-        sh([ours, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", core[-1]])
-        self.pythons["ours"] = ours
         site = WORK / "site"
         bench_site = install_target([bench_wheel], site / "bench")
         self.envs["ours"] = clean_env(PYTHONPATH=str(bench_site))
@@ -270,9 +318,6 @@ class Setup:
             ),
             "10": str(install_target(generated, site / "ten")),
         }
-        for tool, reqs in PEERS.items():
-            self.pythons[tool] = make_venv(tool, reqs)
-            self.envs[tool] = clean_env()
 
 
 def main() -> None:
@@ -281,31 +326,53 @@ def main() -> None:
         "--smoke", action="store_true", help="tiny sizes, current interpreter, no timing claims"
     )
     ap.add_argument("--quick", action="store_true", help="full set-up, a tenth of the data")
-    ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    ap.add_argument(
+        "--only",
+        choices=["analytics"],
+        help="run only this section (its report goes to docs/benchmarks-analytics.md)",
+    )
+    ap.add_argument(
+        "--analytics-rows",
+        type=int,
+        metavar="N",
+        help="rows of the analytics section's file (its cost-per-row sizes: N/10, 3N/10, N)",
+    )
+    ap.add_argument("--out", default=None, help="the report's path")
     ap.add_argument("--plugin-lib", help="smoke mode: the benchmark plugin library to load")
     ap.add_argument("--command", default=None, help="the command to record in the report")
     args = ap.parse_args()
+    if args.out is None:
+        name = "benchmarks-analytics.md" if args.only == "analytics" else "benchmarks.md"
+        args.out = str(ROOT / "docs" / name)
+    command = command_line(args)
     started = time.time()
     load_start = os.getloadavg()
-    sizes = Sizes(args.smoke, args.quick)
-    setup = Setup(args.smoke, args.plugin_lib)
-    data = plugin_calls.generate_data(sizes, args.smoke)
+    sizes = Sizes(args.smoke, args.quick, args.analytics_rows)
+    setup = Setup(args.smoke, args.plugin_lib, args.only)
+    data = None if args.only else plugin_calls.generate_data(sizes, args.smoke)
+    analytics_files = analytics.prepare(sizes)
     log("data ready")
     setup.seconds = time.time() - started
-    if setup.twin:
-        data["twin"] = setup.twin
     rep = Report()
-    workers = {tool: Worker(tool, setup, data) for tool in setup.pythons}
-    try:
-        plugin_calls.q1_q2(rep, workers["ours"], sizes, setup, data)
-        plugin_calls.q3(rep, workers, sizes)
-        plugin_calls.q5(rep, setup, data, sizes)
-        plugin_calls.q6(rep, workers, setup, data, sizes)
-    finally:
-        for w in workers.values():
-            w.close()
-    import_time.q4(rep, setup, sizes)
-    write_report(args, rep, setup, sizes, started, load_start)
+    if data is not None:
+        if setup.twin:
+            data["twin"] = setup.twin
+        workers = {
+            tool: Worker(tool, setup, data)
+            for tool in setup.pythons
+            if tool in PLUGIN_QUESTION_TOOLS
+        }
+        try:
+            plugin_calls.q1_q2(rep, workers["ours"], sizes, setup, data)
+            plugin_calls.q3(rep, workers, sizes)
+            plugin_calls.q5(rep, setup, data, sizes)
+            plugin_calls.q6(rep, workers, setup, data, sizes)
+        finally:
+            for w in workers.values():
+                w.close()
+        import_time.q4(rep, setup, sizes)
+    analytics.run(rep, setup, sizes, analytics_files, command)
+    write_report(args, rep, setup, sizes, started, load_start, command)
 
 
 if __name__ == "__main__":
