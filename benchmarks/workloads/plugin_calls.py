@@ -269,7 +269,8 @@ def q5(rep: Report, setup: Setup, data: dict, sizes: Sizes) -> None:
         )
     rep.add(
         "## 5. Memory\n\n"
-        "Peak resident memory (`ru_maxrss`) of a fresh process that loads the data and runs "
+        "Peak resident memory (`VmHWM` of `/proc/self/status`, not `ru_maxrss`, which "
+        "would start from the driver's own peak) of a fresh process that loads the data and runs "
         f"the query once ({sizes.runs} interleaved rounds). A copy of the data at the "
         "boundary would show as a higher peak for the plugin; the last column is the peak "
         "growth during the query alone.\n\n" + "\n".join(rows)
