@@ -11,7 +11,7 @@ PLUGINS := hello text geo
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 
-.PHONY: demo test venv wheels install test-rust test-python lint fmt clean-wheels bench
+.PHONY: demo test venv wheels install test-rust test-python lint fmt clean-wheels bench bench-analytics
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -90,3 +90,8 @@ fmt: $(VPY)
 # virtual environment per peer under target/bench from PyPI, and writes docs/benchmarks.md.
 bench: install
 	$(VPY) benchmarks/run.py --command "make bench"
+
+# The analytics section alone (six query shapes on a generated Parquet file against
+# DataFusion, DuckDB, Polars and the real Daft); writes docs/benchmarks-analytics.md.
+bench-analytics: install
+	$(VPY) benchmarks/run.py --only analytics --command "make bench-analytics"

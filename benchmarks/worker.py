@@ -6,7 +6,7 @@ line on stdin with one JSON line on stdout: ``{"task": "..."}`` runs that task o
 answers ``{"ns": <wall time of the task>}``. The driver interleaves the workers' runs.
 
 ``--once TASK`` instead runs TASK once in a fresh process and prints the peak resident
-memory (``ru_maxrss``) before and after it, for the memory table.
+memory (`_peak_rss_bytes`) before and after it, for the memory table.
 
 Only the modules of the tool being measured are imported, so each worker runs in a
 virtual environment that has nothing but that tool (and its own dependencies).
@@ -23,6 +23,16 @@ import time
 
 
 def _peak_rss_bytes() -> int:
+    """This process's peak resident memory. On Linux, `VmHWM` of /proc/self/status: the
+    peak of this program's own memory, where `ru_maxrss` would start from the peak of the
+    driver that started it (Linux carries it over `fork` and `exec`)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     # ru_maxrss is in KiB on Linux and in bytes on macOS.
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss if sys.platform == "darwin" else rss * 1024

@@ -50,8 +50,27 @@ def test_bench_smoke_writes_a_well_formed_report(tmp_path):
         "## 4. Import time",
         "## 5. Memory",
         "## 6. Query throughput",
+        *ANALYTICS_HEADINGS,
     ):
         assert heading in text, heading
+    assert_well_formed(text)
+    assert "| `abs` |" in text and "| `reverse` |" in text
+    # The committed report is never touched by a smoke run.
+    assert (docs.read_bytes() if docs.exists() else None) == before
+
+
+ANALYTICS_HEADINGS = (
+    "## 7. Analytics queries",
+    "### Time relative to the fastest tool",
+    "### Wall time, ms: median (min)",
+    "### Peak resident memory, MiB: median (growth during the query)",
+    "### CPU time / wall time during the query (median over the rounds)",
+    "### Cost per row of q2 (group by the int key) by size",
+    "### Targets for this engine",
+)
+
+
+def assert_well_formed(text: str) -> None:
     # Each table row has as many cells as its header, and every figure is a number.
     for block in text.split("\n\n"):
         lines = [ln for ln in block.splitlines() if ln.startswith("|")]
@@ -59,7 +78,41 @@ def test_bench_smoke_writes_a_well_formed_report(tmp_path):
             continue
         width = lines[0].count("|")
         assert all(ln.count("|") == width for ln in lines), block
-    assert "| `abs` |" in text and "| `reverse` |" in text
     assert "nan" not in text.lower().replace("nanosecond", "")
-    # The committed report is never touched by a smoke run.
+    assert "inf" not in text.lower().replace("info", "")
+
+
+def test_bench_smoke_analytics_alone(tmp_path):
+    """`--only analytics`: the six queries, checked equal across whichever of DataFusion,
+    DuckDB and Polars are importable here, timed, with memory and the cost per row; no
+    plugin needed."""
+    out = tmp_path / "analytics.md"
+    docs = ROOT / "docs" / "benchmarks-analytics.md"
+    before = docs.read_bytes() if docs.exists() else None
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--smoke",
+            "--only",
+            "analytics",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    text = out.read_text()
+    assert text.startswith("# Benchmarks: analytics only\n\nSMOKE RUN")
+    for heading in ANALYTICS_HEADINGS:
+        assert heading in text, heading
+    assert "## 1. Boundary overhead" not in text
+    assert "Produced by `python benchmarks/run.py --smoke --only analytics`" in text
+    for q in ("q1", "q2", "q3", "q4", "q5", "q6"):
+        assert f"| {q} |" in text, q
+    # The targets: per query in the section, summed up in the table at the top.
+    assert "| 7 | this engine: cpu / wall, on every query (worst shown) | ≥ 1.7 |" in text
+    assert_well_formed(text)
     assert (docs.read_bytes() if docs.exists() else None) == before

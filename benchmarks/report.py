@@ -1,0 +1,187 @@
+"""The report of `benchmarks/run.py`: figures formatted, the sections and targets the
+workloads add, and the Markdown file written at the end (`docs/benchmarks.md`)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from common import BENCH, ROOT, log
+
+
+def stats(values: list) -> tuple:
+    return statistics.median(values), min(values), max(values)
+
+
+def ms(ns: float) -> str:
+    v = ns / 1e6
+    return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def fmt3(v: tuple, f=ms) -> str:
+    med, lo, hi = v
+    return f"{f(med)} ({f(lo)} – {f(hi)})"
+
+
+def ratio_str(v: float) -> str:
+    return f"{v:.3f}" if v < 10 else f"{v:,.1f}"
+
+
+def ratios(a: list, b: list, key: str = "ns") -> tuple:
+    return stats([x[key] / y[key] for x, y in zip(a, b)])
+
+
+class Report:
+    def __init__(self) -> None:
+        self.sections: list = []
+        self.targets: list = []  # (question, what, target, measured, met)
+
+    def add(self, text: str) -> None:
+        self.sections.append(text.rstrip() + "\n")
+        # Sections start with "## <question number>."; keep them in that order.
+        self.sections.sort(key=lambda t: t.split(".", 1)[0])
+
+    def target(self, q: str, what: str, target: str, measured: str, met: bool) -> None:
+        self.targets.append((q, what, target, measured, met))
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    mem = "unknown"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kb / 2**20:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": platform.platform()}
+
+
+def versions(setup) -> dict:
+    v = {"python": platform.python_version()}
+    for tool, code in (
+        ("ours", "import daft; print(daft.__version__)"),
+        ("daft", "import daft; print(daft.__version__)"),
+        ("polars", "import polars; print(polars.__version__)"),
+        ("pyarrow", "import pyarrow; print(pyarrow.__version__)"),
+        ("duckdb", "import duckdb; print(duckdb.__version__)"),
+        ("datafusion", "import datafusion; print(datafusion.__version__)"),
+    ):
+        if tool in setup.pythons and (tool != "daft" or not setup.smoke):
+            out = subprocess.run(
+                [setup.pythons[tool], "-c", code],
+                env=setup.envs[tool],
+                capture_output=True,
+                text=True,
+            )
+            v[tool] = out.stdout.strip() or "?"
+    for name, cmd in (
+        ("rustc", ["rustc", "--version"]),
+        ("commit", ["git", "rev-parse", "--short", "HEAD"]),
+    ):
+        try:
+            v[name] = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT).stdout.strip()
+        except OSError:
+            v[name] = "?"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], capture_output=True, text=True, cwd=ROOT
+    )
+    if dirty.stdout.strip():
+        v["commit"] += " (with uncommitted changes in the checkout)"
+    return v
+
+
+def command_line(args) -> str:
+    """The command recorded in the report: `--command`'s, or the options this run was
+    given (without the paths of `--out` and `--plugin-lib`)."""
+    if args.command:
+        return args.command
+    cmd = "python benchmarks/run.py"
+    for flag in ("smoke", "quick"):
+        if getattr(args, flag):
+            cmd += f" --{flag}"
+    if args.only:
+        cmd += f" --only {args.only}"
+    if args.analytics_rows:
+        cmd += f" --analytics-rows {args.analytics_rows}"
+    return cmd
+
+
+def write_report(args, rep: Report, setup, sizes, started: float, load_start, command: str) -> None:
+    m = machine()
+    v = versions(setup)
+    load_end = os.getloadavg()
+    wall = time.time() - started
+    only = getattr(args, "only", None)
+    if only:
+        rounds = (
+            f"- every figure: the {only} section's own rounds, stated in it "
+            "(interleaved across tools, order rotated each round, after one warm-up run each)"
+        )
+    else:
+        rounds = (
+            f"- every figure: median of {sizes.runs} interleaved rounds (order rotated each "
+            f"round, after one warm-up run each), with min and max; ratios are taken within "
+            f"each round ({sizes.fast_runs} rounds for question 1, {sizes.import_runs} for "
+            f"import time, {sizes.analytics_runs} for the analytics queries)"
+        )
+    head = [
+        "# Benchmarks" + (f": {only} only" if only else ""),
+        "",
+        "SMOKE RUN: tiny sizes, no timing claims (this only checks that the script works)."
+        if args.smoke
+        else f"Generated by `{command}` from a real run; do not edit by hand (edit "
+        "`benchmarks/` and `benchmarks/analysis.md`, then rerun).",
+        "",
+        f"- command: `{command}`, {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}, "
+        f"wall time {wall / 60:.1f} min, of which {setup.seconds / 60:.1f} min builds, "
+        "environments and data (reused from an earlier run where their inputs were unchanged)",
+        f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, {m['os']}",
+        f"- load average (1 / 5 / 15 min) at start {' / '.join(f'{x:.2f}' for x in load_start)}, "
+        f"at end {' / '.join(f'{x:.2f}' for x in load_end)} (the machine is shared: other "
+        "builds ran at the same time)",
+        "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        rounds,
+        "",
+        "## Targets",
+        "",
+        "| question | figure | target | measured (median) | met |",
+        "|---|---|---|---|---|",
+    ]
+    for q, what, target, measured, met in rep.targets:
+        head.append(f"| {q} | {what} | {target} | {measured} | {'yes' if met else '**no**'} |")
+    missed = [t for t in rep.targets if not t[4]]
+    head.append("")
+    head.append(
+        "Missed: "
+        + ("; ".join(f"{t[1]} ({t[3]}, target {t[2]})" for t in missed) if missed else "none")
+        + "."
+        + (
+            ""
+            if only or not missed
+            else " The reasons for questions 1 to 6, found by profiling, are under *Analysis* "
+            "at the end (the analytics section, 7, has no analysis yet)."
+        )
+    )
+    body = "\n".join(head) + "\n\n" + "\n".join(rep.sections)
+    method = BENCH / "method.md"
+    analysis = BENCH / "analysis.md"
+    if method.exists():
+        body += "\n" + method.read_text()
+    if analysis.exists() and not args.smoke and not only:
+        body += "\n" + analysis.read_text()
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(body)
+    log(f"wrote {args.out} in {wall / 60:.1f} min")
