@@ -270,46 +270,46 @@ impl PyLogicalPlan {
         Ok(format_table(&self.plan.schema(), &batches, max_rows))
     }
 
-    /// Writes the output as one Parquet file under `root_dir`; returns its path.
+    /// Writes the output as one Parquet file under `root_dir` with
+    /// `write_mode` (`append` or `overwrite`); returns its path.
     fn write_parquet(
         &self,
         py: Python<'_>,
         root_dir: String,
         compression: String,
+        write_mode: String,
     ) -> PyResult<Vec<String>> {
-        let plan = self.plan.clone();
-        py.detach(move || -> DaftResult<Vec<String>> {
-            let path = new_file_path(&root_dir, "parquet")?;
-            let stream = daft_exec::execute(&plan)?;
-            daft_io::write_parquet(stream, plan.schema(), &path, &compression)?;
-            Ok(vec![path])
-        })
-        .py()
+        let format = daft_io::FileFormat::Parquet { compression };
+        self.write_files(py, root_dir, format, write_mode)
     }
 
-    /// Writes the output as one CSV file under `root_dir`; returns its path.
-    fn write_csv(&self, py: Python<'_>, root_dir: String) -> PyResult<Vec<String>> {
-        let plan = self.plan.clone();
-        py.detach(move || -> DaftResult<Vec<String>> {
-            let path = new_file_path(&root_dir, "csv")?;
-            let stream = daft_exec::execute(&plan)?;
-            daft_io::write_csv(stream, plan.schema(), &path)?;
-            Ok(vec![path])
-        })
-        .py()
+    /// Writes the output as one CSV file under `root_dir` with `write_mode`
+    /// (`append` or `overwrite`); returns its path.
+    fn write_csv(
+        &self,
+        py: Python<'_>,
+        root_dir: String,
+        write_mode: String,
+    ) -> PyResult<Vec<String>> {
+        self.write_files(py, root_dir, daft_io::FileFormat::Csv, write_mode)
     }
 }
 
-/// A fresh file name under `root_dir` (created if missing), so repeated
-/// writes to one directory append files instead of overwriting.
-fn new_file_path(root_dir: &str, extension: &str) -> DaftResult<String> {
-    std::fs::create_dir_all(root_dir).map_err(|e| DaftError::Io {
-        path: root_dir.to_string(),
-        message: format!("cannot create the output directory: {e}"),
-    })?;
-    let name = format!("{}-0.{extension}", uuid::Uuid::new_v4());
-    Ok(std::path::Path::new(root_dir)
-        .join(name)
-        .to_string_lossy()
-        .into_owned())
+impl PyLogicalPlan {
+    /// Runs the plan into `daft_io::write_files`: one stream, so one file.
+    fn write_files(
+        &self,
+        py: Python<'_>,
+        root_dir: String,
+        format: daft_io::FileFormat,
+        write_mode: String,
+    ) -> PyResult<Vec<String>> {
+        let plan = self.plan.clone();
+        py.detach(move || -> DaftResult<Vec<String>> {
+            let mode = daft_io::WriteMode::parse(&write_mode)?;
+            let stream = daft_exec::execute(&plan)?;
+            daft_io::write_files(&root_dir, mode, format, plan.schema(), vec![stream])
+        })
+        .py()
+    }
 }
