@@ -7,7 +7,6 @@ A collected DataFrame keeps its result, so later methods start from it.
 
 from __future__ import annotations
 
-import glob as _glob
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -286,19 +285,14 @@ class DataFrame:
         yield from self.to_pylist()
 
     # --- writing --------------------------------------------------------
-    def _write(self, root_dir: str, write_mode: str, ext: str, write: Any) -> DataFrame:
+    def _write(self, root_dir: str, write_mode: str, write: Any) -> DataFrame:
         root_dir = os.fspath(root_dir)
         if write_mode not in ("append", "overwrite"):
             raise ValueError(f"write_mode must be 'append' or 'overwrite', got {write_mode!r}")
-        # Old files are removed only once the new ones are written, so a
-        # failing query does not destroy the data it was to replace.
-        old = _glob.glob(os.path.join(_glob.escape(root_dir), f"*.{ext}"))
-        paths = write(root_dir)
-        if write_mode == "overwrite":
-            new = {os.path.abspath(p) for p in paths}
-            for path in old:
-                if os.path.abspath(path) not in new:
-                    os.remove(path)
+        # The engine writes each file under a hidden name and renames it when
+        # complete; "overwrite" swaps the new content in only once it is all
+        # written (docs/user-guide.md, "Writing files").
+        paths = write(root_dir, write_mode)
         from daft.io import from_pydict
 
         return from_pydict({"path": paths})
@@ -308,21 +302,24 @@ class DataFrame:
     ) -> DataFrame:
         """Writes the result as Parquet file(s) under ``root_dir``.
 
-        Returns a DataFrame with a ``path`` column listing the files written.
+        ``write_mode="overwrite"`` replaces every file under ``root_dir``
+        (see docs/user-guide.md). Returns a DataFrame with a ``path`` column
+        listing the files written.
         """
         return self._write(
             root_dir,
             write_mode,
-            "parquet",
-            lambda d: self._builder.write_parquet(d, compression),
+            lambda d, mode: self._builder.write_parquet(d, compression, mode),
         )
 
     def write_csv(self, root_dir: str, write_mode: str = "append") -> DataFrame:
         """Writes the result as CSV file(s) with a header under ``root_dir``.
 
-        Returns a DataFrame with a ``path`` column listing the files written.
+        ``write_mode="overwrite"`` replaces every file under ``root_dir``
+        (see docs/user-guide.md). Returns a DataFrame with a ``path`` column
+        listing the files written.
         """
-        return self._write(root_dir, write_mode, "csv", self._builder.write_csv)
+        return self._write(root_dir, write_mode, self._builder.write_csv)
 
 
 class GroupedDataFrame:

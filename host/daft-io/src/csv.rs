@@ -98,29 +98,26 @@ pub fn read_csv(
 }
 
 /// Writes `batches` as one CSV file with a header (also when there are no
-/// rows). Returns the rows written; on failure the partial file is removed.
-pub fn write_csv(batches: BatchStream, schema: SchemaRef, path: &str) -> DaftResult<usize> {
-    let file = File::create(path).map_err(|e| io_err(path, e))?;
-    let result = (|| {
-        let mut writer = WriterBuilder::new().with_header(true).build(file);
-        let mut rows = 0;
-        let mut wrote_any = false;
-        for batch in batches {
-            let batch = batch?;
-            rows += batch.num_rows();
-            writer.write(&batch).map_err(|e| io_err(path, e))?;
-            wrote_any = true;
-        }
-        if !wrote_any {
-            // The writer emits the header with the first batch.
-            writer
-                .write(&RecordBatch::new_empty(schema))
-                .map_err(|e| io_err(path, e))?;
-        }
-        Ok(rows)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(path);
+/// rows) into `file` (named `path` in errors), and hands the file back for
+/// syncing. The caller names and removes the file.
+pub(crate) fn write_csv_file(
+    file: File,
+    path: &str,
+    schema: SchemaRef,
+    batches: impl Iterator<Item = DaftResult<RecordBatch>>,
+) -> DaftResult<File> {
+    let mut writer = WriterBuilder::new().with_header(true).build(file);
+    let mut wrote_any = false;
+    for batch in batches {
+        writer.write(&batch?).map_err(|e| io_err(path, e))?;
+        wrote_any = true;
     }
-    result
+    if !wrote_any {
+        // The writer emits the header with the first batch.
+        writer
+            .write(&RecordBatch::new_empty(schema))
+            .map_err(|e| io_err(path, e))?;
+    }
+    // `write` flushes after every batch, so nothing is left buffered.
+    Ok(writer.into_inner())
 }

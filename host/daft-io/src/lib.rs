@@ -1,15 +1,18 @@
 //! File I/O: finding files from paths and globs, reading Parquet and CSV as
-//! streams of record batches, and writing them.
+//! streams of record batches, and writing them so that no reader sees a
+//! partial file (`write_files`).
 
 mod csv;
 mod parquet;
 mod paths;
 mod stamp;
+mod write;
 
-pub use crate::csv::{csv_schema, read_csv, write_csv};
-pub use crate::parquet::{parquet_schema, read_parquet, write_parquet};
+pub use crate::csv::{csv_schema, read_csv};
+pub use crate::parquet::{parquet_schema, read_parquet};
 pub use crate::paths::expand_paths;
 pub use crate::stamp::FileStamp;
+pub use crate::write::{write_files, FileFormat, WriteMode};
 
 use arrow::record_batch::RecordBatch;
 use daft_core::DaftResult;

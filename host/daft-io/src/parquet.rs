@@ -69,16 +69,9 @@ pub fn read_parquet(paths: Vec<String>, batch_size: usize) -> BatchStream {
     Box::new(iter)
 }
 
-/// Writes `batches` into one Parquet file at `path` with `compression`
-/// (`snappy`, `zstd`, `lz4`, `none`). Returns the rows written; on failure
-/// the partial file is removed.
-pub fn write_parquet(
-    batches: BatchStream,
-    schema: SchemaRef,
-    path: &str,
-    compression: &str,
-) -> DaftResult<usize> {
-    let compression = match compression.to_ascii_lowercase().as_str() {
+/// The Parquet compression named `name` (`snappy`, `zstd`, `lz4`, `none`).
+pub(crate) fn parse_compression(name: &str) -> DaftResult<Compression> {
+    Ok(match name.to_ascii_lowercase().as_str() {
         "snappy" => Compression::SNAPPY,
         "zstd" => Compression::ZSTD(ZstdLevel::default()),
         "lz4" => Compression::LZ4_RAW,
@@ -88,26 +81,27 @@ pub fn write_parquet(
                 "write_parquet: unknown compression {other:?}; expected snappy, zstd, lz4 or none"
             )))
         }
-    };
-    let file = File::create(path).map_err(|e| io_err(path, e))?;
-    let result = (|| {
-        let props = WriterProperties::builder()
-            .set_compression(compression)
-            .build();
-        let mut writer =
-            ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| io_err(path, e))?;
-        let mut rows = 0;
-        for batch in batches {
-            let batch = batch?;
-            rows += batch.num_rows();
-            writer.write(&batch).map_err(|e| io_err(path, e))?;
-        }
-        writer.close().map_err(|e| io_err(path, e))?;
-        Ok(rows)
-    })();
-    if result.is_err() {
-        // A failed query or write leaves no partial file behind.
-        let _ = std::fs::remove_file(path);
+    })
+}
+
+/// Writes `batches` as one Parquet file into `file` (named `path` in
+/// errors), footer included, and hands the file back for syncing. The
+/// caller names and removes the file.
+pub(crate) fn write_parquet_file(
+    file: File,
+    path: &str,
+    schema: SchemaRef,
+    compression: Compression,
+    batches: impl Iterator<Item = DaftResult<RecordBatch>>,
+) -> DaftResult<File> {
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| io_err(path, e))?;
+    for batch in batches {
+        writer.write(&batch?).map_err(|e| io_err(path, e))?;
     }
-    result
+    // Writes the footer.
+    writer.into_inner().map_err(|e| io_err(path, e))
 }

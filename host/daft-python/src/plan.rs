@@ -318,48 +318,48 @@ impl PyLogicalPlan {
         Ok(format_table(&self.plan.schema(), &batches, max_rows))
     }
 
-    /// Writes the output as one Parquet file under `root_dir`; returns its path.
+    /// Writes the output as one Parquet file under `root_dir` with
+    /// `write_mode` (`append` or `overwrite`); returns its path.
     fn write_parquet(
         &self,
         py: Python<'_>,
         root_dir: String,
         compression: String,
+        write_mode: String,
     ) -> PyResult<Vec<String>> {
-        let plan = self.plan.clone();
-        interruptible(py, move |stop| {
-            let path = new_file_path(&root_dir, "parquet")?;
-            daft_exec::write_with(&plan, OutputStreams::Ordered, stop, |streams, schema| {
-                let stream: daft_io::BatchStream = Box::new(streams.into_iter().flatten());
-                daft_io::write_parquet(stream, schema, &path, &compression)
-            })?;
-            Ok(vec![path])
-        })
+        let format = daft_io::FileFormat::Parquet { compression };
+        self.write_files(py, root_dir, format, write_mode)
     }
 
-    /// Writes the output as one CSV file under `root_dir`; returns its path.
-    fn write_csv(&self, py: Python<'_>, root_dir: String) -> PyResult<Vec<String>> {
-        let plan = self.plan.clone();
-        interruptible(py, move |stop| {
-            let path = new_file_path(&root_dir, "csv")?;
-            daft_exec::write_with(&plan, OutputStreams::Ordered, stop, |streams, schema| {
-                let stream: daft_io::BatchStream = Box::new(streams.into_iter().flatten());
-                daft_io::write_csv(stream, schema, &path)
-            })?;
-            Ok(vec![path])
-        })
+    /// Writes the output as one CSV file under `root_dir` with `write_mode`
+    /// (`append` or `overwrite`); returns its path.
+    fn write_csv(
+        &self,
+        py: Python<'_>,
+        root_dir: String,
+        write_mode: String,
+    ) -> PyResult<Vec<String>> {
+        self.write_files(py, root_dir, daft_io::FileFormat::Csv, write_mode)
     }
 }
 
-/// A fresh file name under `root_dir` (created if missing), so repeated
-/// writes to one directory append files instead of overwriting.
-fn new_file_path(root_dir: &str, extension: &str) -> DaftResult<String> {
-    std::fs::create_dir_all(root_dir).map_err(|e| DaftError::Io {
-        path: root_dir.to_string(),
-        message: format!("cannot create the output directory: {e}"),
-    })?;
-    let name = format!("{}-0.{extension}", uuid::Uuid::new_v4());
-    Ok(std::path::Path::new(root_dir)
-        .join(name)
-        .to_string_lossy()
-        .into_owned())
+impl PyLogicalPlan {
+    /// Runs the plan into `daft_io::write_files`: one stream in row order,
+    /// so one file; Ctrl-C stops the write and leaves the old data.
+    fn write_files(
+        &self,
+        py: Python<'_>,
+        root_dir: String,
+        format: daft_io::FileFormat,
+        write_mode: String,
+    ) -> PyResult<Vec<String>> {
+        let plan = self.plan.clone();
+        interruptible(py, move |stop| {
+            let mode = daft_io::WriteMode::parse(&write_mode)?;
+            daft_exec::write_with(&plan, OutputStreams::Ordered, stop, |streams, schema| {
+                let stream: daft_io::BatchStream = Box::new(streams.into_iter().flatten());
+                daft_io::write_files(&root_dir, mode, format, schema, vec![stream])
+            })
+        })
+    }
 }
