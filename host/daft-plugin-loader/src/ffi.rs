@@ -200,7 +200,6 @@ pub(crate) fn import_array(array: ArrowArray, schema: ArrowSchema) -> Result<Arr
     }))
     .map_err(|_| "returned an array arrow cannot import".to_string())?
     .map(without_dangling_first_offsets)
-    .map(with_long_enough_null_children)
     .map_err(|e| format!("returned an array arrow cannot import: {e}"))
 }
 
@@ -250,43 +249,5 @@ fn without_dangling_first_offsets(data: ArrayData) -> ArrayData {
     let builder = data.into_builder().child_data(children);
     // SAFETY: the same array with children of the same type and length
     // (each replaced one is empty, as it was).
-    unsafe { builder.build_unchecked() }
-}
-
-/// Gives every `Null`-typed child of a struct (at any depth) at least the
-/// struct's offset plus length. An exporter may send such a child shorter
-/// (it has no buffers, so its length carries nothing), and arrow 59's
-/// struct constructor slices each child by the parent's range and panics
-/// on a shorter one; a longer all-null child changes no visible value.
-fn with_long_enough_null_children(data: ArrayData) -> ArrayData {
-    if !matches!(data.data_type(), DataType::Struct(_)) && data.child_data().is_empty() {
-        return data;
-    }
-    let needed = data.offset() + data.len();
-    let short = |c: &ArrayData| c.data_type() == &DataType::Null && c.len() < needed;
-    let nested = |c: &ArrayData| !c.child_data().is_empty();
-    let is_struct = matches!(data.data_type(), DataType::Struct(_));
-    if !data
-        .child_data()
-        .iter()
-        .any(|c| (is_struct && short(c)) || nested(c))
-    {
-        return data;
-    }
-    let children = data
-        .child_data()
-        .iter()
-        .map(|c| {
-            if is_struct && short(c) {
-                ArrayData::new_null(&DataType::Null, needed)
-            } else {
-                with_long_enough_null_children(c.clone())
-            }
-        })
-        .collect();
-    let builder = data.into_builder().child_data(children);
-    // SAFETY: the same array; each replaced child is a Null array (no
-    // buffers) at least as long as the parent's range, as struct arrays
-    // require, and every other child is the one it had.
     unsafe { builder.build_unchecked() }
 }

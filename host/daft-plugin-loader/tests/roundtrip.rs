@@ -329,22 +329,7 @@ fn random_array(g: &mut Gen, dt: &DataType, len: usize, nullable: bool) -> Array
 fn has_struct(dt: &DataType) -> bool {
     match dt {
         DataType::Struct(_) => true,
-        other => data_type_children(other).iter().any(has_struct),
-    }
-}
-
-fn data_type_children(dt: &DataType) -> Vec<DataType> {
-    match dt {
-        DataType::List(f)
-        | DataType::LargeList(f)
-        | DataType::ListView(f)
-        | DataType::LargeListView(f)
-        | DataType::FixedSizeList(f, _)
-        | DataType::Map(f, _) => vec![f.data_type().clone()],
-        DataType::Dictionary(_, v) => vec![v.as_ref().clone()],
-        DataType::RunEndEncoded(_, v) => vec![v.data_type().clone()],
-        DataType::Union(fs, _) => fs.iter().map(|(_, f)| f.data_type().clone()).collect(),
-        _ => vec![],
+        other => child_types(other).into_iter().flatten().any(has_struct),
     }
 }
 
@@ -774,9 +759,9 @@ fn config() -> Config {
     config
 }
 
-/// How deeply `dt` nests (a leaf is 0).
-fn depth(dt: &DataType) -> usize {
-    let children: Vec<&DataType> = match dt {
+/// The types nested directly in `dt`, or `None` for a leaf type.
+fn child_types(dt: &DataType) -> Option<Vec<&DataType>> {
+    Some(match dt {
         DataType::List(f)
         | DataType::LargeList(f)
         | DataType::ListView(f)
@@ -787,9 +772,16 @@ fn depth(dt: &DataType) -> usize {
         DataType::Union(fs, _) => fs.iter().map(|(_, f)| f.data_type()).collect(),
         DataType::Dictionary(_, v) => vec![v.as_ref()],
         DataType::RunEndEncoded(r, v) => vec![r.data_type(), v.data_type()],
-        _ => return 0,
-    };
-    1 + children.into_iter().map(depth).max().unwrap_or(0)
+        _ => return None,
+    })
+}
+
+/// How deeply `dt` nests (a leaf is 0).
+fn depth(dt: &DataType) -> usize {
+    match child_types(dt) {
+        None => 0,
+        Some(children) => 1 + children.into_iter().map(depth).max().unwrap_or(0),
+    }
 }
 
 /// Slots in `data` and all its children.
