@@ -48,7 +48,8 @@ QUERIES = [
     (
         "q2",
         "group by the int key",
-        "`groupby(k).agg(sum(v1), mean(v2), sum(price), count(v1))`",
+        "`groupby(k).agg(sum(v1), mean(v2), sum(price), count(v1, 'all'))` "
+        "(`'all'`: every row, as SQL's `count(*)`)",
     ),
     ("q3", "group by the string key", "`groupby(s)` with the same aggregations"),
     ("q4", "sort + limit", "`sort(v2).limit(100)`, all 10 columns"),
@@ -58,7 +59,7 @@ QUERIES = [
         "TPC-H Q1 shape",
         "`where(d <= 1998-09-02).groupby(flag, status)`: `sum(qty)`, `sum(price)`, "
         "`sum(price * (1 - disc))`, `sum(price * (1 - disc) * (1 + v1))`, `mean(qty)`, "
-        "`mean(price)`, `mean(disc)`, `count(k)`; then `sort(flag, status)`",
+        "`mean(price)`, `mean(disc)`, `count(k, 'all')`; then `sort(flag, status)`",
     ),
 ]
 Q_IDS = [q for q, _, _ in QUERIES]

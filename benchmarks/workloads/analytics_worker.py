@@ -98,7 +98,7 @@ class DaftLike:
                     col("v1").sum().alias("sum_v1"),
                     col("v2").mean().alias("mean_v2"),
                     col("price").sum().alias("sum_price"),
-                    col("v1").count().alias("n"),
+                    col("v1").count("all").alias("n"),
                 )
                 .collect()
             )
@@ -119,7 +119,7 @@ class DaftLike:
                     col("qty").mean().alias("avg_qty"),
                     col("price").mean().alias("avg_price"),
                     col("disc").mean().alias("avg_disc"),
-                    col("k").count().alias("count_order"),
+                    col("k").count("all").alias("count_order"),
                 )
                 .sort([col("flag"), col("status")])
                 .collect()

@@ -235,3 +235,87 @@ fn count_rows_counts_after_a_filter() {
         .unwrap();
     assert_eq!(daft_exec::count_rows(&plan, &mut never()).unwrap(), 10);
 }
+
+fn lowered_scan_types(plan: &LogicalPlan) -> Vec<DataType> {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::LogicalPlan as DfPlan;
+    let opts = daft_lowering::LowerOptions {
+        target_partitions: 2,
+    };
+    let lowered = daft_lowering::lower_plan(plan, &opts).unwrap();
+    let mut found = None;
+    lowered
+        .apply(|node| {
+            if let DfPlan::TableScan(scan) = node {
+                found = Some(scan.source.schema());
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })
+        .unwrap();
+    let schema = found.expect("a table scan");
+    schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect()
+}
+
+#[test]
+fn parquet_strings_are_views_inside_a_filtering_plan_except_where_a_function_reads_them() {
+    let dir = std::env::temp_dir().join(format!("daft-exec-views-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.parquet");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("s", DataType::Utf8, true),
+        Field::new("t", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(vec!["a", "B", "z"])),
+            Arc::new(StringArray::from(vec!["X", "y", "Q"])),
+        ],
+    )
+    .unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let files = daft_plan::FileStamp::of_all(&[path.to_str().unwrap().to_string()]).unwrap();
+    let scan = LogicalPlan::scan(Source::Parquet(files), schema.clone());
+
+    let z = Expr::lit(Arc::new(StringArray::from(vec!["z"]))).unwrap();
+    let lower = registry::global().lookup("lower").unwrap();
+    let lower_t = Expr::call(lower, vec![Expr::col("t")], Default::default()).unwrap();
+    let filtered = scan
+        .filter(Expr::col("s").binary(Operator::NotEq, z).unwrap())
+        .unwrap()
+        .project(vec![Expr::col("s"), lower_t.alias("u")])
+        .unwrap();
+    // `s` is only compared, so it is read as a view; `t` goes to a kernel.
+    assert_eq!(
+        lowered_scan_types(&filtered),
+        [DataType::Utf8View, DataType::Utf8]
+    );
+    // A plan of projections only reads strings as they are planned.
+    let projected = scan.project(vec![Expr::col("s")]).unwrap();
+    assert_eq!(
+        lowered_scan_types(&projected),
+        [DataType::Utf8, DataType::Utf8]
+    );
+
+    let out = daft_exec::collect(&filtered, &mut never()).unwrap();
+    let out = arrow::compute::concat_batches(&out[0].schema(), &out).unwrap();
+    assert_eq!(out.schema().as_ref(), filtered.schema().as_ref());
+    let strings = |i: usize| {
+        let a = out
+            .column(i)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        a.iter().map(|v| v.unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(strings(0), ["a", "B"]);
+    assert_eq!(strings(1), ["x", "y"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -13,6 +13,7 @@
 //!   operators compute differently;
 //! - [`scan`]: sources as DataFusion tables, with the check that a file
 //!   did not change under the plan;
+//! - [`views`]: Parquet strings read as Arrow views inside DataFusion;
 //! - [`error`]: errors across the boundary, both ways.
 
 pub mod error;
@@ -21,6 +22,7 @@ pub mod operators;
 pub mod plan;
 pub mod scan;
 pub mod udf;
+pub mod views;
 
 pub use error::{from_df, to_df};
 pub use plan::{lower_plan, LowerOptions};

@@ -22,6 +22,7 @@ use daft_plan::{LogicalPlan, Source};
 use crate::error::from_df;
 use crate::expr::{cast_to, lower_expr};
 use crate::scan;
+use crate::views;
 
 /// Choices the lowering needs from the session.
 #[derive(Debug, Clone)]
@@ -32,10 +33,25 @@ pub struct LowerOptions {
 
 /// Lowers `plan` to a DataFusion logical plan with the same output schema.
 pub fn lower_plan(plan: &LogicalPlan, opts: &LowerOptions) -> DaftResult<DfPlan> {
-    lower(plan, opts)?.build().map_err(from_df)
+    let ctx = Ctx {
+        opts,
+        strings: views::StringReads::of(plan),
+    };
+    let b = lower(plan, &ctx)?;
+    conform(b, &plan.schema(), Exactly::Yes)?
+        .build()
+        .map_err(from_df)
 }
 
-fn lower(plan: &LogicalPlan, opts: &LowerOptions) -> DaftResult<LogicalPlanBuilder> {
+/// What every node's lowering needs to know.
+struct Ctx<'a> {
+    opts: &'a LowerOptions,
+    /// Which string columns Parquet scans read as views (see [`views`]).
+    strings: views::StringReads,
+}
+
+fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
+    let opts = ctx.opts;
     let df = |r: datafusion::common::Result<LogicalPlanBuilder>| r.map_err(from_df);
     Ok(match plan {
         LogicalPlan::Scan { source, schema } => {
@@ -48,7 +64,10 @@ fn lower(plan: &LogicalPlan, opts: &LowerOptions) -> DaftResult<LogicalPlanBuild
                         opts.target_partitions,
                     )?],
                 ),
-                Source::Parquet(files) => ("parquet", scan::parquet(schema.clone(), files)?),
+                Source::Parquet(files) => (
+                    "parquet",
+                    scan::parquet(schema.clone(), files, &ctx.strings)?,
+                ),
                 Source::Csv(files, o) => ("csv", scan::csv(schema.clone(), files, o)?),
             };
             // Several tables (files in an order DataFusion would not keep)
@@ -75,15 +94,15 @@ fn lower(plan: &LogicalPlan, opts: &LowerOptions) -> DaftResult<LogicalPlanBuild
                 .iter()
                 .map(|e| Ok(lower_expr(e, &in_schema)?.0.alias(e.name())))
                 .collect::<DaftResult<Vec<_>>>()?;
-            let b = df(lower(input, opts)?.project(lowered))?;
-            conform(b, schema)?
+            let b = df(lower(input, ctx)?.project(lowered))?;
+            conform(b, schema, Exactly::No)?
         }
         LogicalPlan::Filter { input, predicate } => {
             let (p, f) = lower_expr(predicate, &input.schema())?;
             let p = cast_to(p, f.data_type(), &DataType::Boolean);
-            df(lower(input, opts)?.filter(p))?
+            df(lower(input, ctx)?.filter(p))?
         }
-        LogicalPlan::Limit { input, limit } => df(lower(input, opts)?.limit(0, Some(*limit)))?,
+        LogicalPlan::Limit { input, limit } => df(lower(input, ctx)?.limit(0, Some(*limit)))?,
         LogicalPlan::Sort { input, keys } => {
             let in_schema = input.schema();
             let keys = keys
@@ -93,9 +112,9 @@ fn lower(plan: &LogicalPlan, opts: &LowerOptions) -> DaftResult<LogicalPlanBuild
                     Ok(SortExpr::new(e, !k.descending, k.nulls_first))
                 })
                 .collect::<DaftResult<Vec<_>>>()?;
-            df(lower(input, opts)?.sort(keys))?
+            df(lower(input, ctx)?.sort(keys))?
         }
-        LogicalPlan::Distinct { input } => df(lower(input, opts)?.distinct())?,
+        LogicalPlan::Distinct { input } => df(lower(input, ctx)?.distinct())?,
         LogicalPlan::Aggregate {
             input,
             aggs,
@@ -112,13 +131,13 @@ fn lower(plan: &LogicalPlan, opts: &LowerOptions) -> DaftResult<LogicalPlanBuild
                 .iter()
                 .map(|a| Ok(lower_agg(a, &in_schema)?.alias(a.name())))
                 .collect::<DaftResult<Vec<_>>>()?;
-            let b = df(lower(input, opts)?.aggregate(keys, aggs))?;
+            let b = df(lower(input, ctx)?.aggregate(keys, aggs))?;
             let b = if group_by.is_empty() {
                 empty_lists_for_no_rows(b, aggs_spec, schema)?
             } else {
                 b
             };
-            conform(b, schema)?
+            conform(b, schema, Exactly::No)?
         }
     })
 }
@@ -162,7 +181,9 @@ fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
         AggKind::AnyValue => df(agg::first_value(x, vec![])
             .null_treatment(dfx::expr::NullTreatment::IgnoreNulls)
             .build())?,
-        AggKind::ListAgg => agg::array_agg(x),
+        // A list of views would not be the planned list type; the cast is
+        // a no-op for any other input.
+        AggKind::ListAgg => agg::array_agg(dfx::cast(x, dt.clone())),
     })
 }
 
@@ -213,9 +234,25 @@ fn empty_lists_for_no_rows(
     b.project(exprs).map_err(from_df)
 }
 
+/// Whether [`conform`] must give exactly the planned types, or may leave a
+/// view where Daft planned a string or binary column ([`views`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Exactly {
+    Yes,
+    No,
+}
+
 /// Projects `b` onto the planned `schema`: the same names, with a cast
 /// wherever DataFusion's type differs from Daft's.
-fn conform(b: LogicalPlanBuilder, planned: &SchemaRef) -> DaftResult<LogicalPlanBuilder> {
+fn conform(
+    b: LogicalPlanBuilder,
+    planned: &SchemaRef,
+    exactly: Exactly,
+) -> DaftResult<LogicalPlanBuilder> {
+    let fits = |have: &DataType, want: &DataType| match exactly {
+        Exactly::Yes => have == want,
+        Exactly::No => views::same_values(have, want),
+    };
     let have = b.schema().as_arrow().clone();
     if have.fields().len() != planned.fields().len() {
         return Err(DaftError::Internal(format!(
@@ -228,7 +265,7 @@ fn conform(b: LogicalPlanBuilder, planned: &SchemaRef) -> DaftResult<LogicalPlan
         .fields()
         .iter()
         .zip(planned.fields())
-        .any(|(h, p)| h.data_type() != p.data_type() || h.name() != p.name());
+        .any(|(h, p)| !fits(h.data_type(), p.data_type()) || h.name() != p.name());
     if !mismatched {
         return Ok(b);
     }
@@ -237,7 +274,14 @@ fn conform(b: LogicalPlanBuilder, planned: &SchemaRef) -> DaftResult<LogicalPlan
         .columns()
         .into_iter()
         .zip(have.fields().iter().zip(planned.fields()))
-        .map(|(c, (h, p))| cast_to(DfExpr::Column(c), h.data_type(), p.data_type()).alias(p.name()))
+        .map(|(c, (h, p))| {
+            let e = DfExpr::Column(c);
+            if fits(h.data_type(), p.data_type()) {
+                e.alias(p.name())
+            } else {
+                cast_to(e, h.data_type(), p.data_type()).alias(p.name())
+            }
+        })
         .collect();
     b.project(exprs).map_err(from_df)
 }

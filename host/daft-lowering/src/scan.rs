@@ -1,6 +1,7 @@
 //! Scans: each Daft source becomes a DataFusion table provider whose schema
-//! is exactly the one planned, so DataFusion's projection and predicate
-//! pushdown, statistics and parallel file scans apply unchanged.
+//! is the one planned (Parquet strings read as views, see
+//! [`crate::views`]), so DataFusion's projection and predicate pushdown,
+//! statistics and parallel file scans apply unchanged.
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use daft_core::{DaftError, DaftResult};
 use daft_plan::{CsvOptions, FileStamp};
 
 use crate::error::from_df;
+use crate::views::StringReads;
 
 /// Rows per in-memory batch handed to DataFusion: large enough that per-batch
 /// costs vanish, small enough that partitions balance and operators stream.
@@ -71,14 +73,20 @@ pub fn in_memory(
     Ok(Arc::new(table))
 }
 
-/// Tables over Parquet files, read with the planned schema; see
-/// [`listing`] for why there may be several.
-pub fn parquet(schema: SchemaRef, files: &[FileStamp]) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
+/// Tables over Parquet files, read with the planned schema, string and
+/// binary columns as views where `strings` says so (see [`crate::views`]);
+/// see [`listing`] for why there may be several.
+pub fn parquet(
+    schema: SchemaRef,
+    files: &[FileStamp],
+    strings: &StringReads,
+) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
     check_unchanged(files, &schema, |path| {
         let now = daft_io::parquet_schema(&[path.to_string()])?;
         Ok((now.fields() == schema.fields(), now))
     })?;
-    listing(schema, files, Arc::new(ParquetFormat::default()))
+    let read_as = strings.scan_schema(&schema);
+    listing(read_as, files, Arc::new(ParquetFormat::default()))
 }
 
 /// Tables over CSV files, parsed with the planned schema; see [`listing`]

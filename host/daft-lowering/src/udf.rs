@@ -33,30 +33,34 @@ pub struct RegistryUdf {
     name: String,
     options: FunctionOptions,
     return_field: FieldRef,
+    arg_types: Vec<DataType>,
     signature: Signature,
 }
 
 impl RegistryUdf {
-    /// A call of `func` with `arity` arguments and `options`, whose output
-    /// field the registry resolved at plan time as `return_field`.
+    /// A call of `func` with arguments of the types `arg_types` and
+    /// `options`, whose output field the registry resolved at plan time as
+    /// `return_field`.
     pub fn new(
         func: Arc<FunctionDef>,
-        arity: usize,
+        arg_types: Vec<DataType>,
         options: FunctionOptions,
         return_field: FieldRef,
     ) -> Self {
         // Types were checked against the registry's rule when the plan was
-        // built; DataFusion must not coerce them again.
-        let signature = if arity == 0 {
+        // built; `coerce_types` gives DataFusion exactly those types, so the
+        // only casts it adds are of views back to strings ([`crate::views`]).
+        let signature = if arg_types.is_empty() {
             Signature::nullary(Volatility::Immutable)
         } else {
-            Signature::any(arity, Volatility::Immutable)
+            Signature::user_defined(Volatility::Immutable)
         };
         RegistryUdf {
             name: func.qualified_name(),
             func,
             options,
             return_field,
+            arg_types,
             signature,
         }
     }
@@ -117,6 +121,7 @@ impl PartialEq for RegistryUdf {
         Arc::ptr_eq(&self.func, &other.func)
             && self.options == other.options
             && self.return_field == other.return_field
+            && self.arg_types == other.arg_types
     }
 }
 
@@ -141,6 +146,18 @@ impl ScalarUDFImpl for RegistryUdf {
 
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> DfResult<Vec<DataType>> {
+        if arg_types.len() != self.arg_types.len() {
+            return Err(to_df(DaftError::Internal(format!(
+                "function {} was planned with {} arguments but called with {}",
+                self.name,
+                self.arg_types.len(),
+                arg_types.len()
+            ))));
+        }
+        Ok(self.arg_types.clone())
     }
 
     fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
