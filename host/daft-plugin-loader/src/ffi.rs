@@ -60,15 +60,64 @@ fn array_from_abi(a: ArrowArray) -> FFI_ArrowArray {
 
 /// Exports a field (name, type, nullability, metadata) for a return-type rule.
 pub(crate) fn export_field(field: &Field) -> Result<ArrowSchema, String> {
-    FFI_ArrowSchema::try_from(field)
+    let mut schema = FFI_ArrowSchema::try_from(field)
         .map(schema_to_abi)
-        .map_err(|e| format!("cannot export field {:?}: {e}", field.name()))
+        .map_err(|e| format!("cannot export field {:?}: {e}", field.name()))?;
+    mark_sorted_maps(&mut schema, field.data_type());
+    Ok(schema)
 }
 
 /// Exports an array and its type for a kernel call.
 pub(crate) fn export_array(data: &ArrayData) -> Result<(ArrowArray, ArrowSchema), String> {
     let (array, schema) = to_ffi(data).map_err(|e| format!("cannot export argument: {e}"))?;
-    Ok((array_to_abi(array), schema_to_abi(schema)))
+    let mut schema = schema_to_abi(schema);
+    mark_sorted_maps(&mut schema, data.data_type());
+    Ok((array_to_abi(array), schema))
+}
+
+/// `ARROW_FLAG_MAP_KEYS_SORTED` of the C Data Interface.
+const MAP_KEYS_SORTED: i64 = 4;
+
+/// Sets the keys-sorted flag on every map of `dt` in `schema`, a schema
+/// this module just exported for `dt`. arrow 59 (the host's) drops that
+/// flag when it exports a `Field` (it overwrites the flags with the
+/// nullable bit), so a `Map(_, true)` argument reached plugins as unsorted;
+/// arrow 60 keeps it, and this can go when the host moves there.
+fn mark_sorted_maps(schema: &mut ArrowSchema, dt: &DataType) {
+    if let DataType::Map(_, true) = dt {
+        schema.flags |= MAP_KEYS_SORTED;
+    }
+    let children: Vec<&DataType> = match dt {
+        DataType::List(f)
+        | DataType::LargeList(f)
+        | DataType::ListView(f)
+        | DataType::LargeListView(f)
+        | DataType::FixedSizeList(f, _)
+        | DataType::Map(f, _) => vec![f.data_type()],
+        DataType::Struct(fields) => fields.iter().map(|f| f.data_type()).collect(),
+        DataType::Union(fields, _) => fields.iter().map(|(_, f)| f.data_type()).collect(),
+        DataType::RunEndEncoded(ends, values) => vec![ends.data_type(), values.data_type()],
+        DataType::Dictionary(_, values) => {
+            // SAFETY: arrow exported this schema a moment ago and nothing
+            // else has seen it; its `dictionary` is null or points to the
+            // schema of `values`, which this function alone is writing to.
+            if let Some(d) = unsafe { schema.dictionary.as_mut() } {
+                mark_sorted_maps(d, values);
+            }
+            return;
+        }
+        _ => return,
+    };
+    if schema.children.is_null() || schema.n_children as usize != children.len() {
+        return;
+    }
+    for (i, child_type) in children.into_iter().enumerate() {
+        // SAFETY: as above; `children` holds `n_children` valid pointers to
+        // child schemas exported from this type's children, in order.
+        if let Some(child) = unsafe { (*schema.children.add(i)).as_mut() } {
+            mark_sorted_maps(child, child_type);
+        }
+    }
 }
 
 /// Checks the pointers of a schema a plugin produced before anything reads
