@@ -6,7 +6,7 @@ line on stdin with one JSON line on stdout: ``{"task": "..."}`` runs that task o
 answers ``{"ns": <wall time of the task>}``. The driver interleaves the workers' runs.
 
 ``--once TASK`` instead runs TASK once in a fresh process and prints the peak resident
-memory (`_peak_rss_bytes`) before and after it, for the memory table.
+memory (`worker_support.peak_rss_bytes`) before and after it, for the memory table.
 
 Only the modules of the tool being measured are imported, so each worker runs in a
 virtual environment that has nothing but that tool (and its own dependencies).
@@ -16,32 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import sys
-import time
 
-
-def _peak_rss_bytes() -> int:
-    """This process's peak resident memory. On Linux, `VmHWM` of /proc/self/status: the
-    peak of this program's own memory, where `ru_maxrss` would start from the peak of the
-    driver that started it (Linux carries it over `fork` and `exec`)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    # ru_maxrss is in KiB on Linux and in bytes on macOS.
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss if sys.platform == "darwin" else rss * 1024
-
-
-def _cpu_ns() -> int:
-    """User + system CPU time of this process (all threads)."""
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return int((r.ru_utime + r.ru_stime) * 1e9)
+from worker_support import once, serve
 
 
 def _row_udf_reverse(s):
@@ -263,21 +239,10 @@ def main() -> None:
         data["check"] = False
     tool = TOOLS[args.tool](data)
     if args.once:
-        before = _peak_rss_bytes()
-        tool.run(args.once)
-        print(json.dumps({"rss_before": before, "rss_after": _peak_rss_bytes()}), flush=True)
+        out = once(tool.run, args.once)
+        print(json.dumps({"rss_before": out["rss_before"], "rss_after": out["rss_after"]}))
         return
-    print(json.dumps({"ready": os.getpid()}), flush=True)
-    for line in sys.stdin:
-        req = json.loads(line)
-        try:
-            cpu = _cpu_ns()
-            start = time.perf_counter_ns()
-            tool.run(req["task"])
-            ns = time.perf_counter_ns() - start
-            print(json.dumps({"ns": ns, "cpu_ns": _cpu_ns() - cpu}), flush=True)
-        except Exception as e:  # reported to the driver, which stops
-            print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
+    serve(tool.run)
 
 
 if __name__ == "__main__":

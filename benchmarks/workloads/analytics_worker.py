@@ -12,7 +12,7 @@ file), it answers one JSON request per line on stdin with one JSON line on stdou
   canonical form the driver compares across tools (`canonical`).
 
 ``--once TASK`` instead runs TASK once in a fresh process and prints the peak resident
-memory (`_peak_rss_bytes`) before and after it, with its wall and CPU time.
+memory (`worker_support.peak_rss_bytes`) before and after it, with its wall and CPU time.
 
 Only the tool being measured is imported (and, for the result check, nothing that tool's
 environment lacks): each worker runs in a virtual environment with nothing else.
@@ -24,10 +24,12 @@ import argparse
 import datetime
 import json
 import math
-import os
-import resource
 import sys
-import time
+from pathlib import Path
+
+# The worker runs by path in each tool's environment; its shared helpers are one level up.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from worker_support import once, serve  # noqa: E402
 
 # The TPC-H Q1 shape filters on `d <= DATE '1998-09-02'`.
 CUTOFF = datetime.date(1998, 9, 2)
@@ -49,27 +51,6 @@ SQL = {
     "avg(price) AS avg_price, avg(disc) AS avg_disc, count(*) AS count_order "
     "FROM {t} WHERE d <= DATE '1998-09-02' GROUP BY flag, status ORDER BY flag, status",
 }
-
-
-def _peak_rss_bytes() -> int:
-    """This process's peak resident memory. On Linux, `VmHWM` of /proc/self/status: the
-    peak of this program's own memory, where `ru_maxrss` would start from the peak of the
-    process that started it (Linux carries it over `fork` and `exec`)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    # ru_maxrss is in KiB on Linux and in bytes on macOS.
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss if sys.platform == "darwin" else rss * 1024
-
-
-def _cpu_ns() -> int:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return int((r.ru_utime + r.ru_stime) * 1e9)
 
 
 class DaftLike:
@@ -286,33 +267,9 @@ def main() -> None:
         return tool.query(q, files[name])
 
     if args.once:
-        before = _peak_rss_bytes()
-        cpu = _cpu_ns()
-        start = time.perf_counter_ns()
-        result = run(args.once)
-        ns = time.perf_counter_ns() - start
-        cpu = _cpu_ns() - cpu
-        out = {"rss_before": before, "rss_after": _peak_rss_bytes(), "ns": ns, "cpu_ns": cpu}
-        print(json.dumps(out), flush=True)
-        del result
+        print(json.dumps(once(run, args.once)), flush=True)
         return
-    print(json.dumps({"ready": os.getpid()}), flush=True)
-    for line in sys.stdin:
-        req = json.loads(line)
-        try:
-            if req.get("check"):
-                names, columns = tool.columns(run(req["task"]))
-                print(json.dumps({"result": canonical(names, columns)}), flush=True)
-                continue
-            cpu = _cpu_ns()
-            start = time.perf_counter_ns()
-            result = run(req["task"])
-            ns = time.perf_counter_ns() - start
-            cpu = _cpu_ns() - cpu
-            del result
-            print(json.dumps({"ns": ns, "cpu_ns": cpu}), flush=True)
-        except Exception as e:  # reported to the driver, which stops
-            print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
+    serve(run, check=lambda task: canonical(*tool.columns(run(task))))
 
 
 if __name__ == "__main__":
