@@ -145,13 +145,20 @@ STRING_QUERIES = {
     "sort by binary and limit": lambda df: df.sort([col("b"), col("v")]).limit(50),
     "distinct strings": lambda df: df.select(col("s")).distinct().sort(col("s")),
     "comparison with a literal": lambda df: df.where(col("s") > "w030").select(col("s"), col("v")),
-    "string concatenation": lambda df: df.select((col("s") + "!").alias("t"), col("b")),
-    "a registry function on a string": lambda df: df.select(
+    # Behind a filter, so the strings are read as views (a plan of projections reads
+    # `Utf8`); the renamed column reaches its function as a view, cast back for it.
+    "string concatenation": lambda df: df.where(col("v") > 0.1).select(
+        (col("s") + "!").alias("t"), col("b")
+    ),
+    "a registry function on a string": lambda df: df.where(col("v") > 0.1).select(
         daft.functions.lower(col("s") + "ABC").alias("t"), col("s")
     ),
-    "a registry function on a renamed string": lambda df: df.select(col("s").alias("r")).select(
-        daft.functions.length(col("r")).alias("n"), col("r")
+    "a registry function on a renamed string": lambda df: (
+        df.where(col("v") > 0.1)
+        .select(col("s").alias("r"))
+        .select(daft.functions.length(col("r")).alias("n"), col("r"))
     ),
+    "a plain projection": lambda df: df.select(col("s"), col("b")).limit(100),
 }
 
 
