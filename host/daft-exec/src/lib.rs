@@ -22,8 +22,7 @@ use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{lit, LogicalPlan as DfPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::{
-    displayable, execute_stream_partitioned, ExecutionPlan, ExecutionPlanProperties,
-    SendableRecordBatchStream,
+    displayable, ExecutionPlan, ExecutionPlanProperties, SendableRecordBatchStream,
 };
 use futures::StreamExt;
 
@@ -117,33 +116,52 @@ fn conform_batch(batch: RecordBatch, schema: &SchemaRef) -> DaftResult<RecordBat
     })
 }
 
-/// Runs `plan` to completion and returns its output batches in order.
-pub fn collect(
-    plan: &Arc<LogicalPlan>,
-    interrupted: &mut dyn FnMut() -> bool,
-) -> DaftResult<Vec<RecordBatch>> {
-    let _span = tracing::debug_span!(target: "daft::exec", "collect").entered();
+/// The process's engine and `plan` lowered for its session.
+fn engine_and_lowered(plan: &LogicalPlan) -> DaftResult<(Arc<Engine>, DfPlan)> {
     let engine = engine()?;
     let lowered = lower_plan(plan, &lower_options(&engine))?;
-    let schema = plan.schema();
+    Ok((engine, lowered))
+}
+
+/// Runs the DataFusion plan `df_plan` to completion and returns its
+/// non-empty output batches in order.
+fn run_to_batches(
+    engine: &Engine,
+    df_plan: DfPlan,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<Vec<RecordBatch>> {
     let ctx = engine.ctx.clone();
     let keep_order = engine.config.maintain_order;
     run(
-        &engine,
+        engine,
         async move {
-            let physical = physical(&ctx, lowered).await?;
+            let physical = physical(&ctx, df_plan).await?;
             let mut stream = ordered_stream(physical, &ctx, keep_order)?;
             let mut out = Vec::new();
             while let Some(batch) = stream.next().await {
                 let batch = batch.map_err(from_df)?;
                 if batch.num_rows() > 0 {
-                    out.push(conform_batch(batch, &schema)?);
+                    out.push(batch);
                 }
             }
             Ok(out)
         },
         interrupted,
     )
+}
+
+/// Runs `plan` to completion and returns its output batches in order.
+pub fn collect(
+    plan: &Arc<LogicalPlan>,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<Vec<RecordBatch>> {
+    let _span = tracing::debug_span!(target: "daft::exec", "collect").entered();
+    let (engine, lowered) = engine_and_lowered(plan)?;
+    let schema = plan.schema();
+    run_to_batches(&engine, lowered, interrupted)?
+        .into_iter()
+        .map(|b| conform_batch(b, &schema))
+        .collect()
 }
 
 /// The number of output rows of `plan`; DataFusion answers from file
@@ -153,8 +171,7 @@ pub fn count_rows(
     interrupted: &mut dyn FnMut() -> bool,
 ) -> DaftResult<usize> {
     let _span = tracing::debug_span!(target: "daft::exec", "count_rows").entered();
-    let engine = engine()?;
-    let lowered = lower_plan(plan, &lower_options(&engine))?;
+    let (engine, lowered) = engine_and_lowered(plan)?;
     let counted = LogicalPlanBuilder::from(lowered)
         .aggregate(
             Vec::<datafusion::logical_expr::Expr>::new(),
@@ -162,37 +179,22 @@ pub fn count_rows(
         )
         .and_then(|b| b.build())
         .map_err(from_df)?;
-    let ctx = engine.ctx.clone();
-    let keep_order = engine.config.maintain_order;
-    run(
-        &engine,
-        async move {
-            let physical = physical(&ctx, counted).await?;
-            let mut stream = ordered_stream(physical, &ctx, keep_order)?;
-            let mut total = 0usize;
-            while let Some(batch) = stream.next().await {
-                let batch = batch.map_err(from_df)?;
-                if batch.num_rows() == 0 {
-                    continue;
-                }
-                let counts = batch
-                    .column(0)
-                    .as_any()
-                    .downcast_ref::<arrow::array::Int64Array>()
-                    .ok_or_else(|| DaftError::Internal("count(*) is not Int64".into()))?;
-                total += counts.iter().flatten().sum::<i64>() as usize;
-            }
-            Ok(total)
-        },
-        interrupted,
-    )
+    let mut total = 0usize;
+    for batch in run_to_batches(&engine, counted, interrupted)? {
+        let counts = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<arrow::array::Int64Array>()
+            .ok_or_else(|| DaftError::Internal("count(*) is not Int64".into()))?;
+        total += counts.iter().flatten().sum::<i64>() as usize;
+    }
+    Ok(total)
 }
 
 /// The plans of `plan` as text: DataFusion's logical plan as lowered, as
 /// optimized, and the physical plan.
 pub fn explain_datafusion(plan: &Arc<LogicalPlan>) -> DaftResult<String> {
-    let engine = engine()?;
-    let lowered = lower_plan(plan, &lower_options(&engine))?;
+    let (engine, lowered) = engine_and_lowered(plan)?;
     let ctx = engine.ctx.clone();
     run(
         &engine,
@@ -216,7 +218,7 @@ pub fn explain_datafusion(plan: &Arc<LogicalPlan>) -> DaftResult<String> {
     )
 }
 
-/// A blocking iterator over one output stream's batches, for writers.
+/// A blocking iterator over the output's batches, for writers.
 /// Each `next` waits on the engine's runtime (it must not be called from
 /// inside it) and gives [`DaftError::Cancelled`] once the query is
 /// cancelled.
@@ -258,61 +260,41 @@ impl Iterator for BatchIter {
     }
 }
 
-/// How a writer wants the output: one stream in Daft's row order, or one
-/// stream per partition (each in order within itself), written in parallel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputStreams {
-    /// One stream, in row order.
-    Ordered,
-    /// One stream per output partition.
-    PerPartition,
-}
-
-/// Runs `plan` and hands its output to `writer` (on a thread of its own)
-/// as blocking iterators. The calling thread waits, asking `interrupted`
-/// every [`POLL`]; when it says yes, the iterators fail with
-/// [`DaftError::Cancelled`], so the writer stops and cleans up, and the
-/// result is that error.
+/// Runs `plan` and hands its output, in row order, to `writer` (on a
+/// thread of its own) as a blocking iterator. The calling thread waits,
+/// asking `interrupted` every [`POLL`]; when it says yes, the iterator
+/// fails with [`DaftError::Cancelled`], so the writer stops and cleans up,
+/// and the result is that error.
 pub fn write_with<T: Send>(
     plan: &Arc<LogicalPlan>,
-    mode: OutputStreams,
     interrupted: &mut dyn FnMut() -> bool,
-    writer: impl FnOnce(Vec<BatchIter>, SchemaRef) -> DaftResult<T> + Send,
+    writer: impl FnOnce(BatchIter, SchemaRef) -> DaftResult<T> + Send,
 ) -> DaftResult<T> {
     let _span = tracing::debug_span!(target: "daft::exec", "write").entered();
-    let engine = engine()?;
-    let lowered = lower_plan(plan, &lower_options(&engine))?;
+    let (engine, lowered) = engine_and_lowered(plan)?;
     let schema = plan.schema();
     let ctx = engine.ctx.clone();
     let keep_order = engine.config.maintain_order;
-    let streams = run(
+    let stream = run(
         &engine,
         async move {
             let physical = physical(&ctx, lowered).await?;
-            match mode {
-                OutputStreams::Ordered => Ok(vec![ordered_stream(physical, &ctx, keep_order)?]),
-                OutputStreams::PerPartition => {
-                    execute_stream_partitioned(physical, ctx.task_ctx()).map_err(from_df)
-                }
-            }
+            ordered_stream(physical, &ctx, keep_order)
         },
         interrupted,
     )?;
     let cancelled = Arc::new(AtomicBool::new(false));
-    let iters: Vec<BatchIter> = streams
-        .into_iter()
-        .map(|s| BatchIter {
-            engine: engine.clone(),
-            stream: Some(s),
-            schema: schema.clone(),
-            cancelled: cancelled.clone(),
-        })
-        .collect();
+    let iter = BatchIter {
+        engine: engine.clone(),
+        stream: Some(stream),
+        schema: schema.clone(),
+        cancelled: cancelled.clone(),
+    };
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel();
         let out_schema = schema.clone();
         scope.spawn(move || {
-            let _ = tx.send(writer(iters, out_schema));
+            let _ = tx.send(writer(iter, out_schema));
         });
         let mut stopping = false;
         loop {

@@ -8,7 +8,6 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
 use daft_core::types::{canonical_batch, canonical_schema, display_type};
 use daft_core::{DaftError, DaftResult};
-use daft_exec::OutputStreams;
 use daft_plan::{CsvOptions, LogicalPlan, SortKey, Source};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
@@ -356,8 +355,8 @@ impl PyLogicalPlan {
         let plan = self.plan.clone();
         interruptible(py, move |stop| {
             let mode = daft_io::WriteMode::parse(&write_mode)?;
-            daft_exec::write_with(&plan, OutputStreams::Ordered, stop, |streams, schema| {
-                let stream: daft_io::BatchStream = Box::new(streams.into_iter().flatten());
+            daft_exec::write_with(&plan, stop, |batches, schema| {
+                let stream: daft_io::BatchStream = Box::new(batches);
                 daft_io::write_files(&root_dir, mode, format, schema, vec![stream])
             })
         })
