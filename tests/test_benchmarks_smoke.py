@@ -20,27 +20,25 @@ LIB = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release")) 
 )
 
 
-@pytest.mark.skipif(not LIB.is_file(), reason=f"{LIB} not built (cargo build --workspace)")
-def test_bench_smoke_writes_a_well_formed_report(tmp_path):
-    out = tmp_path / "report.md"
-    docs = ROOT / "docs" / "benchmarks.md"
-    before = docs.read_bytes() if docs.exists() else None
+def run_smoke(out: Path, *args: str) -> str:
+    """Runs `benchmarks/run.py --smoke --out OUT ARGS...`, checks that it succeeded and
+    returns the report it wrote."""
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "run.py"),
-            "--smoke",
-            "--out",
-            str(out),
-            "--plugin-lib",
-            str(LIB),
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke", "--out", str(out), *args],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
-    text = out.read_text()
+    return out.read_text()
+
+
+@pytest.mark.skipif(not LIB.is_file(), reason=f"{LIB} not built (cargo build --workspace)")
+def test_bench_smoke_writes_a_well_formed_report(tmp_path):
+    out = tmp_path / "report.md"
+    docs = ROOT / "docs" / "benchmarks.md"
+    before = docs.read_bytes() if docs.exists() else None
+    text = run_smoke(out, "--plugin-lib", str(LIB))
     assert text.startswith("# Benchmarks\n\nSMOKE RUN")
     for heading in (
         "## Targets",
@@ -89,22 +87,7 @@ def test_bench_smoke_analytics_alone(tmp_path):
     out = tmp_path / "analytics.md"
     docs = ROOT / "docs" / "benchmarks-analytics.md"
     before = docs.read_bytes() if docs.exists() else None
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "run.py"),
-            "--smoke",
-            "--only",
-            "analytics",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    text = out.read_text()
+    text = run_smoke(out, "--only", "analytics")
     assert text.startswith("# Benchmarks: analytics only\n\nSMOKE RUN")
     for heading in ANALYTICS_HEADINGS:
         assert heading in text, heading
