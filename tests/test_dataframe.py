@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import os
 
 import daft
@@ -489,9 +490,9 @@ def test_count_rows_runs_the_query(people):
     assert people.where(col("team") == "y").count_rows() == 2
 
 
-def test_explain_prints_and_returns_the_plan_root_first(people, capsys):
-    text = people.where(col("age") > 1).select("name").explain()
-    assert capsys.readouterr().out.strip() == text.strip()
+def test_explain_prints_the_plan_root_first_and_returns_none_as_daft_does(people, capsys):
+    assert people.where(col("age") > 1).select("name").explain() is None
+    text = capsys.readouterr().out
     lines = text.splitlines()
     project = next(i for i, line in enumerate(lines) if "Project" in line)
     filt = next(i for i, line in enumerate(lines) if "Filter" in line)
@@ -704,33 +705,31 @@ def test_true_division_of_ints_gives_floats():
     assert df.select(col("a") / col("b")).to_pydict() == {"a": [3.5]}
 
 
-def test_floor_division_and_modulo_of_negative_ints_follow_python():
+# Daft 0.7.26's semantics (docs/user-guide.md, "Operators"): integer // and %
+# truncate toward zero, as Rust and SQL do; float // is floor(a / b) and float
+# % is C's fmod. math.fmod and math.trunc are the oracles.
+def test_integer_floor_division_and_modulo_truncate_toward_zero_as_daft_does():
     a = [-7, 7, -7, 7, 6, -6, 0]
     b = [2, -2, -2, 2, -3, 3, -5]
     df = daft.from_pydict({"a": a, "b": b})
     out = df.select((col("a") // col("b")).alias("q"), (col("a") % col("b")).alias("r"))
     got = out.to_pydict()
-    assert got["q"] == [x // y for x, y in zip(a, b)]
-    assert got["r"] == [x % y for x, y in zip(a, b)]
-    # The identity Python guarantees: a == (a // b) * b + a % b.
+    assert got["q"] == [math.trunc(x / y) for x, y in zip(a, b)]
+    assert got["r"] == [int(math.fmod(x, y)) for x, y in zip(a, b)]
+    assert got["q"][:2] == [-3, -3] and got["r"][:2] == [-1, 1]
+    # Truncated division keeps a == (a // b) * b + a % b.
     assert [q * y + r for q, y, r in zip(got["q"], b, got["r"])] == a
 
 
-def test_floor_division_and_modulo_of_negative_floats_follow_python():
-    a = [-7.5, 7.5, 1.0, -1.0, 5.25]
-    b = [2.0, -2.0, -2.0, 2.0, 0.5]
+def test_float_floor_division_floors_the_quotient_and_modulo_is_fmod():
+    a = [-7.5, 7.5, 1.0, -1.0, 5.25, 1.0]
+    b = [2.0, -2.0, -2.0, 2.0, 0.5, 0.1]
     df = daft.from_pydict({"a": a, "b": b})
     got = df.select((col("a") // col("b")).alias("q"), (col("a") % col("b")).alias("r")).to_pydict()
-    assert got["q"] == [x // y for x, y in zip(a, b)]
-    assert got["r"] == [x % y for x, y in zip(a, b)]
-
-
-def test_float_floor_division_matches_python_where_floor_of_quotient_does_not():
-    # 1.0 / 0.1 rounds to 10.0, but Python's 1.0 // 0.1 is 9.0 (and 1.0 % 0.1
-    # is just under 0.1): // and % must agree with each other and with Python.
-    df = daft.from_pydict({"a": [1.0, -1.0], "b": [0.1, 0.1]})
-    got = df.select((col("a") // col("b")).alias("q"), (col("a") % col("b")).alias("r")).to_pydict()
-    assert got == {"q": [1.0 // 0.1, -1.0 // 0.1], "r": [1.0 % 0.1, -1.0 % 0.1]}
+    assert got["q"] == [math.floor(x / y) for x, y in zip(a, b)]
+    assert got["r"] == [math.fmod(x, y) for x, y in zip(a, b)]
+    # As in Daft, 1.0 // 0.1 is floor(10.000000000000002) == 10.0 (Python says 9.0).
+    assert got["q"][-1] == 10.0
 
 
 def test_float_division_and_modulo_by_zero_give_inf_and_nan_like_numpy():
@@ -745,7 +744,7 @@ def test_floor_division_and_modulo_by_a_literal():
     got = df.select(
         (col("a") // 3).alias("q"), (col("a") % 3).alias("r"), (20 % col("a")).alias("rr")
     )
-    assert got.to_pydict() == {"q": [-3, 2, None], "r": [2, 1, None], "rr": [-1, 6, None]}
+    assert got.to_pydict() == {"q": [-2, 2, None], "r": [-1, 1, None], "rr": [6, 6, None]}
 
 
 def test_mixed_int_and_float_arithmetic_gives_floats():
@@ -759,8 +758,8 @@ def test_mixed_int_and_float_arithmetic_gives_floats():
     assert out.schema()["add"].dtype == DataType.float64()
     assert out.to_pydict() == {
         "add": [-5.0, 2.5],
-        "fdiv": [-7 // 2.0, 3 // -0.5],
-        "mod": [-7 % 2.0, 3 % -0.5],
+        "fdiv": [math.floor(-7 / 2.0), math.floor(3 / -0.5)],
+        "mod": [math.fmod(-7, 2.0), math.fmod(3, -0.5)],
         "mul": [-10.5, 4.5],
     }
 
@@ -962,3 +961,12 @@ def test_large_limit_after_filter_takes_the_first_matching_rows(large_table):
 def test_is_in_with_an_empty_list_matches_nothing():
     df = daft.from_pydict({"x": [1, None, 3]})
     assert df.select(col("x").is_in([])).to_pydict() == {"x": [False, None, False]}
+
+
+def test_explain_writes_to_a_file_when_given_one(people, capsys):
+    import io
+
+    buf = io.StringIO()
+    people.select("name").explain(file=buf)
+    assert "Project" in buf.getvalue()
+    assert capsys.readouterr().out == ""

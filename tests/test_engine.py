@@ -54,12 +54,13 @@ def wide_table(n: int, seed: int = 0) -> pa.Table:
 
 
 def test_explain_show_all_shows_projection_and_predicate_pushed_into_the_parquet_scan(
-    tmp_path,
+    tmp_path, capsys
 ):
     path = str(tmp_path / "w.parquet")
     pq.write_table(wide_table(1000), path)
     df = daft.read_parquet(path).filter(col("id") > 500).select(col("v0"))
-    text = df.explain(show_all=True)
+    df.explain(show_all=True)
+    text = capsys.readouterr().out
     assert "== Optimized Logical Plan ==" in text and "== Physical Plan ==" in text
     scan = next(line for line in text.splitlines() if "DataSourceExec" in line)
     # Only the two columns the query needs are decoded, and the filter is

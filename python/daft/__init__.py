@@ -11,15 +11,32 @@ Quick start::
 
 from __future__ import annotations
 
+from daft import context
 from daft import daft as daft  # the native module, initialized on import
 from daft._logging import configure_from_env as _configure_logging
 from daft._logging import refresh_logger
-from daft.context import get_execution_config, set_execution_config
+from daft.context import (
+    get_execution_config,
+    set_execution_config,
+    set_planning_config,
+    set_runner_native,
+    set_runner_ray,
+)
 from daft.dataframe import DataFrame, GroupedDataFrame
 from daft.datatype import DataType, TimeUnit
 from daft.expressions import Expression, col, lit
-from daft.io import from_arrow, from_pandas, from_pydict, from_pylist, read_csv, read_parquet
+from daft.io import (
+    from_arrow,
+    from_pandas,
+    from_pydict,
+    from_pylist,
+    read_csv,
+    read_json,
+    read_parquet,
+)
 from daft.schema import Field, Schema
+from daft.sql import sql, sql_expr
+from daft.window import Window
 
 # isort: split
 # After the classes they use.
@@ -34,8 +51,12 @@ _load_plugins_at_import()
 _registry.sync()
 
 __all__ = [
+    "context",
     "get_execution_config",
     "set_execution_config",
+    "set_planning_config",
+    "set_runner_native",
+    "set_runner_ray",
     "DataFrame",
     "DataType",
     "Expression",
@@ -43,6 +64,7 @@ __all__ = [
     "GroupedDataFrame",
     "Schema",
     "TimeUnit",
+    "Window",
     "col",
     "exceptions",
     "from_arrow",
@@ -54,6 +76,9 @@ __all__ = [
     "load_plugin",
     "plugins",
     "read_csv",
+    "read_json",
     "read_parquet",
     "refresh_logger",
+    "sql",
+    "sql_expr",
 ]

@@ -117,7 +117,10 @@ def sync() -> None:
     _installed_methods.clear()
     _installed_namespaces.clear()
 
+    own = getattr(functions_module, "_OWN", frozenset())
     for pyfn in plain:
+        if pyfn.name in own:
+            continue
         fn = make_function(pyfn)
         namespace[pyfn.name] = fn
         _installed_functions.add(pyfn.name)
@@ -138,4 +141,4 @@ def sync() -> None:
         namespace[provider] = module
         _installed_namespaces.add(provider)
 
-    functions_module.__all__ = sorted(_installed_functions)  # type: ignore[attr-defined]
+    functions_module.__all__ = sorted(_installed_functions | own)  # type: ignore[attr-defined]

@@ -1,23 +1,139 @@
-"""Session-wide execution settings (``daft.set_execution_config``)."""
+"""The session: execution and planning settings and the runner, as Daft has them
+(``daft.context.get_context()``, ``daft.set_execution_config``,
+``daft.set_planning_config``, ``daft.set_runner_native``, ``daft.set_runner_ray``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from daft import daft as _native
 
+__all__ = [
+    "DaftContext",
+    "ExecutionConfig",
+    "PlanningConfig",
+    "get_context",
+    "get_execution_config",
+    "set_execution_config",
+    "set_planning_config",
+    "set_runner_native",
+    "set_runner_ray",
+]
+
+# Daft's execution settings that tune its own executor's scan splitting, shuffles and
+# writers. Queries here run on DataFusion, which plans those itself, so they are accepted
+# (a Daft script keeps working) and have no effect; docs/user-guide.md lists them.
+_DAFT_ONLY_SETTINGS = frozenset(
+    [
+        "enable_scan_task_split_and_merge",
+        "scan_tasks_min_size_bytes",
+        "scan_tasks_max_size_bytes",
+        "max_sources_per_scan_task",
+        "broadcast_join_size_bytes_threshold",
+        "parquet_split_row_groups_max_files",
+        "hash_join_partition_size_leniency",
+        "sample_size_for_sort",
+        "parquet_target_filesize",
+        "parquet_target_row_group_size",
+        "parquet_inflation_factor",
+        "csv_target_filesize",
+        "csv_inflation_factor",
+        "json_target_filesize",
+        "json_inflation_factor",
+        "text_inflation_factor",
+        "shuffle_aggregation_default_partitions",
+        "partial_aggregation_threshold",
+        "high_cardinality_aggregation_threshold",
+        "read_sql_partition_size_bytes",
+        "default_morsel_size",
+        "shuffle_algorithm",
+        "pre_shuffle_merge_threshold",
+        "pre_shuffle_merge_partition_threshold",
+        "scantask_max_parallel",
+        "native_parquet_writer",
+        "min_cpu_per_task",
+        "actor_udf_ready_timeout",
+        "enable_dynamic_batching",
+        "dynamic_batching_strategy",
+        "flight_shuffle_dirs",
+        "flight_shuffle_compression",
+        "enable_multi_glob_path_tasks",
+    ]
+)
+
+_num_preview_rows = 8
+
+
+@dataclass(frozen=True)
+class ExecutionConfig:
+    """The execution settings in effect (``get_context().daft_execution_config``)."""
+
+    memory_limit_bytes: int
+    maintain_order: bool
+    target_partitions: int
+    spill_dir: str
+    num_preview_rows: int
+
+
+@dataclass(frozen=True)
+class PlanningConfig:
+    """The planning settings in effect (``get_context().daft_planning_config``)."""
+
+    default_io_config: Any = None
+    enable_strict_filter_pushdown: bool = False
+
+
+_planning = PlanningConfig()
+
+
+class DaftContext:
+    """The session's settings and runner, from :func:`get_context`."""
+
+    @property
+    def daft_execution_config(self) -> ExecutionConfig:
+        """The execution settings queries started now would use."""
+        d = dict(_native.get_execution_config())
+        return ExecutionConfig(num_preview_rows=_num_preview_rows, **d)
+
+    @property
+    def daft_planning_config(self) -> PlanningConfig:
+        """The planning settings."""
+        return _planning
+
+    @property
+    def runner(self) -> str:
+        """The runner queries run on: ``"native"`` (this process, on DataFusion)."""
+        return "native"
+
+    def __repr__(self) -> str:
+        return f"DaftContext(runner={self.runner!r}, {self.daft_execution_config})"
+
+
+_context = DaftContext()
+
+
+def get_context() -> DaftContext:
+    """The session's context: settings and runner."""
+    return _context
+
 
 def set_execution_config(
+    config: ExecutionConfig | None = None,
     *,
     memory_limit_bytes: int | None = None,
     maintain_order: bool | None = None,
     target_partitions: int | None = None,
-) -> None:
+    num_preview_rows: int | None = None,
+    **daft_settings: Any,
+) -> DaftContext:
     """Changes execution settings for the queries that start afterwards.
 
     Settings not given keep their current values.
 
     Args:
+        config: an :class:`ExecutionConfig` (from ``get_context()``) to restore.
         memory_limit_bytes: memory that a query's operators (hash tables of
             group-bys and joins, sort buffers) may hold; beyond it they spill to
             the temporary directory (``TMPDIR``) or, where they cannot, the query
@@ -27,14 +143,99 @@ def set_execution_config(
             and limits, as Daft does (default ``True``).
         target_partitions: how many partitions a query runs in parallel
             (default: the number of cores).
+        num_preview_rows: rows ``show()`` and ``repr`` display (default 8).
+        daft_settings: Daft's other settings (``scan_tasks_min_size_bytes``...),
+            accepted so Daft scripts run; they tune Daft's own executor and have
+            no effect here. An unknown name is an error.
     """
+    global _num_preview_rows
+    unknown = sorted(set(daft_settings) - _DAFT_ONLY_SETTINGS)
+    if unknown:
+        raise TypeError(f"set_execution_config: unknown setting(s) {unknown}")
+    if config is not None:
+        if not isinstance(config, ExecutionConfig):
+            raise TypeError(
+                f"set_execution_config: config must be an ExecutionConfig, got "
+                f"{type(config).__name__}"
+            )
+        memory_limit_bytes = memory_limit_bytes or config.memory_limit_bytes
+        maintain_order = config.maintain_order if maintain_order is None else maintain_order
+        target_partitions = target_partitions or config.target_partitions
+        num_preview_rows = num_preview_rows or config.num_preview_rows
+    if num_preview_rows is not None:
+        if isinstance(num_preview_rows, bool) or not isinstance(num_preview_rows, int):
+            raise TypeError(f"num_preview_rows must be an int, got {num_preview_rows!r}")
+        if num_preview_rows < 0:
+            raise ValueError(f"num_preview_rows must be >= 0, got {num_preview_rows}")
+        _num_preview_rows = num_preview_rows
     _native.set_execution_config(
         memory_limit_bytes=memory_limit_bytes,
         maintain_order=maintain_order,
         target_partitions=target_partitions,
     )
+    return _context
 
 
 def get_execution_config() -> dict[str, Any]:
     """The current execution settings as a dict."""
-    return dict(_native.get_execution_config())
+    return {**dict(_native.get_execution_config()), "num_preview_rows": _num_preview_rows}
+
+
+def set_planning_config(
+    config: PlanningConfig | None = None,
+    default_io_config: Any = None,
+    enable_strict_filter_pushdown: bool | None = None,
+) -> DaftContext:
+    """Changes planning settings: ``default_io_config`` (kept for the remote
+    readers; local paths need none) and ``enable_strict_filter_pushdown``
+    (accepted; DataFusion's optimizer decides filter pushdown)."""
+    global _planning
+    base = config if config is not None else _planning
+    _planning = PlanningConfig(
+        default_io_config=default_io_config
+        if default_io_config is not None
+        else base.default_io_config,
+        enable_strict_filter_pushdown=base.enable_strict_filter_pushdown
+        if enable_strict_filter_pushdown is None
+        else bool(enable_strict_filter_pushdown),
+    )
+    return _context
+
+
+class NativeRunner:
+    """The runner of this process: queries run on DataFusion, on all cores."""
+
+    name = "native"
+
+    def __repr__(self) -> str:
+        return "NativeRunner()"
+
+
+def set_runner_native(num_threads: int | None = None) -> NativeRunner:
+    """Runs queries in this process (the default). ``num_threads`` sets how many
+    partitions a query runs in parallel (``target_partitions``)."""
+    if num_threads is not None:
+        if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
+            raise ValueError(
+                f"set_runner_native: num_threads must be an int >= 1, got {num_threads!r}"
+            )
+        set_execution_config(target_partitions=num_threads)
+    return NativeRunner()
+
+
+def set_runner_ray(
+    address: str | None = None,
+    noop_if_initialized: bool = False,
+    force_client_mode: bool = False,
+    **kwargs: Any,
+) -> None:
+    """Would run queries on a Ray cluster, as Daft's ``set_runner_ray`` does.
+
+    Not available yet: this engine runs queries in one process (the native
+    runner). Raises ``NotImplementedError`` rather than running locally in
+    silence.
+    """
+    raise NotImplementedError(
+        "set_runner_ray: the Ray runner is not available in this version of the engine; "
+        "queries run in this process (daft.set_runner_native(), the default)"
+    )

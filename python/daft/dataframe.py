@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from daft.daft import PyLogicalPlan
 from daft.exceptions import DaftFieldNotFoundError
-from daft.expressions import Expression, _to_expr, col
+from daft.expressions import Expression, _to_expr, col, lit
 from daft.schema import Schema
 
 if TYPE_CHECKING:
@@ -36,6 +36,12 @@ def _columns(args: tuple) -> list[Expression]:
     if len(args) == 1 and isinstance(args[0], (list, tuple)):
         args = tuple(args[0])
     return [_column(c) for c in args]
+
+
+def _frame(other: Any, what: str) -> DataFrame:
+    if not isinstance(other, DataFrame):
+        raise TypeError(f"{what}: other must be a DataFrame, got {type(other).__name__}")
+    return other
 
 
 def _flags(value: bool | list[bool] | None, n: int, what: str, default: list[bool]) -> list[bool]:
@@ -122,13 +128,18 @@ class DataFrame:
             )
         return self.select(*[n for n in self.column_names if n not in names])
 
-    def where(self, predicate: Expression) -> DataFrame:
-        """The rows where ``predicate`` is true (null counts as false)."""
+    def where(self, predicate: Expression | str) -> DataFrame:
+        """The rows where ``predicate`` is true (null counts as false).
+
+        ``predicate`` is an Expression or SQL text, e.g. ``"x > 1 AND s LIKE 'a%'"``.
+        """
         if isinstance(predicate, str):
-            raise TypeError("where() takes an Expression, e.g. daft.col('x') > 1")
+            from daft.sql import sql_expr
+
+            predicate = sql_expr(predicate)
         return DataFrame(self._builder.filter(_to_expr(predicate)._expr))
 
-    def filter(self, predicate: Expression) -> DataFrame:
+    def filter(self, predicate: Expression | str) -> DataFrame:
         """Alias of :meth:`where`."""
         return self.where(predicate)
 
@@ -157,17 +168,269 @@ class DataFrame:
         nulls = _flags(nulls_first, len(keys), "nulls_first", list(descending))
         return DataFrame(self._builder.sort([k._expr for k in keys], descending, nulls))
 
-    def distinct(self) -> DataFrame:
-        """The distinct rows, in order of first appearance."""
-        return DataFrame(self._builder.distinct())
+    def distinct(self, *on: str | Expression) -> DataFrame:
+        """The distinct rows; with ``on``, one row (any) per distinct value of
+        those columns, all columns kept.
 
-    def unique(self) -> DataFrame:
-        """Alias of :meth:`distinct`."""
-        return self.distinct()
+        Example:
+            >>> df.distinct("user_id")
+        """
+        if not on:
+            return DataFrame(self._builder.distinct())
+        return DataFrame(self._builder.distinct([e._expr for e in _columns(on)]))
 
-    def drop_duplicates(self) -> DataFrame:
+    def unique(self, *by: str | Expression) -> DataFrame:
         """Alias of :meth:`distinct`."""
-        return self.distinct()
+        return self.distinct(*by)
+
+    def drop_duplicates(self, *subset: str | Expression) -> DataFrame:
+        """Alias of :meth:`distinct`."""
+        return self.distinct(*subset)
+
+    def offset(self, num: int) -> DataFrame:
+        """All rows but the first ``num`` (in the current order; sort first for a
+        deterministic result). ``df.offset(10).limit(5)`` is rows 10 to 14."""
+        if isinstance(num, bool) or not isinstance(num, int) or num < 0:
+            raise ValueError(f"offset() takes a non-negative int, got {num!r}")
+        return DataFrame(self._builder.offset(num))
+
+    def drop_null(self, *cols: str | Expression) -> DataFrame:
+        """The rows with no null in ``cols`` (all columns if none given)."""
+        exprs = _columns(cols) if cols else self.columns
+        if not exprs:
+            return self
+        keep = exprs[0].not_null()  # type: ignore[attr-defined]
+        for e in exprs[1:]:
+            keep = keep & e.not_null()  # type: ignore[attr-defined]
+        return self.where(keep)
+
+    def drop_nan(self, *cols: str | Expression) -> DataFrame:
+        """The rows with no NaN in the float columns ``cols`` (all float
+        columns if none given). Nulls are kept, as in Daft."""
+        if cols:
+            exprs = _columns(cols)
+        else:
+            floats = {"Float16", "Float32", "Float64"}
+            exprs = [col(n) for n, t in self._builder.schema().fields() if t in floats]
+        if not exprs:
+            return self
+        keep = None
+        for e in exprs:
+            ok = (~e.is_nan()).fill_null(True)  # type: ignore[attr-defined]
+            keep = ok if keep is None else keep & ok
+        return self.where(keep)
+
+    def with_columns_renamed(self, cols_map: dict[str, str]) -> DataFrame:
+        """The same columns, each ``old: new`` of ``cols_map`` renamed."""
+        missing = [c for c in cols_map if c not in self.column_names]
+        if missing:
+            raise DaftFieldNotFoundError(
+                f"with_columns_renamed: column(s) {missing} not found; available columns: "
+                f"{self.column_names}"
+            )
+        return self.select(
+            *[col(n).alias(cols_map[n]) if n in cols_map else col(n) for n in self.column_names]
+        )
+
+    def transform(self, func: Any, *args: Any, **kwargs: Any) -> DataFrame:
+        """``func(self, *args, **kwargs)``, which must return a DataFrame; for
+        chaining reusable steps."""
+        result = func(self, *args, **kwargs)
+        if not isinstance(result, DataFrame):
+            raise ValueError(
+                f"transform: the function must return a DataFrame, got {type(result).__name__}"
+            )
+        return result
+
+    def pipe(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """``function(self, *args, **kwargs)``, whatever it returns."""
+        return function(self, *args, **kwargs)
+
+    # --- reshaping ------------------------------------------------------
+    def unpivot(
+        self,
+        ids: Any,
+        values: Any = None,
+        variable_name: str = "variable",
+        value_name: str = "value",
+    ) -> DataFrame:
+        """Wide to long: one row per input row and value column, with ``ids``
+        kept, the column's name in ``variable_name`` and its value in
+        ``value_name`` (the value columns' common type). ``values`` defaults to
+        every non-id column.
+
+        Example:
+            >>> df.unpivot("id", ["q1", "q2"], variable_name="quarter", value_name="sales")
+        """
+        from daft._reshape import unpivot
+
+        return unpivot(self, ids, values, variable_name, value_name)
+
+    def melt(
+        self,
+        ids: Any,
+        values: Any = None,
+        variable_name: str = "variable",
+        value_name: str = "value",
+    ) -> DataFrame:
+        """Alias of :meth:`unpivot`."""
+        return self.unpivot(ids, values, variable_name, value_name)
+
+    def pivot(
+        self,
+        group_by: Any,
+        pivot_col: Any,
+        value_col: Any,
+        agg_fn: str,
+        names: list[str] | None = None,
+    ) -> DataFrame:
+        """Long to wide: one row per ``group_by`` group and one column per
+        distinct value of ``pivot_col``, holding ``agg_fn`` (``"sum"``,
+        ``"mean"``, ``"min"``, ``"max"``, ``"count"``...) of ``value_col``.
+        Without ``names`` the distinct values are found by running a query
+        first (sorted; a null value's column is ``"None"``).
+
+        Example:
+            >>> sales.pivot("store", "month", "amount", "sum")
+        """
+        from daft._reshape import pivot
+
+        return pivot(self, group_by, pivot_col, value_col, agg_fn, names)
+
+    # --- joins and set operations ---------------------------------------
+    def join(
+        self,
+        other: DataFrame,
+        on: str | Expression | list[str | Expression] | None = None,
+        left_on: str | Expression | list[str | Expression] | None = None,
+        right_on: str | Expression | list[str | Expression] | None = None,
+        how: str = "inner",
+        strategy: str | None = None,
+        prefix: str | None = None,
+        suffix: str | None = None,
+    ) -> DataFrame:
+        """Rows of this DataFrame paired with rows of ``other`` whose keys are equal.
+
+        Args:
+            other: the right side.
+            on: key column(s) of the same name on both sides (shown once).
+            left_on, right_on: keys of each side (names or expressions), pairwise.
+            how: ``"inner"``, ``"left"``, ``"right"``, ``"outer"``, ``"semi"``,
+                ``"anti"`` or ``"cross"`` (no keys).
+            strategy: accepted for Daft compatibility (``"hash"``,
+                ``"sort_merge"``, ``"broadcast"``); DataFusion's optimizer picks
+                the join algorithm.
+            prefix, suffix: rename the right side's columns whose names are
+                taken (default prefix ``"right."``).
+
+        A null key matches nothing. Keys are compared in their common type
+        (an Int64 key joins a Float64 key); keys with no common type are an
+        error. See docs/user-guide.md, "Joins".
+
+        Example:
+            >>> orders.join(customers, left_on="customer_id", right_on="id", how="left")
+        """
+        if not isinstance(other, DataFrame):
+            raise TypeError(f"join: other must be a DataFrame, got {type(other).__name__}")
+        if strategy not in (None, "hash", "sort_merge", "broadcast"):
+            raise ValueError(
+                f"join: strategy must be 'hash', 'sort_merge', 'broadcast' or None, "
+                f"got {strategy!r}"
+            )
+        if on is not None and (left_on is not None or right_on is not None):
+            raise ValueError("join: give on=, or left_on= and right_on=, not both")
+        if on is not None:
+            left_on = right_on = on
+
+        def keys(k: Any) -> list[Expression]:
+            if k is None:
+                return []
+            return _columns((k,)) if not isinstance(k, (list, tuple)) else _columns(tuple(k))
+
+        lk, rk = keys(left_on), keys(right_on)
+        what_l, what_r = ("on", "on") if on is not None else ("left_on", "right_on")
+        for ks, frame, what, side in ((lk, self, what_l, "left"), (rk, other, what_r, "right")):
+            for k in ks:
+                names = frame.column_names
+                for name in k._expr.columns():
+                    if name not in names:
+                        raise DaftFieldNotFoundError(
+                            f"join: column {name!r} of {what}= is not in the {side} DataFrame; "
+                            f"its columns: {names}"
+                        )
+        return DataFrame(
+            self._builder.join(
+                other._builder, [k._expr for k in lk], [k._expr for k in rk], how, prefix, suffix
+            )
+        )
+
+    def concat(self, other: DataFrame) -> DataFrame:
+        """This DataFrame's rows, then ``other``'s, which must have exactly the
+        same schema (see :meth:`union_all_by_name` to match columns by name)."""
+        return DataFrame(self._builder.concat(_frame(other, "concat")._builder))
+
+    def union_all(self, other: DataFrame) -> DataFrame:
+        """All rows of both DataFrames, columns matched by position (in their
+        common type), duplicates kept."""
+        return DataFrame(self._builder.union_all(_frame(other, "union_all")._builder))
+
+    def union(self, other: DataFrame) -> DataFrame:
+        """The distinct rows of both DataFrames, columns matched by position."""
+        return self.union_all(_frame(other, "union")).distinct()
+
+    def _by_name(self, other: DataFrame, what: str) -> tuple[DataFrame, DataFrame]:
+        other = _frame(other, what)
+        mine = dict(self._builder.schema().fields())
+        theirs = dict(other._builder.schema().fields())
+        names = list(self.column_names) + [n for n in other.column_names if n not in mine]
+        left_types = self.schema()
+        right_types = other.schema()
+
+        def aligned(df: DataFrame, has: dict, types_from: Schema) -> DataFrame:
+            exprs = []
+            for n in names:
+                if n in has:
+                    exprs.append(col(n))
+                else:
+                    dtype = types_from[n].dtype
+                    exprs.append(lit(None).cast(dtype).alias(n))  # type: ignore[attr-defined]
+            return df.select(*exprs)
+
+        return aligned(self, mine, right_types), aligned(other, theirs, left_types)
+
+    def union_all_by_name(self, other: DataFrame) -> DataFrame:
+        """All rows of both DataFrames, columns matched by name; a column only
+        one side has is null in the other's rows."""
+        a, b = self._by_name(other, "union_all_by_name")
+        return a.union_all(b)
+
+    def union_by_name(self, other: DataFrame) -> DataFrame:
+        """The distinct rows of both DataFrames, columns matched by name."""
+        return self.union_all_by_name(other).distinct()
+
+    def intersect(self, other: DataFrame) -> DataFrame:
+        """The distinct rows that are in both DataFrames (nulls compare equal)."""
+        return DataFrame(
+            self._builder.set_op(_frame(other, "intersect")._builder, "intersect", False)
+        )
+
+    def intersect_all(self, other: DataFrame) -> DataFrame:
+        """The rows in both DataFrames, each as many times as the fewer of its
+        two counts."""
+        return DataFrame(
+            self._builder.set_op(_frame(other, "intersect_all")._builder, "intersect", True)
+        )
+
+    def except_distinct(self, other: DataFrame) -> DataFrame:
+        """The distinct rows of this DataFrame that are not in ``other``."""
+        return DataFrame(
+            self._builder.set_op(_frame(other, "except_distinct")._builder, "except", False)
+        )
+
+    def except_all(self, other: DataFrame) -> DataFrame:
+        """This DataFrame's rows minus ``other``'s, counting duplicates: a row
+        present m times here and n times there remains max(m - n, 0) times."""
+        return DataFrame(self._builder.set_op(_frame(other, "except_all")._builder, "except", True))
 
     def groupby(self, *group_by: str | Expression) -> GroupedDataFrame:
         """Groups rows by keys; follow with ``.agg(...)``."""
@@ -225,10 +488,13 @@ class DataFrame:
 
     def __repr__(self) -> str:
         if self._builder.is_materialized():
+            from daft.context import get_context
+
+            n = get_context().daft_execution_config.num_preview_rows
             total = self._builder.count_rows()
-            text = self._builder.format_table(8)
-            if total > 8:
-                text += f"\n(Showing first 8 of {total} rows)"
+            text = self._builder.format_table(n)
+            if total > n:
+                text += f"\n(Showing first {n} of {total} rows)"
             return text
         return (
             f"{self.schema()!r}\n(No data to display: DataFrame not materialized; call .collect())"
@@ -245,19 +511,26 @@ class DataFrame:
             )
         return self._builder.count_rows()
 
-    def explain(self, show_all: bool = False) -> str:
-        """Prints the logical plan, root first, and returns it as text.
+    def explain(
+        self, show_all: bool = False, format: str = "ascii", simple: bool = False, file: Any = None
+    ) -> None:
+        """Prints the logical plan, root first (to ``file`` if given); returns
+        ``None``, as Daft does.
 
         With ``show_all=True`` it also shows the plan as lowered onto DataFusion,
         as DataFusion's optimizer rewrote it (projections and filters pushed into
         the scans) and the physical plan that runs (partitions, Parquet pruning).
+        ``format`` and ``simple`` are accepted for Daft compatibility; the plan is
+        always shown as an indented tree.
         """
+        if format not in ("ascii", "mermaid"):
+            raise ValueError(f"explain: format must be 'ascii' or 'mermaid', got {format!r}")
         if show_all:
             text = self._builder.explain(show_all=True)
         else:
             text = "== Logical Plan ==\n" + self._builder.explain()
-        print(text)
-        return text
+        print(text, file=file)
+        return None
 
     # --- conversion -----------------------------------------------------
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
@@ -320,6 +593,15 @@ class DataFrame:
         listing the files written.
         """
         return self._write(root_dir, write_mode, self._builder.write_csv)
+
+    def write_json(self, root_dir: str, write_mode: str = "append") -> DataFrame:
+        """Writes the result as newline-delimited JSON file(s) under ``root_dir``
+        (one object per row; null values are left out of the objects).
+
+        ``write_mode="overwrite"`` replaces every file under ``root_dir``.
+        Returns a DataFrame with a ``path`` column listing the files written.
+        """
+        return self._write(root_dir, write_mode, self._builder.write_json)
 
 
 class GroupedDataFrame:

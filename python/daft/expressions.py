@@ -231,3 +231,43 @@ class Expression:
     def list_agg(self) -> Expression:
         """Alias of :meth:`agg_list`."""
         return self._agg("list_agg")
+
+    # --- windows --------------------------------------------------------
+    def over(self, window: Any) -> Expression:
+        """This aggregation or window function computed over ``window`` (a
+        :class:`daft.Window`): one value per row from the rows of its partition.
+
+        Example:
+            >>> w = daft.Window().partition_by("g").order_by("t")
+            >>> df.select(col("x").sum().over(w.rows_between(Window.unbounded_preceding, 0)))
+        """
+        from daft.window import Window
+
+        if not isinstance(window, Window):
+            raise TypeError(f"over() takes a daft.Window, got {type(window).__name__}")
+        return Expression._from_pyexpr(window._apply(self._expr))
+
+    def lag(self, offset: int = 1, default: Any = None) -> Expression:
+        """The value ``offset`` rows earlier in the window's order (see
+        :func:`daft.functions.lag`); use with ``.over(window)``."""
+        from daft.window import lag
+
+        return lag(self, offset, default)
+
+    def lead(self, offset: int = 1, default: Any = None) -> Expression:
+        """The value ``offset`` rows later in the window's order; use with ``.over``."""
+        from daft.window import lead
+
+        return lead(self, offset, default)
+
+    def first_value(self) -> Expression:
+        """The first value in the window's frame; use with ``.over(window)``."""
+        from daft.window import first_value
+
+        return first_value(self)
+
+    def last_value(self) -> Expression:
+        """The last value in the window's frame; use with ``.over(window)``."""
+        from daft.window import last_value
+
+        return last_value(self)

@@ -11,6 +11,8 @@ use daft_core::registry::FunctionDef;
 use daft_core::types::{display_type, supertype};
 use daft_core::{options::FunctionOptions, DaftError, DaftResult};
 
+use crate::window::{window_field, WindowFunc, WindowSpec};
+
 /// Binary operators of expressions (`+`, `==`, `&`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operator {
@@ -257,6 +259,12 @@ pub enum Expr {
     },
     /// An aggregation; only valid at the top of `agg(...)` lists.
     Agg { kind: AggKind, expr: Arc<Expr> },
+    /// A window function; valid in projections once it has a window
+    /// (`spec`, set by `.over(...)`).
+    Window {
+        func: WindowFunc,
+        spec: Option<Arc<WindowSpec>>,
+    },
 }
 
 impl Expr {
@@ -328,6 +336,13 @@ impl Expr {
                 .map(|a| a.depth_up_to(limit - 1))
                 .max()
                 .unwrap_or(0),
+            Expr::Window { func, spec } => func
+                .args()
+                .into_iter()
+                .chain(spec.iter().flat_map(|s| s.exprs()))
+                .map(|a| a.depth_up_to(limit - 1))
+                .max()
+                .unwrap_or(0),
         };
         below + 1
     }
@@ -388,18 +403,83 @@ impl Expr {
                 .map(|a| a.name())
                 .unwrap_or_else(|| func.name.clone()),
             Expr::Agg { expr, .. } => expr.name(),
+            Expr::Window { func, .. } => match func.args().first() {
+                Some(a) => a.name(),
+                None => func.name().to_string(),
+            },
         }
     }
 
-    /// Whether an aggregation occurs anywhere in this expression.
+    /// Whether an aggregation occurs anywhere in this expression (outside
+    /// a window: an aggregation over a window is one value per row).
     pub fn has_agg(&self) -> bool {
         match self {
             Expr::Agg { .. } => true,
-            Expr::Column(_) | Expr::Literal(_) => false,
+            Expr::Column(_) | Expr::Literal(_) | Expr::Window { .. } => false,
             Expr::Alias(e, _) | Expr::Not(e) => e.has_agg(),
             Expr::Binary { left, right, .. } => left.has_agg() || right.has_agg(),
             Expr::Function { args, .. } => args.iter().any(|a| a.has_agg()),
         }
+    }
+
+    /// Whether a window function occurs anywhere in this expression.
+    pub fn has_window(&self) -> bool {
+        match self {
+            Expr::Window { .. } => true,
+            Expr::Column(_) | Expr::Literal(_) => false,
+            Expr::Alias(e, _) | Expr::Not(e) | Expr::Agg { expr: e, .. } => e.has_window(),
+            Expr::Binary { left, right, .. } => left.has_window() || right.has_window(),
+            Expr::Function { args, .. } => args.iter().any(|a| a.has_window()),
+        }
+    }
+
+    /// Puts this window function (or aggregation) over `spec`.
+    pub fn over(self, spec: WindowSpec) -> DaftResult<Self> {
+        self.over_shared(Arc::new(spec))
+    }
+
+    fn over_shared(self, spec: Arc<WindowSpec>) -> DaftResult<Self> {
+        let e = match self {
+            Expr::Alias(inner, name) => {
+                return Ok(Expr::Alias(
+                    Arc::new(inner.as_ref().clone().over_shared(spec)?),
+                    name,
+                ))
+            }
+            Expr::Agg { kind, expr } => Expr::Window {
+                func: WindowFunc::Agg(kind, expr),
+                spec: Some(spec),
+            },
+            Expr::Window { func, spec: None } => Expr::Window {
+                func,
+                spec: Some(spec),
+            },
+            Expr::Window { .. } => {
+                return Err(DaftError::value_error(format!(
+                    "{self} already has a window; .over(...) can be applied once"
+                )))
+            }
+            other => {
+                return Err(DaftError::value_error(format!(
+                    ".over(window) applies to an aggregation (e.g. col(\"x\").sum()) or a \
+                     window function (row_number(), rank(), lag(...)); got {other}"
+                )))
+            }
+        };
+        e.within_max_depth()
+    }
+
+    /// A window function not yet over a window (`row_number()`, `lag`...).
+    pub fn window_function(func: WindowFunc) -> DaftResult<Self> {
+        for a in func.args() {
+            if a.has_agg() || a.has_window() {
+                return Err(DaftError::value_error(format!(
+                    "{}(): its input {a} cannot be an aggregation or a window function",
+                    func.name()
+                )));
+            }
+        }
+        Expr::Window { func, spec: None }.within_max_depth()
     }
 
     /// Column names this expression reads.
@@ -417,6 +497,14 @@ impl Expr {
                 right.columns(out);
             }
             Expr::Function { args, .. } => args.iter().for_each(|a| a.columns(out)),
+            Expr::Window { func, spec } => {
+                for a in func.args() {
+                    a.columns(out);
+                }
+                for e in spec.iter().flat_map(|s| s.exprs()) {
+                    e.columns(out);
+                }
+            }
         }
     }
 
@@ -463,6 +551,16 @@ impl Expr {
                 Expr::Agg {
                     kind: *kind,
                     expr: Arc::new(expr.bind(schema)?),
+                }
+            }
+            Expr::Window { func, spec } => {
+                self.to_field(schema)?;
+                Expr::Window {
+                    func: func.map_args(|a| a.bind(schema))?,
+                    spec: match spec {
+                        Some(s) => Some(Arc::new(s.map_exprs(|e| e.bind(schema))?)),
+                        None => None,
+                    },
                 }
             }
         })
@@ -528,6 +626,7 @@ impl Expr {
                     _ => field,
                 })
             }
+            Expr::Window { func, spec } => window_field(func, spec.as_deref(), schema, self),
         }
     }
 }
@@ -623,6 +722,11 @@ impl fmt::Display for Expr {
                 write!(f, ")")
             }
             Expr::Agg { kind, expr } => write!(f, "{}({expr})", kind.name()),
+            Expr::Window { func, spec: None } => write!(f, "{func}"),
+            Expr::Window {
+                func,
+                spec: Some(s),
+            } => write!(f, "{func} over ({s})"),
         }
     }
 }

@@ -9,6 +9,8 @@
 
 mod expr;
 pub mod operators;
+pub mod window;
 
 pub use expr::{binary_output_type, AggKind, CountMode, Expr, Operator};
 pub use operators::{broadcast, eval_operator, Operand};
+pub use window::{FrameBound, FrameUnit, WindowFrame, WindowFunc, WindowOrder, WindowSpec};

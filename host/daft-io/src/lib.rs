@@ -1,14 +1,16 @@
-//! File I/O: finding files from paths and globs, reading Parquet and CSV as
+//! File I/O: finding files from paths and globs, reading Parquet, CSV and JSON as
 //! streams of record batches, and writing them so that no reader sees a
 //! partial file (`write_files`).
 
 mod csv;
+mod json;
 mod parquet;
 mod paths;
 mod stamp;
 mod write;
 
-pub use crate::csv::{csv_schema, read_csv};
+pub use crate::csv::{csv_schema, read_csv, CsvOptions};
+pub use crate::json::json_schema;
 pub use crate::parquet::{parquet_schema, read_parquet};
 pub use crate::paths::expand_paths;
 pub use crate::stamp::FileStamp;

@@ -56,6 +56,7 @@ use parquet::basic::Compression;
 use daft_core::{DaftError, DaftResult};
 
 use crate::csv::write_csv_file;
+use crate::json::write_json_file;
 use crate::parquet::{parse_compression, write_parquet_file};
 use crate::paths::io_err;
 use crate::BatchStream;
@@ -89,6 +90,8 @@ pub enum FileFormat {
     Parquet { compression: String },
     /// CSV with a header line.
     Csv,
+    /// Newline-delimited JSON, one object per row.
+    Json,
 }
 
 impl FileFormat {
@@ -97,6 +100,7 @@ impl FileFormat {
         match self {
             FileFormat::Parquet { .. } => "parquet",
             FileFormat::Csv => "csv",
+            FileFormat::Json => "json",
         }
     }
 }
@@ -106,6 +110,7 @@ impl FileFormat {
 enum Encoder {
     Parquet(Compression),
     Csv,
+    Json,
 }
 
 /// Writes one file per stream of `streams` under `root_dir` (created if
@@ -149,6 +154,7 @@ fn write_files_with(
     let encoder = match format {
         FileFormat::Parquet { compression } => Encoder::Parquet(parse_compression(compression)?),
         FileFormat::Csv => Encoder::Csv,
+        FileFormat::Json => Encoder::Json,
     };
     let ext = format.extension();
     let names: Vec<String> = (0..streams.len())
@@ -267,6 +273,7 @@ fn write_one(
     let file = match encoder {
         Encoder::Parquet(c) => write_parquet_file(file, &shown, schema.clone(), c, batches),
         Encoder::Csv => write_csv_file(file, &shown, schema.clone(), batches),
+        Encoder::Json => write_json_file(file, &shown, batches),
     }?;
     file.sync_all()
         .map_err(|e| path_err(&temp.path, "cannot sync the output file", e))?;
@@ -783,7 +790,7 @@ mod tests {
     /// The values of column `x` of every CSV file a reader finds in `dir`.
     fn read_dir_csv(dir: &Path) -> DaftResult<Vec<i64>> {
         let files = expand_paths(&[path_str(dir)], "csv")?;
-        let schema = csv_schema(&files, true, b',', 100)?;
+        let schema = csv_schema(&files, &crate::CsvOptions::default())?;
         let mut out = Vec::new();
         for b in read_csv(files, schema, true, b',', 1024) {
             let b = b?;

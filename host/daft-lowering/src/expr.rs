@@ -102,6 +102,11 @@ pub fn lower_expr(e: &Expr, schema: &Schema) -> DaftResult<(DfExpr, Field)> {
                 "aggregation {e} can only be used in agg(...)"
             )))
         }
+        Expr::Window { .. } => {
+            return Err(DaftError::value_error(format!(
+                "window function {e} can only be used in select(...) or with_column(...)"
+            )))
+        }
     })
 }
 

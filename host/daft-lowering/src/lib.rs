@@ -14,15 +14,19 @@
 //! - [`scan`]: sources as DataFusion tables, with the check that a file
 //!   did not change under the plan;
 //! - [`views`]: Parquet strings read as Arrow views inside DataFusion;
+//! - [`join`]: joins (Daft's column naming) and set operations;
+//! - [`window`]: window functions, with Daft's default frames;
 //! - [`error`]: errors across the boundary, both ways.
 
 pub mod error;
 pub mod expr;
+pub mod join;
 pub mod operators;
 pub mod plan;
 pub mod scan;
 pub mod udf;
 pub mod views;
+pub mod window;
 
 pub use error::{from_df, to_df};
 pub use plan::{lower_plan, LowerOptions};

@@ -6,6 +6,8 @@
 //! DataFusion widens), a cast brings it back, so what the user was shown at
 //! plan time is what comes out.
 
+use std::sync::Arc;
+
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use datafusion::datasource::provider_as_source;
@@ -21,8 +23,10 @@ use daft_plan::{LogicalPlan, Source};
 
 use crate::error::from_df;
 use crate::expr::{cast_to, lower_expr};
+use crate::join::{lower_join, lower_set_op};
 use crate::scan;
 use crate::views;
+use crate::window::lower_windows;
 
 /// Choices the lowering needs from the session.
 #[derive(Debug, Clone)]
@@ -69,6 +73,7 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
                     scan::parquet(schema.clone(), files, &ctx.strings)?,
                 ),
                 Source::Csv(files, o) => ("csv", scan::csv(schema.clone(), files, o)?),
+                Source::Json(files) => ("json", scan::json(schema.clone(), files)?),
             };
             // Several tables (files in an order DataFusion would not keep)
             // are concatenated in order: a union's partitions are its
@@ -82,7 +87,10 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
             for next in scans {
                 b = df(b.union(next?.build().map_err(from_df)?))?;
             }
-            b
+            match source {
+                Source::Csv(..) => empty_strings_not_null(b, schema)?,
+                _ => b,
+            }
         }
         LogicalPlan::Project {
             input,
@@ -90,11 +98,18 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
             schema,
         } => {
             let in_schema = input.schema();
+            let b = lower(input, ctx)?;
+            let (b, exprs, in_schema) = if exprs.iter().any(|e| e.has_window()) {
+                let w = lower_windows(b, exprs, &in_schema)?;
+                (w.builder, w.exprs, Arc::new(w.schema))
+            } else {
+                (b, exprs.clone(), in_schema)
+            };
             let lowered = exprs
                 .iter()
                 .map(|e| Ok(lower_expr(e, &in_schema)?.0.alias(e.name())))
                 .collect::<DaftResult<Vec<_>>>()?;
-            let b = df(lower(input, ctx)?.project(lowered))?;
+            let b = df(b.project(lowered))?;
             conform(b, schema, Exactly::No)?
         }
         LogicalPlan::Filter { input, predicate } => {
@@ -102,7 +117,11 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
             let p = cast_to(p, f.data_type(), &DataType::Boolean);
             df(lower(input, ctx)?.filter(p))?
         }
-        LogicalPlan::Limit { input, limit } => df(lower(input, ctx)?.limit(0, Some(*limit)))?,
+        LogicalPlan::Limit {
+            input,
+            offset,
+            limit,
+        } => df(lower(input, ctx)?.limit(*offset, *limit))?,
         LogicalPlan::Sort { input, keys } => {
             let in_schema = input.schema();
             let keys = keys
@@ -114,7 +133,71 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
                 .collect::<DaftResult<Vec<_>>>()?;
             df(lower(input, ctx)?.sort(keys))?
         }
-        LogicalPlan::Distinct { input } => df(lower(input, ctx)?.distinct())?,
+        LogicalPlan::Distinct { input, on: None } => df(lower(input, ctx)?.distinct())?,
+        LogicalPlan::Distinct {
+            input,
+            on: Some(on),
+        } => {
+            let in_schema = input.schema();
+            let b = lower(input, ctx)?;
+            let on = on
+                .iter()
+                .map(|e| Ok(lower_expr(e, &in_schema)?.0))
+                .collect::<DaftResult<Vec<_>>>()?;
+            let select = b
+                .schema()
+                .columns()
+                .into_iter()
+                .map(DfExpr::Column)
+                .collect();
+            let b = df(b.distinct_on(on, select, None))?;
+            conform(b, &input.schema(), Exactly::No)?
+        }
+        LogicalPlan::Join {
+            left,
+            right,
+            left_on,
+            right_on,
+            how,
+            columns,
+            schema,
+        } => {
+            let b = lower_join(
+                lower(left, ctx)?,
+                lower(right, ctx)?,
+                &left.schema(),
+                &right.schema(),
+                left_on,
+                right_on,
+                *how,
+                columns,
+                schema,
+            )?;
+            conform(b, schema, Exactly::No)?
+        }
+        LogicalPlan::Concat { inputs, schema } => {
+            let mut parts = inputs
+                .iter()
+                .map(|i| conform(lower(i, ctx)?, schema, Exactly::Yes));
+            let mut b = parts
+                .next()
+                .ok_or_else(|| DaftError::Internal("a concat with no input".into()))??;
+            for p in parts {
+                b = df(b.union(p?.build().map_err(from_df)?))?;
+            }
+            b
+        }
+        LogicalPlan::SetOp {
+            left,
+            right,
+            kind,
+            all,
+            schema,
+        } => {
+            let l = conform(lower(left, ctx)?, schema, Exactly::Yes)?;
+            let r = conform(lower(right, ctx)?, schema, Exactly::Yes)?;
+            conform(lower_set_op(l, r, *kind, *all)?, schema, Exactly::No)?
+        }
         LogicalPlan::Aggregate {
             input,
             aggs,
@@ -142,8 +225,41 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
     })
 }
 
+/// CSV has no null string: an empty field in a string column is `""`, as
+/// Daft reads it (a number column reads an empty field as null). Arrow's
+/// reader gives null for both, so string columns are mapped back.
+fn empty_strings_not_null(
+    b: LogicalPlanBuilder,
+    schema: &SchemaRef,
+) -> DaftResult<LogicalPlanBuilder> {
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| f.data_type() == &DataType::Utf8)
+    {
+        return Ok(b);
+    }
+    let exprs = b
+        .schema()
+        .columns()
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(c, f)| {
+            let e = DfExpr::Column(c);
+            if f.data_type() != &DataType::Utf8 {
+                return Ok(e);
+            }
+            let filled = dfx::when(e.clone().is_null(), dfx::lit(""))
+                .otherwise(e)
+                .map_err(from_df)?;
+            Ok(filled.alias(f.name()))
+        })
+        .collect::<DaftResult<Vec<_>>>()?;
+    b.project(exprs).map_err(from_df)
+}
+
 /// One aggregation (possibly under an alias) as a DataFusion aggregate.
-fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
+pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
     let (kind, input) = match e {
         Expr::Alias(inner, _) => return lower_agg(inner, schema),
         Expr::Agg { kind, expr } => (*kind, expr),

@@ -9,6 +9,7 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::json::JsonFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::listing::{
@@ -100,12 +101,7 @@ pub fn csv(
     // no longer fits its column fails to parse with an error; what must
     // match is the columns, which CSV matches by position.
     check_unchanged(files, &schema, |path| {
-        let now = daft_io::csv_schema(
-            &[path.to_string()],
-            opts.has_header,
-            opts.delimiter,
-            opts.infer_rows,
-        )?;
+        let now = daft_io::csv_schema(&[path.to_string()], opts)?;
         let names = |s: &Schema| {
             s.fields()
                 .iter()
@@ -116,8 +112,25 @@ pub fn csv(
     })?;
     let format = CsvFormat::default()
         .with_has_header(opts.has_header)
-        .with_delimiter(opts.delimiter);
+        .with_delimiter(opts.delimiter)
+        .with_quote(opts.quote)
+        .with_escape(opts.escape)
+        .with_comment(opts.comment);
     listing(schema, files, Arc::new(format))
+}
+
+/// Tables over newline-delimited JSON files, parsed with the planned
+/// schema (keys a line lacks are null; keys the schema lacks are skipped).
+pub fn json(schema: SchemaRef, files: &[FileStamp]) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
+    check_unchanged(files, &schema, |path| {
+        let now = daft_io::json_schema(&[path.to_string()], 1000)?;
+        let known = now
+            .fields()
+            .iter()
+            .all(|f| schema.field_with_name(f.name()).is_ok());
+        Ok((known, now))
+    })?;
+    listing(schema, files, Arc::new(JsonFormat::default()))
 }
 
 /// The tables to read `files` from, in the order given: one table when the

@@ -57,19 +57,21 @@ impl StringReads {
     /// cast for the function, which is correct, only slower.
     pub fn of(plan: &LogicalPlan) -> Self {
         let mut reads = StringReads::default();
-        let mut node = Some(plan);
-        while let Some(p) = node {
+        let mut stack = vec![plan];
+        while let Some(p) = stack.pop() {
             reads.views |= matches!(
                 p,
                 LogicalPlan::Filter { .. }
                     | LogicalPlan::Sort { .. }
                     | LogicalPlan::Aggregate { .. }
                     | LogicalPlan::Distinct { .. }
+                    | LogicalPlan::Join { .. }
+                    | LogicalPlan::SetOp { .. }
             );
             for e in node_exprs(p) {
                 function_args(e, &mut reads.plain);
             }
-            node = p.input().map(|i| i.as_ref());
+            stack.extend(p.inputs().into_iter().map(|i| i.as_ref()));
         }
         reads
     }
@@ -103,9 +105,14 @@ impl StringReads {
 
 fn node_exprs(p: &LogicalPlan) -> Vec<&Expr> {
     match p {
-        LogicalPlan::Scan { .. } | LogicalPlan::Limit { .. } | LogicalPlan::Distinct { .. } => {
-            vec![]
-        }
+        LogicalPlan::Scan { .. }
+        | LogicalPlan::Limit { .. }
+        | LogicalPlan::Concat { .. }
+        | LogicalPlan::SetOp { .. } => vec![],
+        LogicalPlan::Distinct { on, .. } => on.iter().flatten().collect(),
+        LogicalPlan::Join {
+            left_on, right_on, ..
+        } => left_on.iter().chain(right_on).collect(),
         LogicalPlan::Project { exprs, .. } => exprs.iter().collect(),
         LogicalPlan::Filter { predicate, .. } => vec![predicate],
         LogicalPlan::Sort { keys, .. } => keys.iter().map(|k| &k.expr).collect(),
@@ -127,6 +134,15 @@ fn function_args(e: &Expr, out: &mut HashSet<String>) {
             let mut names = Vec::new();
             args.iter().for_each(|a| a.columns(&mut names));
             out.extend(names);
+        }
+        Expr::Window { func, spec } => {
+            for e in func
+                .args()
+                .into_iter()
+                .chain(spec.iter().flat_map(|s| s.exprs()))
+            {
+                function_args(e, out);
+            }
         }
     }
 }

@@ -14,26 +14,13 @@ use arrow::record_batch::RecordBatch;
 use daft_core::types::{display_type, schema_line};
 use daft_core::{DaftError, DaftResult};
 use daft_dsl::Expr;
-pub use daft_io::FileStamp;
+pub use daft_io::{CsvOptions, FileStamp};
 
-/// Options of a CSV scan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CsvOptions {
-    pub has_header: bool,
-    pub delimiter: u8,
-    /// Rows read to infer the schema.
-    pub infer_rows: usize,
-}
+mod join;
+mod setops;
 
-impl Default for CsvOptions {
-    fn default() -> Self {
-        CsvOptions {
-            has_header: true,
-            delimiter: b',',
-            infer_rows: 1000,
-        }
-    }
-}
+pub use join::{JoinColumn, JoinType};
+pub use setops::SetOpKind;
 
 /// Where a scan reads from.
 #[derive(Debug, Clone)]
@@ -44,6 +31,8 @@ pub enum Source {
     Parquet(Vec<FileStamp>),
     /// CSV files, already expanded from globs, as they were planned.
     Csv(Vec<FileStamp>, CsvOptions),
+    /// Newline-delimited JSON files, as they were planned.
+    Json(Vec<FileStamp>),
 }
 
 /// One sort key.
@@ -70,16 +59,21 @@ pub enum LogicalPlan {
         input: Arc<LogicalPlan>,
         predicate: Expr,
     },
+    /// Skips `offset` rows, then keeps at most `limit` (all if `None`).
     Limit {
         input: Arc<LogicalPlan>,
-        limit: usize,
+        offset: usize,
+        limit: Option<usize>,
     },
     Sort {
         input: Arc<LogicalPlan>,
         keys: Vec<SortKey>,
     },
+    /// Removes duplicate rows; with `on`, keeps one row per distinct
+    /// value of those columns.
     Distinct {
         input: Arc<LogicalPlan>,
+        on: Option<Vec<Expr>>,
     },
     Aggregate {
         input: Arc<LogicalPlan>,
@@ -88,9 +82,37 @@ pub enum LogicalPlan {
         group_by: Vec<Expr>,
         schema: SchemaRef,
     },
+    /// Rows of `left` paired with rows of `right` (see [`join`]).
+    Join {
+        left: Arc<LogicalPlan>,
+        right: Arc<LogicalPlan>,
+        /// Key expressions, bound against each side, of equal count.
+        left_on: Vec<Expr>,
+        right_on: Vec<Expr>,
+        how: JoinType,
+        /// Where each output column comes from.
+        columns: Vec<JoinColumn>,
+        schema: SchemaRef,
+    },
+    /// All rows of each input in turn (`concat`, `union_all`), matched by
+    /// position; `schema` has the first input's names and each column's
+    /// common type.
+    Concat {
+        inputs: Vec<Arc<LogicalPlan>>,
+        schema: SchemaRef,
+    },
+    /// `intersect` / `except` of two inputs matched by position, as sets
+    /// or (with `all`) as multisets.
+    SetOp {
+        left: Arc<LogicalPlan>,
+        right: Arc<LogicalPlan>,
+        kind: SetOpKind,
+        all: bool,
+        schema: SchemaRef,
+    },
 }
 
-fn check_unique_names(schema: &Schema, what: &str) -> DaftResult<()> {
+pub(crate) fn check_unique_names(schema: &Schema, what: &str) -> DaftResult<()> {
     let mut seen = std::collections::HashSet::new();
     for f in schema.fields() {
         if !seen.insert(f.name()) {
@@ -110,10 +132,13 @@ impl LogicalPlan {
             LogicalPlan::Scan { schema, .. }
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. } => schema.clone(),
+            LogicalPlan::Join { schema, .. }
+            | LogicalPlan::Concat { schema, .. }
+            | LogicalPlan::SetOp { schema, .. } => schema.clone(),
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Sort { input, .. }
-            | LogicalPlan::Distinct { input } => input.schema(),
+            | LogicalPlan::Distinct { input, .. } => input.schema(),
         }
     }
 
@@ -162,9 +187,10 @@ impl LogicalPlan {
                 display_type(&f)
             )));
         }
-        if predicate.has_agg() {
+        if predicate.has_agg() || predicate.has_window() {
             return Err(DaftError::value_error(format!(
-                "filter predicate {predicate} cannot contain an aggregation"
+                "filter predicate {predicate} cannot contain an aggregation or a window \
+                 function; compute it with with_column(...) first"
             )));
         }
         Ok(Arc::new(LogicalPlan::Filter {
@@ -177,7 +203,31 @@ impl LogicalPlan {
     pub fn limit(self: &Arc<Self>, limit: usize) -> Arc<Self> {
         Arc::new(LogicalPlan::Limit {
             input: self.clone(),
+            offset: 0,
+            limit: Some(limit),
+        })
+    }
+
+    /// All rows but the first `offset`.
+    pub fn offset(self: &Arc<Self>, offset: usize) -> Arc<Self> {
+        // A limit over an offset is the same node as `OFFSET n LIMIT m`;
+        // an offset over a limit shortens it.
+        if let LogicalPlan::Limit {
+            input,
+            offset: o,
             limit,
+        } = self.as_ref()
+        {
+            return Arc::new(LogicalPlan::Limit {
+                input: input.clone(),
+                offset: o + offset,
+                limit: limit.map(|l| l.saturating_sub(offset)),
+            });
+        }
+        Arc::new(LogicalPlan::Limit {
+            input: self.clone(),
+            offset,
+            limit: None,
         })
     }
 
@@ -191,9 +241,10 @@ impl LogicalPlan {
         let keys = keys
             .into_iter()
             .map(|k| {
-                if k.expr.has_agg() {
+                if k.expr.has_agg() || k.expr.has_window() {
                     return Err(DaftError::value_error(format!(
-                        "sort key {} cannot be an aggregation",
+                        "sort key {} cannot be an aggregation or a window function; compute it \
+                         with with_column(...) first",
                         k.expr
                     )));
                 }
@@ -213,7 +264,31 @@ impl LogicalPlan {
     pub fn distinct(self: &Arc<Self>) -> Arc<Self> {
         Arc::new(LogicalPlan::Distinct {
             input: self.clone(),
+            on: None,
         })
+    }
+
+    /// Keeps one row (any) per distinct value of the `on` columns.
+    pub fn distinct_on(self: &Arc<Self>, on: Vec<Expr>) -> DaftResult<Arc<Self>> {
+        if on.is_empty() {
+            return Ok(self.distinct());
+        }
+        let schema = self.schema();
+        let on = on
+            .into_iter()
+            .map(|e| {
+                if e.has_agg() || e.has_window() {
+                    return Err(DaftError::value_error(format!(
+                        "distinct key {e} cannot be an aggregation or a window function"
+                    )));
+                }
+                e.bind(&schema)
+            })
+            .collect::<DaftResult<Vec<_>>>()?;
+        Ok(Arc::new(LogicalPlan::Distinct {
+            input: self.clone(),
+            on: Some(on),
+        }))
     }
 
     /// Groups by `group_by` (possibly empty) and computes `aggs`.
@@ -227,9 +302,9 @@ impl LogicalPlan {
         let mut fields: Vec<Field> = Vec::new();
         let mut keys = Vec::new();
         for g in group_by {
-            if g.has_agg() {
+            if g.has_agg() || g.has_window() {
                 return Err(DaftError::value_error(format!(
-                    "groupby key {g} cannot be an aggregation"
+                    "groupby key {g} cannot be an aggregation or a window function"
                 )));
             }
             let b = g.bind(&schema)?;
@@ -243,7 +318,7 @@ impl LogicalPlan {
                 e => e,
             };
             match inner {
-                Expr::Agg { expr, .. } if !expr.has_agg() => {}
+                Expr::Agg { expr, .. } if !expr.has_agg() && !expr.has_window() => {}
                 _ => {
                     return Err(DaftError::value_error(format!(
                         "agg(...) takes aggregation expressions such as col(\"x\").sum(); got {a}"
@@ -291,6 +366,7 @@ impl LogicalPlan {
                         format!("Parquet: {} file(s): {}", p.len(), first_paths(p))
                     }
                     Source::Csv(p, _) => format!("Csv: {} file(s): {}", p.len(), first_paths(p)),
+                    Source::Json(p) => format!("Json: {} file(s): {}", p.len(), first_paths(p)),
                 };
                 writeln!(
                     out,
@@ -300,7 +376,17 @@ impl LogicalPlan {
             }
             LogicalPlan::Project { exprs, .. } => writeln!(out, "{pad}* Project: {}", list(exprs)),
             LogicalPlan::Filter { predicate, .. } => writeln!(out, "{pad}* Filter: {predicate}"),
-            LogicalPlan::Limit { limit, .. } => writeln!(out, "{pad}* Limit: {limit}"),
+            LogicalPlan::Limit {
+                offset: 0,
+                limit: Some(limit),
+                ..
+            } => writeln!(out, "{pad}* Limit: {limit}"),
+            LogicalPlan::Limit {
+                offset,
+                limit: Some(limit),
+                ..
+            } => writeln!(out, "{pad}* Limit: {limit}, offset {offset}"),
+            LogicalPlan::Limit { offset, .. } => writeln!(out, "{pad}* Offset: {offset}"),
             LogicalPlan::Sort { keys, .. } => {
                 let ks: Vec<String> = keys
                     .iter()
@@ -315,7 +401,31 @@ impl LogicalPlan {
                     .collect();
                 writeln!(out, "{pad}* Sort: {}", ks.join(", "))
             }
-            LogicalPlan::Distinct { .. } => writeln!(out, "{pad}* Distinct"),
+            LogicalPlan::Distinct { on: None, .. } => writeln!(out, "{pad}* Distinct"),
+            LogicalPlan::Distinct { on: Some(on), .. } => {
+                writeln!(out, "{pad}* Distinct on: {}", list(on))
+            }
+            LogicalPlan::Join {
+                left_on,
+                right_on,
+                how,
+                ..
+            } => writeln!(
+                out,
+                "{pad}* Join: {}\n{pad}|   Left on: {}\n{pad}|   Right on: {}",
+                how.name(),
+                list(left_on),
+                list(right_on)
+            ),
+            LogicalPlan::Concat { inputs, .. } => {
+                writeln!(out, "{pad}* Concat: {} input(s)", inputs.len())
+            }
+            LogicalPlan::SetOp { kind, all, .. } => writeln!(
+                out,
+                "{pad}* {}{}",
+                kind.name(),
+                if *all { " all" } else { "" }
+            ),
             LogicalPlan::Aggregate { aggs, group_by, .. } => {
                 writeln!(
                     out,
@@ -325,21 +435,31 @@ impl LogicalPlan {
                 )
             }
         };
-        if let Some(input) = self.input() {
-            input.explain_into(out, depth);
+        let inputs = self.inputs();
+        if inputs.len() == 1 {
+            inputs[0].explain_into(out, depth);
+            return;
+        }
+        for (i, input) in inputs.iter().enumerate() {
+            let _ = writeln!(out, "{pad}|\\ input {}", i + 1);
+            input.explain_into(out, depth + 1);
         }
     }
 
-    /// The child of this node, if any.
-    pub fn input(&self) -> Option<&Arc<LogicalPlan>> {
+    /// The children of this node (none for a scan, two for a join).
+    pub fn inputs(&self) -> Vec<&Arc<LogicalPlan>> {
         match self {
-            LogicalPlan::Scan { .. } => None,
+            LogicalPlan::Scan { .. } => vec![],
             LogicalPlan::Project { input, .. }
             | LogicalPlan::Filter { input, .. }
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Sort { input, .. }
-            | LogicalPlan::Distinct { input }
-            | LogicalPlan::Aggregate { input, .. } => Some(input),
+            | LogicalPlan::Distinct { input, .. }
+            | LogicalPlan::Aggregate { input, .. } => vec![input],
+            LogicalPlan::Join { left, right, .. } | LogicalPlan::SetOp { left, right, .. } => {
+                vec![left, right]
+            }
+            LogicalPlan::Concat { inputs, .. } => inputs.iter().collect(),
         }
     }
 }

@@ -3,7 +3,12 @@
 use std::collections::BTreeMap;
 
 use daft_core::options::OptionValue;
-use daft_dsl::{AggKind, Expr, Operator};
+use std::sync::Arc;
+
+use daft_dsl::{
+    AggKind, Expr, FrameBound, FrameUnit, Operator, WindowFrame, WindowFunc, WindowOrder,
+    WindowSpec,
+};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
@@ -31,6 +36,13 @@ impl PyExpr {
     #[staticmethod]
     fn col(name: String) -> Self {
         Expr::col(name).into()
+    }
+
+    /// An expression from SQL text (`daft.sql_expr`); its columns are
+    /// checked when it is used.
+    #[staticmethod]
+    fn sql(text: &str) -> PyResult<Self> {
+        Ok(daft_sql::plan_sql_expr(text).py()?.into())
     }
 
     /// A literal from a one-element Arrow array (anything with `__arrow_c_array__`).
@@ -74,9 +86,116 @@ impl PyExpr {
             .into())
     }
 
+    /// A window function not yet over a window: `row_number`, `rank`,
+    /// `dense_rank`, `percent_rank`, `lag` / `lead` (of `input`, `offset`
+    /// rows, `default`), `first_value`, `last_value`.
+    #[staticmethod]
+    #[pyo3(signature = (name, input=None, offset=1, default=None))]
+    fn window_function(
+        name: &str,
+        input: Option<PyExpr>,
+        offset: i64,
+        default: Option<PyExpr>,
+    ) -> PyResult<Self> {
+        let input = || -> PyResult<Arc<Expr>> {
+            input.clone().map(|e| Arc::new(e.expr)).ok_or_else(|| {
+                PyTypeError::new_err(format!("window function {name}() needs an input"))
+            })
+        };
+        let func = match name {
+            "row_number" => WindowFunc::RowNumber,
+            "rank" => WindowFunc::Rank,
+            "dense_rank" => WindowFunc::DenseRank,
+            "percent_rank" => WindowFunc::PercentRank,
+            "lag" | "lead" => {
+                if offset <= 0 {
+                    return Err(crate::error::to_py(daft_core::DaftError::value_error(
+                        format!("{name}(): offset must be a positive number of rows, got {offset}"),
+                    )));
+                }
+                WindowFunc::Shift {
+                    expr: input()?,
+                    offset: if name == "lag" { -offset } else { offset },
+                    default: default.map(|d| Arc::new(d.expr)),
+                }
+            }
+            "first_value" => WindowFunc::FirstValue(input()?),
+            "last_value" => WindowFunc::LastValue(input()?),
+            other => {
+                return Err(crate::error::to_py(daft_core::DaftError::value_error(
+                    format!("unknown window function {other:?}"),
+                )))
+            }
+        };
+        Ok(Expr::window_function(func).py()?.into())
+    }
+
+    /// This aggregation or window function over a window. `frame` is
+    /// `(unit, start, end)` with `unit` `"rows"` or `"range"` and each end
+    /// a one-row literal offset (negative: before the current row) or
+    /// `None` for unbounded.
+    #[pyo3(signature = (partition_by, order_by, descending, nulls_first, frame=None, min_periods=1))]
+    fn over(
+        &self,
+        partition_by: Vec<PyExpr>,
+        order_by: Vec<PyExpr>,
+        descending: Vec<bool>,
+        nulls_first: Vec<bool>,
+        frame: Option<(String, Option<PyExpr>, Option<PyExpr>)>,
+        min_periods: u64,
+    ) -> PyResult<Self> {
+        let bound = |b: Option<PyExpr>| -> PyResult<FrameBound> {
+            Ok(match b.map(|e| e.expr) {
+                None => FrameBound::Unbounded,
+                Some(Expr::Literal(a)) => FrameBound::Offset(a),
+                Some(other) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "a window frame bound must be a literal offset, got {other}"
+                    )))
+                }
+            })
+        };
+        let frame = match frame {
+            None => None,
+            Some((unit, start, end)) => Some(WindowFrame {
+                unit: if unit == "rows" {
+                    FrameUnit::Rows
+                } else {
+                    FrameUnit::Range
+                },
+                start: bound(start)?,
+                end: bound(end)?,
+            }),
+        };
+        let order_by = order_by
+            .into_iter()
+            .zip(descending)
+            .zip(nulls_first)
+            .map(|((e, d), n)| WindowOrder {
+                expr: e.expr,
+                descending: d,
+                nulls_first: n,
+            })
+            .collect();
+        let spec = WindowSpec {
+            partition_by: partition_by.into_iter().map(|e| e.expr).collect(),
+            order_by,
+            frame,
+            min_periods,
+        };
+        Ok(self.expr.clone().over(spec).py()?.into())
+    }
+
     /// The output column name.
     fn name(&self) -> String {
         self.expr.name()
+    }
+
+    /// Column names the expression reads.
+    fn columns(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.expr.columns(&mut out);
+        out
     }
 
     /// Whether the expression contains an aggregation.

@@ -1,5 +1,6 @@
 //! `PyLogicalPlan` and `PySchema`: the native side of `daft.DataFrame`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -93,6 +94,86 @@ impl PyLogicalPlan {
     }
 }
 
+type Hints = Option<Vec<(String, arrow::datatypes::DataType)>>;
+
+fn schema_hints(schema: Option<Vec<(String, Bound<'_, PyAny>)>>) -> PyResult<Hints> {
+    schema
+        .map(|s| {
+            s.into_iter()
+                .map(|(n, t)| Ok((n, arrow_ffi::import_data_type(&t)?)))
+                .collect::<PyResult<Vec<_>>>()
+        })
+        .transpose()
+}
+
+/// The scan schema: the inferred one with `hints` overriding types by
+/// name, or (`infer_schema` false) the hints alone. CSV columns are matched
+/// by position, so there a hint must name an existing column.
+fn apply_hints(
+    inferred: &SchemaRef,
+    hints: Hints,
+    infer_schema: bool,
+    what: &str,
+    positional: bool,
+) -> DaftResult<SchemaRef> {
+    use arrow::datatypes::{Field, Schema};
+    let Some(hints) = hints else {
+        if !infer_schema {
+            return Err(DaftError::value_error(format!(
+                "{what}: infer_schema=False needs schema={{column: DataType, ...}}"
+            )));
+        }
+        return Ok(Arc::new(canonical_schema(inferred)));
+    };
+    let fields: Vec<Field> = if infer_schema || positional {
+        if positional && !infer_schema && hints.len() != inferred.fields().len() {
+            return Err(DaftError::SchemaMismatch(format!(
+                "{what}: schema= names {} column(s) but the files have {}",
+                hints.len(),
+                inferred.fields().len()
+            )));
+        }
+        for (n, _) in &hints {
+            if positional && infer_schema && inferred.field_with_name(n).is_err() {
+                return Err(DaftError::FieldNotFound {
+                    name: n.clone(),
+                    available: inferred.fields().iter().map(|f| f.name().clone()).collect(),
+                });
+            }
+        }
+        let mut fields: Vec<Field> = inferred
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let hint = if infer_schema {
+                    hints.iter().find(|(n, _)| n == f.name())
+                } else {
+                    hints.get(i)
+                };
+                match hint {
+                    Some((n, t)) => Field::new(n, t.clone(), true),
+                    None => f.as_ref().clone(),
+                }
+            })
+            .collect();
+        if !positional {
+            for (n, t) in &hints {
+                if !fields.iter().any(|f| f.name() == n) {
+                    fields.push(Field::new(n, t.clone(), true));
+                }
+            }
+        }
+        fields
+    } else {
+        hints
+            .into_iter()
+            .map(|(n, t)| Field::new(n, t, true))
+            .collect()
+    };
+    Ok(Arc::new(canonical_schema(&Schema::new(fields))))
+}
+
 /// Runs `job` with the GIL released, handing it a callback that checks for
 /// Python signals (Ctrl-C); when one arrives, the job stops its query and
 /// the signal's exception (`KeyboardInterrupt`) is raised here.
@@ -151,6 +232,16 @@ impl PyLogicalPlan {
         Ok(in_memory(schema, batches).py()?.into())
     }
 
+    /// Plans a SQL query over `tables` (name to plan).
+    #[staticmethod]
+    fn sql(query: &str, tables: HashMap<String, PyRef<'_, PyLogicalPlan>>) -> PyResult<Self> {
+        let mut catalog = daft_sql::Catalog::new();
+        for (name, plan) in tables {
+            catalog.insert(name, plan.plan.clone());
+        }
+        Ok(daft_sql::plan_sql(query, &catalog).py()?.into())
+    }
+
     /// A scan of Parquet files, directories or globs.
     #[staticmethod]
     fn read_parquet(py: Python<'_>, paths: Vec<String>) -> PyResult<Self> {
@@ -166,37 +257,75 @@ impl PyLogicalPlan {
         Ok(plan.py()?.into())
     }
 
-    /// A scan of CSV files, directories or globs.
+    /// A scan of CSV files, directories or globs. `schema` overrides
+    /// inferred types by column name (`infer_schema=True`) or is the whole
+    /// schema (`infer_schema=False`).
     #[staticmethod]
-    #[pyo3(signature = (paths, has_headers=true, delimiter=None, infer_rows=1000))]
+    #[pyo3(signature = (paths, has_headers=true, delimiter=None, quote=None, escape_char=None,
+                        comment=None, infer_rows=1000, schema=None, infer_schema=true))]
+    #[allow(clippy::too_many_arguments)]
     fn read_csv(
         py: Python<'_>,
         paths: Vec<String>,
         has_headers: bool,
         delimiter: Option<String>,
+        quote: Option<String>,
+        escape_char: Option<String>,
+        comment: Option<String>,
         infer_rows: usize,
+        schema: Option<Vec<(String, Bound<'_, PyAny>)>>,
+        infer_schema: bool,
     ) -> PyResult<Self> {
-        let delimiter = match delimiter.as_deref() {
-            None => b',',
-            Some(d) if d.len() == 1 => d.as_bytes()[0],
-            Some(d) => {
-                return Err(crate::error::to_py(DaftError::value_error(format!(
-                    "read_csv: delimiter must be one ASCII character, got {d:?}"
-                ))))
+        let one_char = |v: Option<String>, what: &str| -> PyResult<Option<u8>> {
+            match v.as_deref() {
+                None => Ok(None),
+                Some(d) if d.len() == 1 && d.is_ascii() => Ok(Some(d.as_bytes()[0])),
+                Some(d) => Err(crate::error::to_py(DaftError::value_error(format!(
+                    "read_csv: {what} must be one ASCII character, got {d:?}"
+                )))),
             }
         };
         let opts = CsvOptions {
             has_header: has_headers,
-            delimiter,
+            delimiter: one_char(delimiter, "delimiter")?.unwrap_or(b','),
+            quote: one_char(quote, "quote")?.unwrap_or(b'"'),
+            escape: one_char(escape_char, "escape_char")?,
+            comment: one_char(comment, "comment")?,
             infer_rows,
         };
+        let hints = schema_hints(schema)?;
         let plan = py.detach(|| -> DaftResult<_> {
             let files = daft_io::expand_paths(&paths, "csv")?;
             let stamps = daft_io::FileStamp::of_all(&files)?;
-            let schema =
-                daft_io::csv_schema(&files, opts.has_header, opts.delimiter, opts.infer_rows)?;
-            let schema = Arc::new(canonical_schema(&schema));
+            let inferred = daft_io::csv_schema(&files, &opts)?;
+            let schema = apply_hints(&inferred, hints, infer_schema, "read_csv", true)?;
             Ok(LogicalPlan::scan(Source::Csv(stamps, opts), schema))
+        });
+        Ok(plan.py()?.into())
+    }
+
+    /// A scan of newline-delimited JSON files, directories (`*.json`) or
+    /// globs; `schema` as for `read_csv`.
+    #[staticmethod]
+    #[pyo3(signature = (paths, infer_rows=1000, schema=None, infer_schema=true))]
+    fn read_json(
+        py: Python<'_>,
+        paths: Vec<String>,
+        infer_rows: usize,
+        schema: Option<Vec<(String, Bound<'_, PyAny>)>>,
+        infer_schema: bool,
+    ) -> PyResult<Self> {
+        let hints = schema_hints(schema)?;
+        let plan = py.detach(|| -> DaftResult<_> {
+            let files = daft_io::expand_paths(&paths, "json")?;
+            let stamps = daft_io::FileStamp::of_all(&files)?;
+            let inferred = if infer_schema {
+                daft_io::json_schema(&files, infer_rows)?
+            } else {
+                Arc::new(arrow::datatypes::Schema::empty())
+            };
+            let schema = apply_hints(&inferred, hints, infer_schema, "read_json", false)?;
+            Ok(LogicalPlan::scan(Source::Json(stamps), schema))
         });
         Ok(plan.py()?.into())
     }
@@ -240,8 +369,72 @@ impl PyLogicalPlan {
         Ok(self.plan.sort(keys).py()?.into())
     }
 
-    fn distinct(&self) -> Self {
-        self.plan.distinct().into()
+    /// Distinct rows, or one row per distinct value of `on`.
+    #[pyo3(signature = (on=None))]
+    fn distinct(&self, on: Option<Vec<PyExpr>>) -> PyResult<Self> {
+        Ok(match on {
+            None => self.plan.distinct().into(),
+            Some(on) => self.plan.distinct_on(exprs(on)).py()?.into(),
+        })
+    }
+
+    /// All rows but the first `n`.
+    fn offset(&self, n: usize) -> Self {
+        self.plan.offset(n).into()
+    }
+
+    /// Joins with `right` on key pairs (`how` as Daft names it).
+    #[pyo3(signature = (right, left_on, right_on, how, prefix=None, suffix=None))]
+    fn join(
+        &self,
+        right: &PyLogicalPlan,
+        left_on: Vec<PyExpr>,
+        right_on: Vec<PyExpr>,
+        how: &str,
+        prefix: Option<String>,
+        suffix: Option<String>,
+    ) -> PyResult<Self> {
+        let how = daft_plan::JoinType::parse(how).py()?;
+        Ok(self
+            .plan
+            .join(
+                &right.plan,
+                exprs(left_on),
+                exprs(right_on),
+                how,
+                prefix,
+                suffix,
+            )
+            .py()?
+            .into())
+    }
+
+    /// This plan's rows then `other`'s, which must have the same schema.
+    fn concat(&self, other: &PyLogicalPlan) -> PyResult<Self> {
+        Ok(self.plan.concat(&other.plan).py()?.into())
+    }
+
+    /// This plan's rows then `other`'s, columns matched by position.
+    fn union_all(&self, other: &PyLogicalPlan) -> PyResult<Self> {
+        Ok(self
+            .plan
+            .union_all(std::slice::from_ref(&other.plan))
+            .py()?
+            .into())
+    }
+
+    /// `intersect` or `except` with `other` (`kind`), as sets or multisets.
+    fn set_op(&self, other: &PyLogicalPlan, kind: &str, all: bool) -> PyResult<Self> {
+        let kind = match kind {
+            "intersect" => daft_plan::SetOpKind::Intersect,
+            "except" => daft_plan::SetOpKind::Except,
+            other => {
+                return Err(crate::error::to_py(DaftError::value_error(format!(
+                    "unknown set operation {other:?}"
+                ))))
+            }
+        };
+        Ok(self.plan.set_op(&other.plan, kind, all).py()?.into())
     }
 
     fn aggregate(&self, aggs: Vec<PyExpr>, group_by: Vec<PyExpr>) -> PyResult<Self> {
@@ -328,6 +521,17 @@ impl PyLogicalPlan {
     ) -> PyResult<Vec<String>> {
         let format = daft_io::FileFormat::Parquet { compression };
         self.write_files(py, root_dir, format, write_mode)
+    }
+
+    /// Writes the output as newline-delimited JSON under `root_dir` with
+    /// `write_mode`; returns the paths written.
+    fn write_json(
+        &self,
+        py: Python<'_>,
+        root_dir: String,
+        write_mode: String,
+    ) -> PyResult<Vec<String>> {
+        self.write_files(py, root_dir, daft_io::FileFormat::Json, write_mode)
     }
 
     /// Writes the output as one CSV file under `root_dir` with `write_mode`

@@ -10,3 +10,30 @@ addition reachable as ``daft.functions.<plugin>.<name>``.
 Use ``dir(daft.functions)`` to list them and ``help(daft.functions.NAME)`` to
 read one's documentation.
 """
+
+# Window functions are planned by the engine itself rather than the registry
+# (they see a window of rows, not one row); they live beside the registry's.
+from daft.window import (  # noqa: E402, F401  (re-exported)
+    dense_rank,
+    first_value,
+    lag,
+    last_value,
+    lead,
+    percent_rank,
+    rank,
+    row_number,
+)
+
+# Names this module defines itself; the registry's sync leaves them alone.
+_OWN = frozenset(
+    [
+        "dense_rank",
+        "first_value",
+        "lag",
+        "last_value",
+        "lead",
+        "percent_rank",
+        "rank",
+        "row_number",
+    ]
+)

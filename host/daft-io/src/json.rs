@@ -1,0 +1,66 @@
+//! Newline-delimited JSON: schema inference across files and the writer.
+//! Reading runs in DataFusion (its JSON format, which streams the files);
+//! what is here decides the schema at plan time.
+
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::json::reader::infer_json_schema_from_seekable;
+use arrow::json::LineDelimitedWriter;
+use arrow::record_batch::RecordBatch;
+
+use daft_core::types::supertype;
+use daft_core::{DaftError, DaftResult};
+
+use crate::paths::io_err;
+
+/// Infers one schema for all `paths` from their first `infer_rows` lines
+/// each: the union of the keys in order of first appearance, a key seen
+/// with different types getting their common type (Utf8 when none).
+pub fn json_schema(paths: &[String], infer_rows: usize) -> DaftResult<SchemaRef> {
+    let mut fields: Vec<Field> = Vec::new();
+    for path in paths {
+        let file = File::open(path).map_err(|e| io_err(path, e))?;
+        let (schema, _) =
+            infer_json_schema_from_seekable(BufReader::new(file), Some(infer_rows.max(1)))
+                .map_err(|e| io_err(path, format!("cannot infer a JSON schema: {e}")))?;
+        for f in schema.fields() {
+            match fields.iter_mut().find(|g| g.name() == f.name()) {
+                None => fields.push(f.as_ref().clone()),
+                Some(g) => {
+                    let dt = supertype(g.data_type(), f.data_type()).unwrap_or(DataType::Utf8);
+                    *g = g.clone().with_data_type(dt);
+                }
+            }
+        }
+    }
+    if fields.is_empty() {
+        return Err(DaftError::value_error(format!(
+            "read_json: no JSON objects found in {} to infer a schema from; expected one object \
+             per line",
+            paths.join(", ")
+        )));
+    }
+    // Every JSON key may be missing from a line.
+    let fields: Vec<Field> = fields.into_iter().map(|f| f.with_nullable(true)).collect();
+    Ok(Arc::new(Schema::new(fields)))
+}
+
+/// Writes `batches` as one JSON object per line (nulls left out, as
+/// Daft's writer does by default).
+pub(crate) fn write_json_file(
+    file: File,
+    path: &str,
+    batches: impl Iterator<Item = DaftResult<RecordBatch>>,
+) -> DaftResult<File> {
+    let mut writer = LineDelimitedWriter::new(file);
+    for batch in batches {
+        writer.write(&batch?).map_err(|e| io_err(path, e))?;
+    }
+    writer.finish().map_err(|e| io_err(path, e))?;
+    let mut file = writer.into_inner();
+    file.flush().map_err(|e| io_err(path, e))?;
+    Ok(file)
+}

@@ -1,0 +1,121 @@
+"""read_json / write_json and read_csv's options, against pyarrow's readers and
+Daft 0.7.26's documented CSV semantics (empty string fields are "")."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import daft
+import pyarrow as pa
+import pyarrow.json as pajson
+import pytest
+from daft import DataType, col
+
+
+def _write_ndjson(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_read_json_matches_pyarrow_with_missing_keys_and_nulls(tmp_path):
+    rnd = random.Random(8)
+    rows = []
+    for i in range(500):
+        r = {
+            "id": i,
+            "x": rnd.random() if rnd.random() > 0.2 else None,
+            "s": rnd.choice(["a", "b", None]),
+        }
+        if rnd.random() > 0.3:
+            r["tags"] = [rnd.randrange(5) for _ in range(rnd.randrange(3))]
+        rows.append(r)
+    _write_ndjson(tmp_path / "t.json", rows)
+    got = daft.read_json(str(tmp_path / "t.json")).sort("id").to_arrow()
+    want = pajson.read_json(tmp_path / "t.json")
+    assert set(got.column_names) == set(want.column_names)
+    for name in want.column_names:
+        assert got[name].to_pylist() == want[name].to_pylist(), name
+
+
+def test_read_json_of_a_directory_unions_keys_and_widens_types(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    _write_ndjson(d / "a.json", [{"k": 1, "v": 1}, {"k": 2, "v": 2}])
+    _write_ndjson(d / "b.json", [{"k": 3, "v": 2.5, "extra": "x"}])
+    df = daft.read_json(str(d))
+    assert df.schema()["v"].dtype == DataType.float64()
+    assert df.sort("k").to_pydict() == {
+        "k": [1, 2, 3],
+        "v": [1.0, 2.0, 2.5],
+        "extra": [None, None, "x"],
+    }
+    assert daft.read_json(str(d / "*.json")).where(col("k") > 1).count_rows() == 2
+
+
+def test_read_json_schema_hints_override_or_replace_inference(tmp_path):
+    _write_ndjson(tmp_path / "t.json", [{"a": 1, "b": "x"}, {"a": 2, "b": None}])
+    df = daft.read_json(str(tmp_path / "t.json"), schema={"a": DataType.float64()})
+    assert df.schema()["a"].dtype == DataType.float64()
+    df = daft.read_json(
+        str(tmp_path / "t.json"), infer_schema=False, schema={"b": DataType.string()}
+    )
+    assert df.to_pydict() == {"b": ["x", None]}
+    with pytest.raises(ValueError, match="infer_schema=False needs schema"):
+        daft.read_json(str(tmp_path / "t.json"), infer_schema=False)
+    with pytest.raises(NotImplementedError, match="hive_partitioning"):
+        daft.read_json(str(tmp_path / "t.json"), hive_partitioning=True)
+
+
+def test_bad_json_names_the_file(tmp_path):
+    (tmp_path / "bad.json").write_text('{"a": 1}\n{"a": \n')
+    with pytest.raises(daft.exceptions.DaftCoreException, match="bad.json"):
+        daft.read_json(str(tmp_path / "bad.json")).collect()
+
+
+def test_write_json_round_trips_through_pyarrow(tmp_path):
+    df = daft.from_pydict({"a": [1, None, 3], "s": ["x", "y", None], "f": [0.5, 1.5, None]})
+    paths = df.write_json(str(tmp_path / "out")).to_pydict()["path"]
+    assert len(paths) == 1 and paths[0].endswith(".json")
+    back = pajson.read_json(paths[0])
+    assert back.to_pydict() == {"a": [1, None, 3], "s": ["x", "y", None], "f": [0.5, 1.5, None]}
+    assert daft.read_json(str(tmp_path / "out")).to_pydict() == df.to_pydict()
+
+
+def test_csv_empty_fields_are_empty_strings_for_strings_and_null_for_numbers(tmp_path):
+    # As Daft 0.7.26 reads them.
+    (tmp_path / "t.csv").write_text('a,b,c\nx,1,\n,2,3\n"",,4\n')
+    got = daft.read_csv(str(tmp_path / "t.csv")).to_pydict()
+    assert got == {"a": ["x", "", ""], "b": [1, 2, None], "c": [None, 3, 4]}
+
+
+def test_csv_round_trip_of_nulls_matches_daft(tmp_path):
+    df = daft.from_pydict({"s": ["a", None, ""], "n": [1, None, 3]})
+    df.write_csv(str(tmp_path / "out"))
+    assert daft.read_csv(str(tmp_path / "out")).to_pydict() == {
+        "s": ["a", "", ""],
+        "n": [1, None, 3],
+    }
+
+
+def test_csv_quote_escape_comment_and_schema_options(tmp_path):
+    (tmp_path / "q.csv").write_text("# a comment\na|b\n'x|y'|1\n'it\\'s'|2\n")
+    df = daft.read_csv(
+        str(tmp_path / "q.csv"), delimiter="|", quote="'", escape_char="\\", comment="#"
+    )
+    assert df.to_pydict() == {"a": ["x|y", "it's"], "b": [1, 2]}
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n3,4\n")
+    df = daft.read_csv(str(tmp_path / "t.csv"), schema={"b": DataType.float64()})
+    assert df.schema()["b"].dtype == DataType.float64()
+    df = daft.read_csv(
+        str(tmp_path / "t.csv"),
+        infer_schema=False,
+        schema={"x": DataType.string(), "y": DataType.int32()},
+    )
+    assert df.to_pydict() == {"x": ["1", "3"], "y": [2, 4]}
+    with pytest.raises(daft.exceptions.DaftFieldNotFoundError, match="zz"):
+        daft.read_csv(str(tmp_path / "t.csv"), schema={"zz": DataType.int64()})
+    with pytest.raises(ValueError, match="quote must be one ASCII character"):
+        daft.read_csv(str(tmp_path / "t.csv"), quote="''")
+    with pytest.raises(NotImplementedError, match="allow_variable_columns"):
+        daft.read_csv(str(tmp_path / "t.csv"), allow_variable_columns=True)
+    assert pa.table(daft.read_csv(str(tmp_path / "t.csv"))).num_rows == 2
