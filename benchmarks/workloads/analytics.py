@@ -1,5 +1,6 @@
-"""Question 7: six analytics query shapes on a generated 10-column Parquet file, this
-engine against plain DataFusion, DuckDB, Polars and the real Daft.
+"""Question 7: eight analytics query shapes (scans, group-bys, a sort, a join of two
+tables, a window function) on generated Parquet files, this engine against plain
+DataFusion, DuckDB, Polars and the real Daft.
 
 Each tool runs in its own process and virtual environment (`analytics_worker.py`). Before
 anything is timed, every tool's result of every query is compared with this engine's
@@ -60,6 +61,19 @@ QUERIES = [
         "`where(d <= 1998-09-02).groupby(flag, status)`: `sum(qty)`, `sum(price)`, "
         "`sum(price * (1 - disc))`, `sum(price * (1 - disc) * (1 + v1))`, `mean(qty)`, "
         "`mean(price)`, `mean(disc)`, `count(k, 'all')`; then `sort(flag, status)`",
+    ),
+    (
+        "q7",
+        "join of two tables",
+        "two generated tables of as many rows as the main file (`id` a permutation of "
+        "0..n on each side, `g` 100 groups, `a` / `b` Float64): "
+        "`l.join(r, on='id').groupby(g).agg(sum(a * b), count(id, 'all'))`",
+    ),
+    (
+        "q8",
+        "window function",
+        "top 3 per key: `select(k, v1, rank().over(Window().partition_by(k)"
+        ".order_by(v1, desc=True)))`, then `where(rank <= 3)`",
     ),
 ]
 Q_IDS = [q for q, _, _ in QUERIES]
@@ -142,9 +156,40 @@ def data_file(rows: int) -> Path:
     return path
 
 
+def join_file(rows: int, side: str) -> Path:
+    """One side of the join query (q7): `id` a permutation of 0..rows (so each id
+    matches once), `g` 100 groups (left) or `h` (right), and `a` (left) or `b` (right)
+    Float64. Written once and reused, like `data_file`."""
+    d = WORK / "analytics"
+    path = d / f"join-{side}-{rows}-seed{SEED}-v{GENERATOR_VERSION}.parquet"
+    if path.exists():
+        return path
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    d.mkdir(parents=True, exist_ok=True)
+    log(f"generating {path.name}")
+    rng = np.random.default_rng([SEED, 1 if side == "left" else 2])
+    ids = rng.permutation(rows).astype(np.int64)
+    group, value = ("g", "a") if side == "left" else ("h", "b")
+    table = pa.table(
+        {"id": ids, group: rng.integers(0, 100, rows, dtype=np.int64), value: rng.random(rows)}
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, compression="snappy")
+    os.replace(tmp, path)
+    return path
+
+
 def prepare(sizes: Sizes) -> dict:
-    """Name -> path of the files the section reads: ``main`` and one per scaling size."""
-    files = {"main": str(data_file(sizes.analytics_rows))}
+    """Name -> path of the files the section reads: ``main``, the two sides of the join
+    query, and one per scaling size."""
+    files = {
+        "main": str(data_file(sizes.analytics_rows)),
+        "join_left": str(join_file(sizes.analytics_rows, "left")),
+        "join_right": str(join_file(sizes.analytics_rows, "right")),
+    }
     for n in sizes.scaling_rows:
         files[str(n)] = str(data_file(n))
     return files
@@ -407,7 +452,7 @@ def _section(rep, setup, tools, sizes, rows, times, scaling, rss, command) -> No
     }
     text = (
         "## 7. Analytics queries\n\n"
-        f"Produced by `{command}`. Six query shapes on a generated {n_main:,}-row Parquet "
+        f"Produced by `{command}`. Eight query shapes on a generated {n_main:,}-row Parquet "
         f"file of 10 columns (seed {SEED}, snappy, row groups of {ROW_GROUP_ROWS:,} rows, "
         "written once and cached under `target/bench/analytics`): `k` Int64 with "
         f"{N_KEYS:,} distinct values, `v1` Float64 uniform in [0, 1), `v2` Float64 "

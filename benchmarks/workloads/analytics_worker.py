@@ -50,6 +50,10 @@ SQL = {
     "sum(price * (1.0 - disc) * (1.0 + v1)) AS sum_charge, avg(qty) AS avg_qty, "
     "avg(price) AS avg_price, avg(disc) AS avg_disc, count(*) AS count_order "
     "FROM {t} WHERE d <= DATE '1998-09-02' GROUP BY flag, status ORDER BY flag, status",
+    "q7": "SELECT l.g, sum(l.a * r.b) AS s, count(*) AS n FROM {left} AS l "
+    "JOIN {right} AS r ON l.id = r.id GROUP BY l.g",
+    "q8": "SELECT k, v1, r FROM (SELECT k, v1, rank() OVER (PARTITION BY k ORDER BY v1 DESC) "
+    "AS r FROM {t}) AS w WHERE r <= 3",
 }
 
 
@@ -61,11 +65,26 @@ class DaftLike:
         import daft
 
         self.daft = daft
+        self.files = config["files"]
 
     def query(self, q: str, path: str):
         daft = self.daft
         col, lit = daft.col, daft.lit
+        if q == "q7":
+            left = daft.read_parquet(self.files["join_left"])
+            right = daft.read_parquet(self.files["join_right"])
+            return (
+                left.join(right, on="id")
+                .groupby("g")
+                .agg((col("a") * col("b")).sum().alias("s"), col("id").count("all").alias("n"))
+                .collect()
+            )
         df = daft.read_parquet(path)
+        if q == "q8":
+            from daft.functions import rank
+
+            w = daft.Window().partition_by("k").order_by("v1", desc=True)
+            return df.select("k", "v1", rank().over(w).alias("r")).where(col("r") <= 3).collect()
         if q == "q1":
             return (
                 df.where(col("v1") > 0.5)
@@ -119,12 +138,25 @@ class Polars:
         import polars as pl
 
         self.pl = pl
+        self.files = config["files"]
 
     def query(self, q: str, path: str):
         pl = self.pl
         c = pl.col
         lf = pl.scan_parquet(path)
-        if q == "q1":
+        if q == "q7":
+            left = pl.scan_parquet(self.files["join_left"])
+            right = pl.scan_parquet(self.files["join_right"])
+            lf = (
+                left.join(right, on="id")
+                .group_by("g")
+                .agg((c("a") * c("b")).sum().alias("s"), pl.len().alias("n"))
+            )
+        elif q == "q8":
+            lf = lf.select(
+                "k", "v1", c("v1").rank("min", descending=True).over("k").alias("r")
+            ).filter(c("r") <= 3)
+        elif q == "q1":
             lf = lf.filter(c("v1") > 0.5).select(c("k"), (c("v1") * 2.0 + c("v2")).alias("x"))
         elif q in ("q2", "q3"):
             lf = lf.group_by("k" if q == "q2" else "s").agg(
@@ -169,13 +201,21 @@ class DuckDB:
         import duckdb
 
         self.con = duckdb.connect()
+        self.files = config["files"]
 
     def query(self, q: str, path: str):
         # `execute` alone only starts a query (its result streams as it is fetched), so the
         # result is materialised as an Arrow table, as the Arrow-based tools' results are;
         # `sql(...).to_arrow_table()` is DuckDB's path for that without an extra copy.
-        table = "read_parquet(" + "'" + path.replace("'", "''") + "')"
-        return self.con.sql(SQL[q].format(t=table)).to_arrow_table()
+        def table(p: str) -> str:
+            return "read_parquet(" + "'" + p.replace("'", "''") + "')"
+
+        sql = SQL[q].format(
+            t=table(path),
+            left=table(self.files["join_left"]),
+            right=table(self.files["join_right"]),
+        )
+        return self.con.sql(sql).to_arrow_table()
 
     def columns(self, result) -> tuple:
         d = result.to_pydict()
@@ -188,13 +228,17 @@ class DataFusion:
         import pyarrow as pa
 
         self.datafusion, self.pa = datafusion, pa
+        self.files = config["files"]
 
     def query(self, q: str, path: str):
         # A fresh session each run, so the file's footer is read each run, as the other
         # tools do with their `read_parquet(path)` / `scan_parquet(path)`.
         ctx = self.datafusion.SessionContext()
         ctx.register_parquet("t", path)
-        df = ctx.sql(SQL[q].format(t="t"))
+        if q == "q7":
+            ctx.register_parquet("l", self.files["join_left"])
+            ctx.register_parquet("r", self.files["join_right"])
+        df = ctx.sql(SQL[q].format(t="t", left="l", right="r"))
         return df.schema(), df.collect()
 
     def columns(self, result) -> tuple:
