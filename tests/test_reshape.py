@@ -72,3 +72,34 @@ def test_pivot_with_names_and_null_pivot_values():
     }
     with pytest.raises(ValueError, match="agg_fn"):
         df.pivot("g", "p", "v", "median")
+
+
+def test_explode_matches_pandas_with_empty_and_null_lists():
+    rnd = random.Random(9)
+    lists = [
+        None if rnd.random() < 0.1 else [rnd.randrange(9) for _ in range(rnd.randrange(4))]
+        for _ in range(300)
+    ]
+    df = daft.from_pydict({"id": list(range(300)), "l": lists})
+    got = df.explode("l").to_pandas()
+    want = pd.DataFrame({"id": list(range(300)), "l": lists}).explode("l")
+    assert list(got["id"]) == list(want["id"])
+    assert [None if pd.isna(v) else v for v in got["l"]] == [
+        None if (v is None or v != v) else v for v in want["l"]
+    ]
+
+
+def test_explode_options_and_several_columns():
+    e = daft.from_pydict(
+        {"id": [1, 2, 3, 4], "l": [[1, 2], [], None, [3]], "m": [["a", "b"], ["x"], None, []]}
+    )
+    assert e.explode("l", ignore_empty_and_null=True).to_pydict()["id"] == [1, 1, 4]
+    out = e.explode("l", index_column="i")
+    assert out.schema()["i"].dtype == daft.DataType.uint64()
+    assert out.to_pydict()["i"] == [0, 1, None, None, 0]
+    # Together: the k-th elements share a row; the shorter list pads with nulls.
+    assert e.explode("l", "m").to_pydict()["m"] == ["a", "b", "x", None, None]
+    with pytest.raises(daft.exceptions.DaftTypeError, match='"id" must be a list'):
+        e.explode("id")
+    with pytest.raises(daft.exceptions.DaftFieldNotFoundError, match="zz"):
+        e.explode("zz")

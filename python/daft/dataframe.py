@@ -266,6 +266,33 @@ class DataFrame:
 
         return unpivot(self, ids, values, variable_name, value_name)
 
+    def explode(
+        self,
+        *columns: str | Expression,
+        index_column: str | None = None,
+        ignore_empty_and_null: bool = False,
+    ) -> DataFrame:
+        """One row per element of the list column(s), the other columns repeated.
+
+        Several columns explode together: their k-th elements share a row (a
+        shorter list is padded with nulls). A null or empty list gives one row
+        with null, as in Daft, unless ``ignore_empty_and_null=True`` drops it.
+        ``index_column`` adds each element's position in its list (UInt64).
+
+        Example:
+            >>> df.explode("tags", index_column="position")
+        """
+        exprs = _columns(columns)
+        if not exprs:
+            raise ValueError("explode needs at least one column")
+        df = self
+        # Expressions other than plain columns are computed first, by name.
+        computed = {e.name(): e for e in exprs if repr(e) != f"col({e.name()})"}
+        if computed:
+            df = df.with_columns(computed)
+        names = [e.name() for e in exprs]
+        return DataFrame(df._builder.explode(names, index_column, ignore_empty_and_null))
+
     def melt(
         self,
         ids: Any,

@@ -22,6 +22,7 @@ use daft_dsl::{AggKind, CountMode, Expr};
 use daft_plan::{LogicalPlan, Source};
 
 use crate::error::from_df;
+use crate::explode::lower_explode;
 use crate::expr::{cast_to, lower_expr};
 use crate::join::{lower_join, lower_set_op};
 use crate::scan;
@@ -172,6 +173,21 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
                 *how,
                 columns,
                 schema,
+            )?;
+            conform(b, schema, Exactly::No)?
+        }
+        LogicalPlan::Explode {
+            input,
+            columns,
+            index_column,
+            ignore_empty_and_null,
+            schema,
+        } => {
+            let b = lower_explode(
+                lower(input, ctx)?,
+                columns,
+                index_column.as_deref(),
+                *ignore_empty_and_null,
             )?;
             conform(b, schema, Exactly::No)?
         }

@@ -108,6 +108,7 @@ fn node_exprs(p: &LogicalPlan) -> Vec<&Expr> {
         LogicalPlan::Scan { .. }
         | LogicalPlan::Limit { .. }
         | LogicalPlan::Concat { .. }
+        | LogicalPlan::Explode { .. }
         | LogicalPlan::SetOp { .. } => vec![],
         LogicalPlan::Distinct { on, .. } => on.iter().flatten().collect(),
         LogicalPlan::Join {

@@ -101,6 +101,17 @@ pub enum LogicalPlan {
         inputs: Vec<Arc<LogicalPlan>>,
         schema: SchemaRef,
     },
+    /// One row per element of the list columns `columns` (zipped), the
+    /// other columns repeated; see [`LogicalPlan::explode`].
+    Explode {
+        input: Arc<LogicalPlan>,
+        columns: Vec<String>,
+        /// A column of each element's position in its list.
+        index_column: Option<String>,
+        /// Drop rows whose lists are null or empty (else one row of nulls).
+        ignore_empty_and_null: bool,
+        schema: SchemaRef,
+    },
     /// `intersect` / `except` of two inputs matched by position, as sets
     /// or (with `all`) as multisets.
     SetOp {
@@ -133,6 +144,7 @@ impl LogicalPlan {
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. } => schema.clone(),
             LogicalPlan::Join { schema, .. }
+            | LogicalPlan::Explode { schema, .. }
             | LogicalPlan::Concat { schema, .. }
             | LogicalPlan::SetOp { schema, .. } => schema.clone(),
             LogicalPlan::Filter { input, .. }
@@ -291,6 +303,53 @@ impl LogicalPlan {
         }))
     }
 
+    /// One row per element of the list columns `columns`, taken together
+    /// (the k-th elements share a row; a shorter list is padded with
+    /// nulls), the other columns repeated. A null or empty list gives one
+    /// row of nulls, as in Daft, unless `ignore_empty_and_null`.
+    pub fn explode(
+        self: &Arc<Self>,
+        columns: Vec<String>,
+        index_column: Option<String>,
+        ignore_empty_and_null: bool,
+    ) -> DaftResult<Arc<Self>> {
+        if columns.is_empty() {
+            return Err(DaftError::value_error("explode needs at least one column"));
+        }
+        let schema = self.schema();
+        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        for c in &columns {
+            let i = schema.index_of(c).map_err(|_| DaftError::FieldNotFound {
+                name: c.clone(),
+                available: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            })?;
+            let item = match schema.field(i).data_type() {
+                arrow::datatypes::DataType::List(item)
+                | arrow::datatypes::DataType::LargeList(item)
+                | arrow::datatypes::DataType::FixedSizeList(item, _) => item.clone(),
+                _ => {
+                    return Err(DaftError::type_error(format!(
+                        "explode: column {c:?} must be a list; it has type {}",
+                        display_type(schema.field(i))
+                    )))
+                }
+            };
+            fields[i] = item.as_ref().clone().with_name(c).with_nullable(true);
+        }
+        if let Some(ix) = &index_column {
+            fields.push(Field::new(ix, arrow::datatypes::DataType::UInt64, true));
+        }
+        let out = Schema::new(fields);
+        check_unique_names(&out, "explode")?;
+        Ok(Arc::new(LogicalPlan::Explode {
+            input: self.clone(),
+            columns,
+            index_column,
+            ignore_empty_and_null,
+            schema: Arc::new(out),
+        }))
+    }
+
     /// Groups by `group_by` (possibly empty) and computes `aggs`.
     pub fn aggregate(
         self: &Arc<Self>,
@@ -420,6 +479,19 @@ impl LogicalPlan {
             LogicalPlan::Concat { inputs, .. } => {
                 writeln!(out, "{pad}* Concat: {} input(s)", inputs.len())
             }
+            LogicalPlan::Explode {
+                columns,
+                index_column,
+                ..
+            } => writeln!(
+                out,
+                "{pad}* Explode: {}{}",
+                columns.join(", "),
+                index_column
+                    .as_ref()
+                    .map(|i| format!(" (index column {i})"))
+                    .unwrap_or_default()
+            ),
             LogicalPlan::SetOp { kind, all, .. } => writeln!(
                 out,
                 "{pad}* {}{}",
@@ -455,6 +527,7 @@ impl LogicalPlan {
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Sort { input, .. }
             | LogicalPlan::Distinct { input, .. }
+            | LogicalPlan::Explode { input, .. }
             | LogicalPlan::Aggregate { input, .. } => vec![input],
             LogicalPlan::Join { left, right, .. } | LogicalPlan::SetOp { left, right, .. } => {
                 vec![left, right]

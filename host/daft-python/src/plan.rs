@@ -378,6 +378,21 @@ impl PyLogicalPlan {
         })
     }
 
+    /// One row per element of the list columns `columns`.
+    #[pyo3(signature = (columns, index_column=None, ignore_empty_and_null=false))]
+    fn explode(
+        &self,
+        columns: Vec<String>,
+        index_column: Option<String>,
+        ignore_empty_and_null: bool,
+    ) -> PyResult<Self> {
+        Ok(self
+            .plan
+            .explode(columns, index_column, ignore_empty_and_null)
+            .py()?
+            .into())
+    }
+
     /// All rows but the first `n`.
     fn offset(&self, n: usize) -> Self {
         self.plan.offset(n).into()
