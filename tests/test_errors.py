@@ -192,9 +192,10 @@ def test_non_boolean_filter_predicate_is_a_daft_type_error(df):
     still_works(df)
 
 
-def test_string_predicate_is_a_type_error(df):
+def test_a_string_predicate_is_sql_and_a_non_expression_is_a_type_error(df):
+    assert df.where("int_col > 1").to_pydict() == df.where(col("int_col") > 1).to_pydict()
     with pytest.raises(TypeError):
-        df.where("int_col > 1")
+        df.where(object())
 
 
 def test_adding_a_string_to_an_int_is_a_daft_type_error_at_plan_build(df):

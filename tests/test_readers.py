@@ -62,8 +62,8 @@ def test_read_json_schema_hints_override_or_replace_inference(tmp_path):
     assert df.to_pydict() == {"b": ["x", None]}
     with pytest.raises(ValueError, match="infer_schema=False needs schema"):
         daft.read_json(str(tmp_path / "t.json"), infer_schema=False)
-    with pytest.raises(NotImplementedError, match="hive_partitioning"):
-        daft.read_json(str(tmp_path / "t.json"), hive_partitioning=True)
+    with pytest.raises(NotImplementedError, match="skip_empty_files"):
+        daft.read_json(str(tmp_path / "t.json"), skip_empty_files=True)
 
 
 def test_bad_json_names_the_file(tmp_path):
@@ -119,3 +119,42 @@ def test_csv_quote_escape_comment_and_schema_options(tmp_path):
     with pytest.raises(NotImplementedError, match="allow_variable_columns"):
         daft.read_csv(str(tmp_path / "t.csv"), allow_variable_columns=True)
     assert pa.table(daft.read_csv(str(tmp_path / "t.csv"))).num_rows == 2
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "json"])
+def test_partitioned_writes_are_hive_directories_that_read_back(tmp_path, fmt):
+    df = daft.from_pydict(
+        {"y": [2020, 2020, 2021, None], "s": ["a b", "c", "a b", "d"], "v": [1, 2, 3, 4]}
+    )
+    out = getattr(df, f"write_{fmt}")(str(tmp_path / "t"), partition_cols=["y", "s"])
+    got = out.to_pydict()
+    assert set(got) == {"path", "y", "s"} and len(got["path"]) == 4
+    dirs = sorted(p.split("/t/", 1)[1].rsplit("/", 1)[0] for p in got["path"])
+    # As Daft names them: the value URL-quoted, a null as the Hive default.
+    assert dirs == [
+        "y=2020/s=a%20b",
+        "y=2020/s=c",
+        "y=2021/s=a%20b",
+        "y=__HIVE_DEFAULT_PARTITION__/s=d",
+    ]
+    back = getattr(daft, f"read_{fmt}")(str(tmp_path / "t"), hive_partitioning=True)
+    assert back.column_names == ["v", "y", "s"]
+    assert back.sort("v").to_pydict() == {
+        "v": [1, 2, 3, 4],
+        "y": ["2020", "2020", "2021", None],
+        "s": ["a b", "c", "a b", "d"],
+    }
+
+
+def test_partitioned_overwrite_replaces_the_old_partitions(tmp_path):
+    root = str(tmp_path / "t")
+    daft.from_pydict({"k": [1, 2], "v": [1, 2]}).write_parquet(root, partition_cols=["k"])
+    daft.from_pydict({"k": [3], "v": [9]}).write_parquet(
+        root, partition_cols=["k"], write_mode="overwrite"
+    )
+    back = daft.read_parquet(root, hive_partitioning=True).to_pydict()
+    assert back == {"v": [9], "k": ["3"]}
+    with pytest.raises(daft.exceptions.DaftFieldNotFoundError, match="zz"):
+        daft.from_pydict({"k": [1]}).write_parquet(root, partition_cols=["zz"])
+    with pytest.raises(NotImplementedError, match="single_file"):
+        daft.from_pydict({"k": [1]}).write_parquet(root, single_file=True)

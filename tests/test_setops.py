@@ -136,3 +136,76 @@ def test_with_columns_renamed_transform_and_pipe():
     with pytest.raises(ValueError, match="must return a DataFrame"):
         df.transform(lambda d: 1)
     assert df.pipe(lambda d, k: d.column_names * k, 2) == ["a", "b", "a", "b"]
+
+
+def test_when_otherwise_chains_branches_and_a_null_condition_gives_null():
+    from daft.functions import when
+
+    df = daft.from_pydict({"x": [0, 1, 2, None]})
+    out = df.select(
+        when(col("x") > 1, "big").when(col("x") > 0, "mid").otherwise("small").alias("s")
+    )
+    # As in Daft 0.7.26: the null row's conditions are null, so is its value.
+    assert out.to_pydict() == {"s": ["small", "mid", "big", None]}
+    assert df.select(when(col("x") > 1, "big").alias("s")).to_pydict()["s"] == [
+        None,
+        None,
+        "big",
+        None,
+    ]
+
+
+def test_regexp_is_daft_s_name_for_regexp_match():
+    df = daft.from_pydict({"s": ["ab1", "cd", None]})
+    assert df.select(col("s").regexp(r"\d").alias("m")).to_pydict() == {"m": [True, False, None]}
+    assert daft.functions.regexp(col("s"), "^a").name() == "s"
+
+
+def test_frame_level_aggregations_and_arrow_iter():
+    df = daft.from_pydict({"a": [1, 1, 2, None], "b": ["x", None, "y", "x"]})
+    assert df.count_distinct().to_pydict() == {"a": [2], "b": [2]}
+    assert sorted(df.agg_list("a").to_pydict()["a"][0], key=_key) == [1, 1, 2, None]
+    assert df.any_value("a").to_pydict()["a"][0] in (1, 2)
+    assert sum(b.num_rows for b in df.to_arrow_iter()) == 4
+
+
+def test_from_glob_path_lists_files_with_sizes(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("hello")
+    (tmp_path / "sub" / "b.txt").write_text("hi")
+    out = daft.from_glob_path(str(tmp_path / "**"))
+    assert out.column_names == ["path", "size", "num_rows"]
+    got = out.to_pydict()
+    assert [p.rsplit("/", 1)[1] for p in got["path"]] == ["a.txt", "b.txt"]
+    assert got["size"] == [5, 2] and got["path"][0].startswith("file://")
+    assert daft.from_glob_path(str(tmp_path)).count_rows() == 1
+    with pytest.raises(FileNotFoundError, match="no file matches"):
+        daft.from_glob_path(str(tmp_path / "*.csv"))
+
+
+def test_sample_is_reproducible_with_a_seed_and_respects_size_and_fraction():
+    df = daft.from_pydict({"x": list(range(1000))})
+    a = df.sample(0.1, seed=7).to_pydict()["x"]
+    assert a == df.sample(0.1, seed=7).to_pydict()["x"]
+    assert 50 < len(a) < 150 and len(set(a)) == len(a) and a == sorted(a)
+    assert len(df.sample(size=25, seed=1).to_pydict()["x"]) == 25
+    drawn = df.sample(size=2000, with_replacement=True, seed=2).to_pydict()["x"]
+    assert len(drawn) == 2000 and len(set(drawn)) < 1000
+    with pytest.raises(ValueError, match="exactly one of"):
+        df.sample()
+    with pytest.raises(ValueError, match="more than the 1000 rows"):
+        df.sample(size=2000)
+
+
+def test_describe_and_summarize():
+    df = daft.from_pydict({"a": [1, 2, None, 4], "s": ["x", "y", "x", None]})
+    assert df.describe().to_pydict() == {"column_name": ["a", "s"], "type": ["Int64", "Utf8"]}
+    assert df.summarize().to_pydict() == {
+        "column": ["a", "s"],
+        "type": ["Int64", "Utf8"],
+        "min": ["1", "x"],
+        "max": ["4", "y"],
+        "count": [3, 3],
+        "count_nulls": [1, 1],
+        "approx_count_distinct": [3, 2],
+    }

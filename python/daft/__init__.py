@@ -27,6 +27,7 @@ from daft.datatype import DataType, TimeUnit
 from daft.expressions import Expression, col, lit
 from daft.io import (
     from_arrow,
+    from_glob_path,
     from_pandas,
     from_pydict,
     from_pylist,
@@ -68,6 +69,7 @@ __all__ = [
     "col",
     "exceptions",
     "from_arrow",
+    "from_glob_path",
     "from_pandas",
     "from_pydict",
     "from_pylist",

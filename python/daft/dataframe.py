@@ -14,8 +14,11 @@ import pyarrow as pa
 
 from daft.daft import PyLogicalPlan
 from daft.exceptions import DaftFieldNotFoundError
-from daft.expressions import Expression, _to_expr, col, lit
+from daft.expressions import Expression, _to_expr, col
 from daft.schema import Schema
+
+# isort: split
+from daft._relational import JoinsAndSetOps
 
 if TYPE_CHECKING:
     import pandas
@@ -38,12 +41,6 @@ def _columns(args: tuple) -> list[Expression]:
     return [_column(c) for c in args]
 
 
-def _frame(other: Any, what: str) -> DataFrame:
-    if not isinstance(other, DataFrame):
-        raise TypeError(f"{what}: other must be a DataFrame, got {type(other).__name__}")
-    return other
-
-
 def _flags(value: bool | list[bool] | None, n: int, what: str, default: list[bool]) -> list[bool]:
     if value is None:
         return default
@@ -55,7 +52,7 @@ def _flags(value: bool | list[bool] | None, n: int, what: str, default: list[boo
     return value
 
 
-class DataFrame:
+class DataFrame(JoinsAndSetOps):
     """A table of named, typed columns, computed lazily.
 
     Create one with :func:`daft.from_pydict`, :func:`daft.from_pylist`,
@@ -246,6 +243,37 @@ class DataFrame:
         """``function(self, *args, **kwargs)``, whatever it returns."""
         return function(self, *args, **kwargs)
 
+    def sample(
+        self,
+        fraction: float | None = None,
+        size: int | None = None,
+        with_replacement: bool = False,
+        seed: int | None = None,
+    ) -> DataFrame:
+        """A random sample of the rows: ``fraction`` of them (each row kept
+        with that probability) or exactly ``size`` rows (``with_replacement``
+        lets a row be drawn more than once). The same ``seed`` gives the same
+        sample of the same data. The input is computed first.
+        """
+        from daft._summary import sample
+
+        return sample(self, fraction, size, with_replacement, seed)
+
+    def describe(self) -> DataFrame:
+        """The schema as a DataFrame: ``column_name`` and ``type`` per column."""
+        from daft.io import from_pydict
+
+        fields = self._builder.schema().fields()
+        return from_pydict({"column_name": [n for n, _ in fields], "type": [t for _, t in fields]})
+
+    def summarize(self) -> DataFrame:
+        """One row of statistics per column: ``column``, ``type``, ``min`` and
+        ``max`` (as text), ``count``, ``count_nulls`` and
+        ``approx_count_distinct`` (exact here). Runs one aggregation query."""
+        from daft._summary import summarize
+
+        return summarize(self)
+
     # --- reshaping ------------------------------------------------------
     def unpivot(
         self,
@@ -324,141 +352,7 @@ class DataFrame:
 
         return pivot(self, group_by, pivot_col, value_col, agg_fn, names)
 
-    # --- joins and set operations ---------------------------------------
-    def join(
-        self,
-        other: DataFrame,
-        on: str | Expression | list[str | Expression] | None = None,
-        left_on: str | Expression | list[str | Expression] | None = None,
-        right_on: str | Expression | list[str | Expression] | None = None,
-        how: str = "inner",
-        strategy: str | None = None,
-        prefix: str | None = None,
-        suffix: str | None = None,
-    ) -> DataFrame:
-        """Rows of this DataFrame paired with rows of ``other`` whose keys are equal.
-
-        Args:
-            other: the right side.
-            on: key column(s) of the same name on both sides (shown once).
-            left_on, right_on: keys of each side (names or expressions), pairwise.
-            how: ``"inner"``, ``"left"``, ``"right"``, ``"outer"``, ``"semi"``,
-                ``"anti"`` or ``"cross"`` (no keys).
-            strategy: accepted for Daft compatibility (``"hash"``,
-                ``"sort_merge"``, ``"broadcast"``); DataFusion's optimizer picks
-                the join algorithm.
-            prefix, suffix: rename the right side's columns whose names are
-                taken (default prefix ``"right."``).
-
-        A null key matches nothing. Keys are compared in their common type
-        (an Int64 key joins a Float64 key); keys with no common type are an
-        error. See docs/user-guide.md, "Joins".
-
-        Example:
-            >>> orders.join(customers, left_on="customer_id", right_on="id", how="left")
-        """
-        if not isinstance(other, DataFrame):
-            raise TypeError(f"join: other must be a DataFrame, got {type(other).__name__}")
-        if strategy not in (None, "hash", "sort_merge", "broadcast"):
-            raise ValueError(
-                f"join: strategy must be 'hash', 'sort_merge', 'broadcast' or None, "
-                f"got {strategy!r}"
-            )
-        if on is not None and (left_on is not None or right_on is not None):
-            raise ValueError("join: give on=, or left_on= and right_on=, not both")
-        if on is not None:
-            left_on = right_on = on
-
-        def keys(k: Any) -> list[Expression]:
-            if k is None:
-                return []
-            return _columns((k,)) if not isinstance(k, (list, tuple)) else _columns(tuple(k))
-
-        lk, rk = keys(left_on), keys(right_on)
-        what_l, what_r = ("on", "on") if on is not None else ("left_on", "right_on")
-        for ks, frame, what, side in ((lk, self, what_l, "left"), (rk, other, what_r, "right")):
-            for k in ks:
-                names = frame.column_names
-                for name in k._expr.columns():
-                    if name not in names:
-                        raise DaftFieldNotFoundError(
-                            f"join: column {name!r} of {what}= is not in the {side} DataFrame; "
-                            f"its columns: {names}"
-                        )
-        return DataFrame(
-            self._builder.join(
-                other._builder, [k._expr for k in lk], [k._expr for k in rk], how, prefix, suffix
-            )
-        )
-
-    def concat(self, other: DataFrame) -> DataFrame:
-        """This DataFrame's rows, then ``other``'s, which must have exactly the
-        same schema (see :meth:`union_all_by_name` to match columns by name)."""
-        return DataFrame(self._builder.concat(_frame(other, "concat")._builder))
-
-    def union_all(self, other: DataFrame) -> DataFrame:
-        """All rows of both DataFrames, columns matched by position (in their
-        common type), duplicates kept."""
-        return DataFrame(self._builder.union_all(_frame(other, "union_all")._builder))
-
-    def union(self, other: DataFrame) -> DataFrame:
-        """The distinct rows of both DataFrames, columns matched by position."""
-        return self.union_all(_frame(other, "union")).distinct()
-
-    def _by_name(self, other: DataFrame, what: str) -> tuple[DataFrame, DataFrame]:
-        other = _frame(other, what)
-        mine = dict(self._builder.schema().fields())
-        theirs = dict(other._builder.schema().fields())
-        names = list(self.column_names) + [n for n in other.column_names if n not in mine]
-        left_types = self.schema()
-        right_types = other.schema()
-
-        def aligned(df: DataFrame, has: dict, types_from: Schema) -> DataFrame:
-            exprs = []
-            for n in names:
-                if n in has:
-                    exprs.append(col(n))
-                else:
-                    dtype = types_from[n].dtype
-                    exprs.append(lit(None).cast(dtype).alias(n))  # type: ignore[attr-defined]
-            return df.select(*exprs)
-
-        return aligned(self, mine, right_types), aligned(other, theirs, left_types)
-
-    def union_all_by_name(self, other: DataFrame) -> DataFrame:
-        """All rows of both DataFrames, columns matched by name; a column only
-        one side has is null in the other's rows."""
-        a, b = self._by_name(other, "union_all_by_name")
-        return a.union_all(b)
-
-    def union_by_name(self, other: DataFrame) -> DataFrame:
-        """The distinct rows of both DataFrames, columns matched by name."""
-        return self.union_all_by_name(other).distinct()
-
-    def intersect(self, other: DataFrame) -> DataFrame:
-        """The distinct rows that are in both DataFrames (nulls compare equal)."""
-        return DataFrame(
-            self._builder.set_op(_frame(other, "intersect")._builder, "intersect", False)
-        )
-
-    def intersect_all(self, other: DataFrame) -> DataFrame:
-        """The rows in both DataFrames, each as many times as the fewer of its
-        two counts."""
-        return DataFrame(
-            self._builder.set_op(_frame(other, "intersect_all")._builder, "intersect", True)
-        )
-
-    def except_distinct(self, other: DataFrame) -> DataFrame:
-        """The distinct rows of this DataFrame that are not in ``other``."""
-        return DataFrame(
-            self._builder.set_op(_frame(other, "except_distinct")._builder, "except", False)
-        )
-
-    def except_all(self, other: DataFrame) -> DataFrame:
-        """This DataFrame's rows minus ``other``'s, counting duplicates: a row
-        present m times here and n times there remains max(m - n, 0) times."""
-        return DataFrame(self._builder.set_op(_frame(other, "except_all")._builder, "except", True))
-
+    # --- aggregation ----------------------------------------------------
     def groupby(self, *group_by: str | Expression) -> GroupedDataFrame:
         """Groups rows by keys; follow with ``.agg(...)``."""
         keys = _columns(group_by)
@@ -497,6 +391,22 @@ class DataFrame:
     def count(self, *cols: str | Expression) -> DataFrame:
         """Number of non-null values of each given column."""
         return self._agg_all("count", cols)
+
+    def count_distinct(self, *cols: str | Expression) -> DataFrame:
+        """Number of distinct non-null values of each given column (all if none)."""
+        return self._agg_all("count_distinct", cols)
+
+    def any_value(self, *cols: str | Expression) -> DataFrame:
+        """Some non-null value of each given column."""
+        return self._agg_all("any_value", cols)
+
+    def agg_list(self, *cols: str | Expression) -> DataFrame:
+        """All values of each given column as one list."""
+        return self._agg_all("agg_list", cols)
+
+    def to_arrow_iter(self, results_buffer_size: Any = "num_cpus") -> Any:
+        """The result as pyarrow RecordBatches, in order (runs the query)."""
+        yield from self.to_arrow().to_batches()
 
     # --- execution ------------------------------------------------------
     def collect(self, num_preview_rows: int | None = 8) -> DataFrame:
@@ -597,38 +507,136 @@ class DataFrame:
 
         return from_pydict({"path": paths})
 
+    def _write_fn(self, extension: str, compression: str) -> Any:
+        if extension == "parquet":
+            return lambda d, mode: self._builder.write_parquet(d, compression, mode)
+        return {"csv": self._builder.write_csv, "json": self._builder.write_json}[extension]
+
+    def _write_maybe_partitioned(
+        self,
+        root_dir: str,
+        write_mode: str,
+        partition_cols: list | None,
+        extension: str,
+        compression: str,
+        unsupported: dict[str, tuple[Any, Any]],
+    ) -> DataFrame:
+        from daft.io import _not_supported
+
+        _not_supported(f"write_{extension}", **unsupported)
+        root_dir = os.fspath(root_dir)
+        if partition_cols is None:
+            return self._write(root_dir, write_mode, self._write_fn(extension, compression))
+        from daft._hive import write_partitioned
+
+        return write_partitioned(
+            self,
+            root_dir,
+            list(partition_cols),
+            write_mode,
+            lambda part, d: part._write(d, "append", part._write_fn(extension, compression)),
+            extension,
+        )
+
     def write_parquet(
-        self, root_dir: str, compression: str = "snappy", write_mode: str = "append"
+        self,
+        root_dir: str,
+        compression: str = "snappy",
+        write_mode: str = "append",
+        write_success_file: bool = False,
+        partition_cols: list[str | Expression] | None = None,
+        io_config: Any = None,
+        column_compression: dict[str, str] | None = None,
+        single_file: bool = False,
     ) -> DataFrame:
         """Writes the result as Parquet file(s) under ``root_dir``.
 
         ``write_mode="overwrite"`` replaces every file under ``root_dir``
-        (see docs/user-guide.md). Returns a DataFrame with a ``path`` column
-        listing the files written.
+        (see docs/user-guide.md). ``partition_cols`` writes Hive-style
+        directories ``<column>=<value>/`` (as Daft does; the partition columns
+        are left out of the files). Returns a DataFrame with a ``path`` column
+        listing the files written (and the partition values of each).
+        ``write_success_file``, ``column_compression`` and ``single_file`` are
+        not supported yet.
         """
-        return self._write(
+        return self._write_maybe_partitioned(
             root_dir,
             write_mode,
-            lambda d, mode: self._builder.write_parquet(d, compression, mode),
+            partition_cols,
+            "parquet",
+            compression,
+            {
+                "write_success_file": (write_success_file, False),
+                "column_compression": (column_compression, None),
+                "single_file": (single_file, False),
+            },
         )
 
-    def write_csv(self, root_dir: str, write_mode: str = "append") -> DataFrame:
+    def write_csv(
+        self,
+        root_dir: str,
+        write_mode: str = "append",
+        partition_cols: list[str | Expression] | None = None,
+        io_config: Any = None,
+        delimiter: str | None = None,
+        quote: str | None = None,
+        escape: str | None = None,
+        header: bool | None = True,
+        date_format: str | None = None,
+        timestamp_format: str | None = None,
+    ) -> DataFrame:
         """Writes the result as CSV file(s) with a header under ``root_dir``.
 
         ``write_mode="overwrite"`` replaces every file under ``root_dir``
-        (see docs/user-guide.md). Returns a DataFrame with a ``path`` column
-        listing the files written.
+        (see docs/user-guide.md); ``partition_cols`` as for
+        :meth:`write_parquet`. Returns a DataFrame with a ``path`` column
+        listing the files written. The delimiter, quote, escape, header and
+        format options are not supported yet (comma, ``"``, a header, ISO dates).
         """
-        return self._write(root_dir, write_mode, self._builder.write_csv)
+        return self._write_maybe_partitioned(
+            root_dir,
+            write_mode,
+            partition_cols,
+            "csv",
+            "",
+            {
+                "delimiter": (delimiter, None),
+                "quote": (quote, None),
+                "escape": (escape, None),
+                "header": (header, True),
+                "date_format": (date_format, None),
+                "timestamp_format": (timestamp_format, None),
+            },
+        )
 
-    def write_json(self, root_dir: str, write_mode: str = "append") -> DataFrame:
+    def write_json(
+        self,
+        root_dir: str,
+        write_mode: str = "append",
+        partition_cols: list[str | Expression] | None = None,
+        io_config: Any = None,
+        ignore_null_fields: bool | None = False,
+        date_format: str | None = None,
+        timestamp_format: str | None = None,
+    ) -> DataFrame:
         """Writes the result as newline-delimited JSON file(s) under ``root_dir``
         (one object per row; null values are left out of the objects).
 
-        ``write_mode="overwrite"`` replaces every file under ``root_dir``.
-        Returns a DataFrame with a ``path`` column listing the files written.
+        ``write_mode="overwrite"`` replaces every file under ``root_dir``;
+        ``partition_cols`` as for :meth:`write_parquet`. Returns a DataFrame
+        with a ``path`` column listing the files written.
         """
-        return self._write(root_dir, write_mode, self._builder.write_json)
+        return self._write_maybe_partitioned(
+            root_dir,
+            write_mode,
+            partition_cols,
+            "json",
+            "",
+            {
+                "date_format": (date_format, None),
+                "timestamp_format": (timestamp_format, None),
+            },
+        )
 
 
 class GroupedDataFrame:

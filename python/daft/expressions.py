@@ -271,3 +271,9 @@ class Expression:
         from daft.window import last_value
 
         return last_value(self)
+
+    def regexp(self, pattern: Any) -> Expression:
+        """Daft's name for ``regexp_match``: whether each string matches ``pattern``."""
+        from daft.functions import regexp
+
+        return regexp(self, pattern)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "from_arrow",
+    "from_glob_path",
     "from_pandas",
     "from_pydict",
     "from_pylist",
@@ -78,11 +79,76 @@ def _paths(path: str | list[str]) -> list[str]:
     return [os.fspath(p) for p in path]
 
 
-def read_parquet(path: str | list[str]) -> DataFrame:
+def from_glob_path(path: str | list[str], io_config: Any = None) -> DataFrame:
+    """A DataFrame of the files matching ``path`` (a glob, ``**`` recursing, or a
+    directory for the files in it): ``path`` (a ``file://`` URL), ``size`` in
+    bytes and ``num_rows`` (null), as Daft lists them. Local paths only.
+
+    Example:
+        >>> daft.from_glob_path("images/**/*.png").where(col("size") > 1024)
+    """
+    import glob
+
+    rows: list[tuple[str, int]] = []
+    for pattern in _paths(path):
+        if "://" in pattern and not pattern.startswith("file://"):
+            raise NotImplementedError(
+                f"from_glob_path: remote paths ({pattern}) are not supported yet; local only"
+            )
+        pattern = pattern.removeprefix("file://")
+        if os.path.isdir(pattern):
+            pattern = os.path.join(pattern, "*")
+        found = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+        if not found:
+            raise FileNotFoundError(f"from_glob_path: no file matches {pattern}")
+        rows.extend(("file://" + os.path.abspath(p), os.stat(p).st_size) for p in found)
+    return from_arrow(
+        pa.table(
+            {
+                "path": pa.array([r[0] for r in rows], pa.string()),
+                "size": pa.array([r[1] for r in rows], pa.int64()),
+                "num_rows": pa.array([None] * len(rows), pa.int64()),
+            }
+        )
+    )
+
+
+def read_parquet(
+    path: str | list[str],
+    row_groups: list[list[int]] | None = None,
+    infer_schema: bool = True,
+    schema: dict[str, Any] | None = None,
+    io_config: Any = None,
+    file_path_column: str | None = None,
+    hive_partitioning: bool = False,
+    coerce_int96_timestamp_unit: Any = None,
+    ignore_corrupt_files: bool = False,
+) -> DataFrame:
     """A DataFrame over Parquet files: a path, a directory, a glob, or a list of them.
 
-    Only the footers are read now; rows are read when the query runs.
+    Only the footers are read now; rows are read when the query runs. With
+    ``hive_partitioning=True``, directories are searched recursively and the
+    ``<column>=<value>`` parts of each file's path become string columns after
+    the file's own (as Daft reads what ``write_parquet(partition_cols=...)``
+    writes). ``row_groups``, ``schema``, ``file_path_column``,
+    ``coerce_int96_timestamp_unit`` and ``ignore_corrupt_files`` are not
+    supported yet.
     """
+    _not_supported(
+        "read_parquet",
+        row_groups=(row_groups, None),
+        infer_schema=(infer_schema, True),
+        schema=(schema, None),
+        file_path_column=(file_path_column, None),
+        coerce_int96_timestamp_unit=(coerce_int96_timestamp_unit, None),
+        ignore_corrupt_files=(ignore_corrupt_files, False),
+    )
+    if hive_partitioning:
+        from daft._hive import read_hive
+
+        return read_hive(
+            _paths(path), "parquet", lambda files: DataFrame(PyLogicalPlan.read_parquet(files))
+        )
     return DataFrame(PyLogicalPlan.read_parquet(_paths(path)))
 
 
@@ -142,31 +208,39 @@ def read_csv(
             ``,``, ``"``, none, none); lines starting with ``comment`` are skipped.
 
     An empty field of a string column is ``""``; of any other column, null (as
-    in Daft). ``double_quote=False``, ``allow_variable_columns``,
-    ``file_path_column``, ``hive_partitioning`` and ``ignore_corrupt_files`` are
-    not supported yet and raise ``NotImplementedError``.
+    in Daft). ``hive_partitioning`` as for :func:`read_parquet`.
+    ``double_quote=False``, ``allow_variable_columns``, ``file_path_column`` and
+    ``ignore_corrupt_files`` are not supported yet and raise
+    ``NotImplementedError``.
     """
     _not_supported(
         "read_csv",
         double_quote=(double_quote, True),
         allow_variable_columns=(allow_variable_columns, False),
         file_path_column=(file_path_column, None),
-        hive_partitioning=(hive_partitioning, False),
         ignore_corrupt_files=(ignore_corrupt_files, False),
     )
-    return DataFrame(
-        PyLogicalPlan.read_csv(
-            _paths(path),
-            has_headers,
-            delimiter,
-            quote,
-            escape_char,
-            comment,
-            infer_schema_length,
-            _schema_hints(schema),
-            infer_schema,
+
+    def read(files: list[str]) -> DataFrame:
+        return DataFrame(
+            PyLogicalPlan.read_csv(
+                files,
+                has_headers,
+                delimiter,
+                quote,
+                escape_char,
+                comment,
+                infer_schema_length,
+                _schema_hints(schema),
+                infer_schema,
+            )
         )
-    )
+
+    if hive_partitioning:
+        from daft._hive import read_hive
+
+        return read_hive(_paths(path), "csv", read)
+    return read(_paths(path))
 
 
 def read_json(
@@ -195,11 +269,16 @@ def read_json(
     _not_supported(
         "read_json",
         file_path_column=(file_path_column, None),
-        hive_partitioning=(hive_partitioning, False),
         skip_empty_files=(skip_empty_files, False),
     )
-    return DataFrame(
-        PyLogicalPlan.read_json(
-            _paths(path), infer_schema_length, _schema_hints(schema), infer_schema
+
+    def read(files: list[str]) -> DataFrame:
+        return DataFrame(
+            PyLogicalPlan.read_json(files, infer_schema_length, _schema_hints(schema), infer_schema)
         )
-    )
+
+    if hive_partitioning:
+        from daft._hive import read_hive
+
+        return read_hive(_paths(path), "json", read)
+    return read(_paths(path))

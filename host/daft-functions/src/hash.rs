@@ -41,7 +41,8 @@ Args:
         two's-complement unsigned value.
 
 Returns:
-    Expression: The hashes as UInt64; null stays null.
+    Expression: The hashes as UInt64. A null hashes to XXH3 of no bytes
+    with seed 0 (3244421341483603138) whatever the seed, as in Daft.
 
 Example:
     >>> df = daft.from_pydict({"s": ["a", "b", None]})
@@ -57,8 +58,15 @@ Example:
             let bytes = Bytes::new(&args[0]).ok_or_else(|| {
                 DaftError::Internal(format!("hash: unsupported type {}", args[0].data_type()))
             })?;
+            // Daft hashes a null as no bytes with seed 0, so nulls of any
+            // column collide with each other and with nothing else.
+            let null_hash = xxh3_64_with_seed(b"", 0);
             Ok(build_prims::<UInt64Type>(n, |i| {
-                bytes.with(i, |b| xxh3_64_with_seed(b, seed))
+                Some(
+                    bytes
+                        .with(i, |b| xxh3_64_with_seed(b, seed))
+                        .unwrap_or(null_hash),
+                )
             }))
         },
     )
@@ -130,7 +138,10 @@ mod tests {
         let out = run("hash", &[a], &[("seed", OptionValue::Int(7))]);
         assert_eq!(
             out.as_ref(),
-            &UInt64Array::from(vec![Some(xxh3_64_with_seed(b"a", 7)), None]) as &dyn Array
+            &UInt64Array::from(vec![
+                Some(xxh3_64_with_seed(b"a", 7)),
+                Some(xxh3_64_with_seed(b"", 0))
+            ]) as &dyn Array
         );
         let a: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
         let out = run("hash", &[a], &[]);
@@ -156,8 +167,13 @@ mod tests {
         let expect = |v: i64| Some(xxh3_64_with_seed(&v.to_le_bytes(), 0));
         assert_eq!(
             out.as_ref(),
-            &UInt64Array::from(vec![expect(3), None, expect(5), expect(6), expect(7)])
-                as &dyn Array
+            &UInt64Array::from(vec![
+                expect(3),
+                Some(xxh3_64_with_seed(b"", 0)),
+                expect(5),
+                expect(6),
+                expect(7)
+            ]) as &dyn Array
         );
         let b: ArrayRef = Arc::new(Int32Array::from(vec![3]));
         let out = run("hash", &[b], &[]);

@@ -209,7 +209,9 @@ fn every_builtin_accepts_all_null_columns() {
             .collect();
         let out = eval(name, &args, &sample_options(&def))
             .unwrap_or_else(|e| panic!("{name} on nulls: {e}"));
-        if !matches!(name, "is_null" | "not_null") {
+        // is_null / not_null answer for nulls; hash gives Daft's hash of a
+        // null (XXH3 of no bytes).
+        if !matches!(name, "is_null" | "not_null" | "hash") {
             assert_eq!(out.logical_null_count(), 4, "{name}: null in, null out");
         }
     }

@@ -208,7 +208,16 @@ fn lower_window(
     partition_by: Vec<DfExpr>,
     order_by: Vec<SortExpr>,
 ) -> DaftResult<(DfExpr, Option<DfExpr>)> {
-    let frame = frame(spec, schema)?;
+    // Ranking functions and lag/lead ignore the frame; DataFusion's default
+    // one (up to the current row) lets its window operator stream, where
+    // Daft's whole-partition default would hold each partition (measured:
+    // `rank` top-3 per key on 10 M rows, 1.23x plain DataFusion before).
+    let frame = match func {
+        WindowFunc::Agg(..) | WindowFunc::FirstValue(_) | WindowFunc::LastValue(_) => {
+            frame(spec, schema)?
+        }
+        _ => WindowFrame::new(Some(!order_by.is_empty())),
+    };
     let over = |e: DfExpr| -> DaftResult<DfExpr> {
         let (fun, mut params) = match e {
             DfExpr::WindowFunction(w) => {

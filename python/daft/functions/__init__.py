@@ -13,6 +13,7 @@ read one's documentation.
 
 # Window functions are planned by the engine itself rather than the registry
 # (they see a window of rows, not one row); they live beside the registry's.
+from daft._when import WhenExpr, when  # noqa: E402, F401  (re-exported)
 from daft.window import (  # noqa: E402, F401  (re-exported)
     dense_rank,
     first_value,
@@ -24,9 +25,26 @@ from daft.window import (  # noqa: E402, F401  (re-exported)
     row_number,
 )
 
+
+def regexp(expr, pattern):  # noqa: ANN001, ANN201
+    """Daft's name for :func:`regexp_match`: whether each string matches the
+    regular expression ``pattern``.
+
+    Args:
+        expr: A string expression.
+        pattern: The regular expression.
+
+    Returns:
+        Expression: Boolean.
+    """
+    return regexp_match(expr, pattern)  # type: ignore[name-defined]  # noqa: F821
+
+
 # Names this module defines itself; the registry's sync leaves them alone.
 _OWN = frozenset(
     [
+        "regexp",
+        "when",
         "dense_rank",
         "first_value",
         "lag",
