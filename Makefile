@@ -91,7 +91,7 @@ fmt: $(VPY)
 bench: install
 	$(VPY) benchmarks/run.py --command "make bench"
 
-# The analytics section alone (six query shapes on a generated Parquet file against
+# The analytics section alone (eight query shapes on generated Parquet files against
 # DataFusion, DuckDB, Polars and the real Daft); writes docs/benchmarks-analytics.md.
 bench-analytics: install
 	$(VPY) benchmarks/run.py --only analytics --command "make bench-analytics"
