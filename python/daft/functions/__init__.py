@@ -12,7 +12,9 @@ read one's documentation.
 """
 
 # Window functions are planned by the engine itself rather than the registry
-# (they see a window of rows, not one row); they live beside the registry's.
+# (they see a window of rows, not one row), and `when` builds if_else calls;
+# they live beside the registry's functions.
+from daft import window as _window  # noqa: E402
 from daft._when import WhenExpr, when  # noqa: E402, F401  (re-exported)
 from daft.window import (  # noqa: E402, F401  (re-exported)
     dense_rank,
@@ -41,17 +43,4 @@ def regexp(expr, pattern):  # noqa: ANN001, ANN201
 
 
 # Names this module defines itself; the registry's sync leaves them alone.
-_OWN = frozenset(
-    [
-        "regexp",
-        "when",
-        "dense_rank",
-        "first_value",
-        "lag",
-        "last_value",
-        "lead",
-        "percent_rank",
-        "rank",
-        "row_number",
-    ]
-)
+_OWN = frozenset(["regexp", "when", *(n for n in _window.__all__ if n != "Window")])
