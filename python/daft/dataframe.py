@@ -404,6 +404,35 @@ class DataFrame(JoinsAndSetOps):
         """All values of each given column as one list."""
         return self._agg_all("agg_list", cols)
 
+    def agg_set(self, *cols: str | Expression) -> DataFrame:
+        """The distinct non-null values of each given column as one list."""
+        return self._agg_all("list_agg_distinct", cols)
+
+    def agg_concat(self, *cols: str | Expression, delimiter: str | None = None) -> DataFrame:
+        """The strings of each given column concatenated (``delimiter`` is not
+        supported yet)."""
+        if delimiter is not None:
+            raise NotImplementedError("agg_concat: delimiter= is not supported yet")
+        return self._agg_all("string_agg", cols)
+
+    def stddev(self, *cols: str | Expression, ddof: int = 1) -> DataFrame:
+        """Standard deviation of each given column (``ddof=1``: sample)."""
+        exprs = _columns(cols) if cols else self.columns
+        return self.agg(*[e.stddev(ddof) for e in exprs])
+
+    def var(self, *cols: str | Expression, ddof: int = 1) -> DataFrame:
+        """Variance of each given column (``ddof=1``: sample)."""
+        exprs = _columns(cols) if cols else self.columns
+        return self.agg(*[e.var(ddof) for e in exprs])
+
+    def product(self, *cols: str | Expression) -> DataFrame:
+        """Product of each given column."""
+        return self._agg_all("product", cols)
+
+    def skew(self, *cols: str | Expression) -> DataFrame:
+        """Population skewness of each given column."""
+        return self._agg_all("skew", cols)
+
     def to_arrow_iter(self, results_buffer_size: Any = "num_cpus") -> Any:
         """The result as pyarrow RecordBatches, in order (runs the query)."""
         yield from self.to_arrow().to_batches()

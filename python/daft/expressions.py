@@ -232,6 +232,30 @@ class Expression:
         """Alias of :meth:`agg_list`."""
         return self._agg("list_agg")
 
+    def list_agg_distinct(self) -> Expression:
+        """The distinct non-null values of the group, as a list."""
+        return self._agg("list_agg_distinct")
+
+    def string_agg(self) -> Expression:
+        """The group's strings concatenated (nulls skipped)."""
+        return self._agg("string_agg")
+
+    def stddev(self, ddof: int = 1) -> Expression:
+        """Standard deviation (``ddof=1``: sample, as Daft's default; 0: population)."""
+        return Expression._from_pyexpr(self._expr.agg("stddev", ddof))
+
+    def var(self, ddof: int = 1) -> Expression:
+        """Variance (``ddof=1``: sample, as Daft's default; 0: population)."""
+        return Expression._from_pyexpr(self._expr.agg("var", ddof))
+
+    def product(self) -> Expression:
+        """Product of the non-null values (integers as Int64/UInt64, wrapping)."""
+        return self._agg("product")
+
+    def skew(self) -> Expression:
+        """Population skewness of the non-null values, as Daft computes it."""
+        return self._agg("skew")
+
     # --- windows --------------------------------------------------------
     def over(self, window: Any) -> Expression:
         """This aggregation or window function computed over ``window`` (a

@@ -117,6 +117,17 @@ pub enum AggKind {
     CountDistinct,
     AnyValue,
     ListAgg,
+    /// The distinct non-null values as a list (`agg_set`).
+    ListAggDistinct,
+    /// The strings concatenated (`agg_concat` / `string_agg`).
+    StringAgg,
+    /// Standard deviation with `ddof` delta degrees of freedom (0 or 1).
+    Stddev(u8),
+    /// Variance with `ddof` delta degrees of freedom (0 or 1).
+    Var(u8),
+    Product,
+    /// Population skewness.
+    Skew,
 }
 
 impl AggKind {
@@ -133,10 +144,19 @@ impl AggKind {
             "count_distinct" => AggKind::CountDistinct,
             "any_value" => AggKind::AnyValue,
             "list_agg" | "agg_list" => AggKind::ListAgg,
+            "list_agg_distinct" | "agg_set" => AggKind::ListAggDistinct,
+            "string_agg" | "agg_concat" => AggKind::StringAgg,
+            "stddev" => AggKind::Stddev(1),
+            "stddev_pop" => AggKind::Stddev(0),
+            "var" => AggKind::Var(1),
+            "var_pop" => AggKind::Var(0),
+            "product" => AggKind::Product,
+            "skew" => AggKind::Skew,
             other => {
                 return Err(DaftError::value_error(format!(
                     "unknown aggregation {other:?}; expected one of sum, mean, min, max, count, \
-                     count_distinct, any_value, list_agg"
+                     count_distinct, any_value, list_agg, list_agg_distinct, string_agg, \
+                     stddev, var, product, skew"
                 )))
             }
         })
@@ -155,6 +175,12 @@ impl AggKind {
             AggKind::CountDistinct => "count_distinct",
             AggKind::AnyValue => "any_value",
             AggKind::ListAgg => "list_agg",
+            AggKind::ListAggDistinct => "list_agg_distinct",
+            AggKind::StringAgg => "string_agg",
+            AggKind::Stddev(_) => "stddev",
+            AggKind::Var(_) => "var",
+            AggKind::Product => "product",
+            AggKind::Skew => "skew",
         }
     }
 
@@ -188,9 +214,31 @@ impl AggKind {
                     _ => DataType::Float64,
                 }
             }
-            AggKind::Mean => {
+            AggKind::Mean | AggKind::Stddev(_) | AggKind::Var(_) | AggKind::Skew => {
                 check_numeric()?;
                 DataType::Float64
+            }
+            AggKind::Product => {
+                check_numeric()?;
+                match dt {
+                    DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+                        DataType::UInt64
+                    }
+                    _ if dt.is_integer() || matches!(dt, DataType::Boolean | DataType::Null) => {
+                        DataType::Int64
+                    }
+                    _ => DataType::Float64,
+                }
+            }
+            AggKind::StringAgg => {
+                if !matches!(dt, DataType::Utf8 | DataType::LargeUtf8 | DataType::Null) {
+                    return Err(DaftError::type_error(format!(
+                        "string_agg() of column {:?} needs strings; it has type {}",
+                        input.name(),
+                        display_type(input)
+                    )));
+                }
+                DataType::Utf8
             }
             AggKind::Min | AggKind::Max => {
                 let ok = dt.is_numeric()
@@ -215,7 +263,7 @@ impl AggKind {
             }
             AggKind::Count(_) | AggKind::CountDistinct => DataType::UInt64,
             AggKind::AnyValue => dt.clone(),
-            AggKind::ListAgg => DataType::List(Arc::new(
+            AggKind::ListAgg | AggKind::ListAggDistinct => DataType::List(Arc::new(
                 Field::new("item", dt.clone(), true).with_metadata(input.metadata().clone()),
             )),
         })

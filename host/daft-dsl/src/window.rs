@@ -232,10 +232,11 @@ pub(crate) fn window_field(
     let named = |f: Field| Ok(f.with_name(whole.name()));
     match func {
         WindowFunc::Agg(kind, e) => {
-            if matches!(kind, AggKind::CountDistinct) {
+            if matches!(kind, AggKind::CountDistinct | AggKind::ListAggDistinct) {
                 return Err(DaftError::value_error(format!(
-                    "{whole}: count_distinct() is not supported over a window; use \
-                     groupby(...).agg(...) and join the result back"
+                    "{whole}: {}() is not supported over a window; use \
+                     groupby(...).agg(...) and join the result back",
+                    kind.name()
                 )));
             }
             let f = e.to_field(schema)?;

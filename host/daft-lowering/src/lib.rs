@@ -16,9 +16,11 @@
 //! - [`views`]: Parquet strings read as Arrow views inside DataFusion;
 //! - [`join`]: joins (Daft's column naming) and set operations;
 //! - [`window`]: window functions, with Daft's default frames;
+//! - [`aggregates`]: `product` and `skew`, which DataFusion lacks, as aggregate UDFs;
 //! - [`explode`]: `explode` as DataFusion's unnest, with Daft's null handling;
 //! - [`error`]: errors across the boundary, both ways.
 
+pub mod aggregates;
 pub mod error;
 pub mod explode;
 pub mod expr;

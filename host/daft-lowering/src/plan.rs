@@ -316,6 +316,26 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
         // A list of views would not be the planned list type; the cast is
         // a no-op for any other input.
         AggKind::ListAgg => agg::array_agg(dfx::cast(x, dt.clone())),
+        // Daft's agg_set leaves nulls out.
+        AggKind::ListAggDistinct => df(agg::array_agg(dfx::cast(x.clone(), dt.clone()))
+            .distinct()
+            .filter(x.is_not_null())
+            .build())?,
+        AggKind::StringAgg => datafusion::functions_aggregate::string_agg::string_agg(
+            dfx::cast(x, DataType::Utf8),
+            dfx::lit(ScalarValue::Utf8(Some(String::new()))),
+        ),
+        AggKind::Stddev(0) => agg::stddev_pop(cast_to(x, dt, &DataType::Float64)),
+        AggKind::Stddev(_) => agg::stddev(cast_to(x, dt, &DataType::Float64)),
+        AggKind::Var(0) => agg::var_pop(cast_to(x, dt, &DataType::Float64)),
+        AggKind::Var(_) => agg::var_sample(cast_to(x, dt, &DataType::Float64)),
+        AggKind::Product => {
+            let out = kind.output_type(&f)?;
+            crate::aggregates::product_udaf(out.clone()).call(vec![cast_to(x, dt, &out)])
+        }
+        AggKind::Skew => {
+            crate::aggregates::skew_udaf().call(vec![cast_to(x, dt, &DataType::Float64)])
+        }
     })
 }
 
@@ -326,15 +346,10 @@ fn empty_lists_for_no_rows(
     aggs: &[Expr],
     planned: &SchemaRef,
 ) -> DaftResult<LogicalPlanBuilder> {
+    let lists = |k: &AggKind| matches!(k, AggKind::ListAgg | AggKind::ListAggDistinct);
     let is_list_agg = |e: &Expr| match e {
-        Expr::Alias(inner, _) => matches!(
-            inner.as_ref(),
-            Expr::Agg {
-                kind: AggKind::ListAgg,
-                ..
-            }
-        ),
-        Expr::Agg { kind, .. } => *kind == AggKind::ListAgg,
+        Expr::Alias(inner, _) => matches!(inner.as_ref(), Expr::Agg { kind, .. } if lists(kind)),
+        Expr::Agg { kind, .. } => lists(kind),
         _ => false,
     };
     if !aggs.iter().any(is_list_agg) {

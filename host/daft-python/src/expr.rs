@@ -76,14 +76,30 @@ impl PyExpr {
         self.expr.clone().alias(name).into()
     }
 
-    /// An aggregation (`"sum"`, `"mean"`, `"count"`, ...).
-    fn agg(&self, kind: &str) -> PyResult<Self> {
-        Ok(self
-            .expr
-            .clone()
-            .agg(AggKind::parse(kind).py()?)
-            .py()?
-            .into())
+    /// An aggregation (`"sum"`, `"mean"`, `"count"`, ...); `ddof` for
+    /// `"stddev"` and `"var"` (0 or 1).
+    #[pyo3(signature = (kind, ddof=None))]
+    fn agg(&self, kind: &str, ddof: Option<i64>) -> PyResult<Self> {
+        let mut kind = AggKind::parse(kind).py()?;
+        if let Some(d) = ddof {
+            let d = match d {
+                0 | 1 => d as u8,
+                other => {
+                    return Err(crate::error::to_py(daft_core::DaftError::value_error(
+                        format!(
+                            "{}: ddof must be 0 (population) or 1 (sample), got {other}",
+                            kind.name()
+                        ),
+                    )))
+                }
+            };
+            kind = match kind {
+                AggKind::Stddev(_) => AggKind::Stddev(d),
+                AggKind::Var(_) => AggKind::Var(d),
+                k => k,
+            };
+        }
+        Ok(self.expr.clone().agg(kind).py()?.into())
     }
 
     /// A window function not yet over a window: `row_number`, `rank`,

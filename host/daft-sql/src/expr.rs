@@ -157,7 +157,7 @@ fn function_name(f: &Function) -> String {
 }
 
 /// Names SQL gives aggregations, as the engine's kinds.
-fn agg_kind(name: &str) -> Option<AggKind> {
+pub(crate) fn agg_kind(name: &str) -> Option<AggKind> {
     Some(match name {
         "sum" => AggKind::Sum,
         "avg" | "mean" => AggKind::Mean,
@@ -167,6 +167,14 @@ fn agg_kind(name: &str) -> Option<AggKind> {
         "count_distinct" => AggKind::CountDistinct,
         "any_value" => AggKind::AnyValue,
         "list_agg" | "agg_list" | "array_agg" => AggKind::ListAgg,
+        "list_agg_distinct" | "agg_set" => AggKind::ListAggDistinct,
+        "string_agg" | "agg_concat" => AggKind::StringAgg,
+        "stddev" | "stddev_samp" => AggKind::Stddev(1),
+        "stddev_pop" => AggKind::Stddev(0),
+        "var" | "variance" | "var_samp" => AggKind::Var(1),
+        "var_pop" => AggKind::Var(0),
+        "product" => AggKind::Product,
+        "skew" | "skewness" => AggKind::Skew,
         _ => return None,
     })
 }

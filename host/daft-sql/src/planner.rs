@@ -180,20 +180,7 @@ fn contains_aggregate(e: &SqlExpr) -> bool {
     match e {
         E::Function(f) => {
             let name = f.name.to_string().to_ascii_lowercase();
-            let is_agg = matches!(
-                name.as_str(),
-                "sum"
-                    | "avg"
-                    | "mean"
-                    | "min"
-                    | "max"
-                    | "count"
-                    | "count_distinct"
-                    | "any_value"
-                    | "list_agg"
-                    | "agg_list"
-                    | "array_agg"
-            ) && global().get(&name).is_none();
+            let is_agg = crate::expr::agg_kind(&name).is_some() && global().get(&name).is_none();
             if f.over.is_some() {
                 return false;
             }
