@@ -14,20 +14,14 @@ if TYPE_CHECKING:
 _PIVOT_AGGS = ("sum", "mean", "min", "max", "count", "any_value", "agg_list", "list_agg")
 
 
-def _exprs(value: Any, what: str) -> list[Expression]:
+def _exprs(value: Any) -> list[Expression]:
+    from daft.dataframe import _columns
+
     if value is None:
         return []
-    if isinstance(value, (str, Expression)):
-        value = [value]
-    out = []
-    for v in value:
-        if isinstance(v, str):
-            out.append(col(v))
-        elif isinstance(v, Expression):
-            out.append(v)
-        else:
-            raise TypeError(f"{what}: expected column names or Expressions, got {type(v).__name__}")
-    return out
+    if not isinstance(value, (str, Expression)):
+        value = list(value)
+    return _columns((value,))
 
 
 def _check_columns(df: DataFrame, exprs: list[Expression], what: str) -> None:
@@ -50,14 +44,12 @@ def unpivot(
     kept, the column's name in ``variable_name`` and its value in
     ``value_name`` (in the value columns' common type). With no ``values``,
     every column that is not an id."""
-    id_exprs = _exprs(ids, "unpivot ids")
+    id_exprs = _exprs(ids)
     if not id_exprs:
         raise ValueError("unpivot: ids must name at least one column")
     _check_columns(df, id_exprs, "unpivot ids")
     id_names = [e.name() for e in id_exprs]
-    value_exprs = _exprs(values, "unpivot values") or [
-        col(n) for n in df.column_names if n not in id_names
-    ]
+    value_exprs = _exprs(values) or [col(n) for n in df.column_names if n not in id_names]
     if not value_exprs:
         raise ValueError("unpivot: there are no value columns (every column is an id)")
     _check_columns(df, value_exprs, "unpivot values")
@@ -84,9 +76,9 @@ def pivot(
     with that value (null where there are none). Without ``names`` the
     distinct values are found by running a query first, and sorted; a null
     value's column is named ``"None"``, as in Daft."""
-    keys = _exprs(group_by, "pivot group_by")
-    (pivot_e,) = _exprs(pivot_col, "pivot pivot_col")
-    (value_e,) = _exprs(value_col, "pivot value_col")
+    keys = _exprs(group_by)
+    (pivot_e,) = _exprs(pivot_col)
+    (value_e,) = _exprs(value_col)
     _check_columns(df, keys + [pivot_e, value_e], "pivot")
     if agg_fn not in _PIVOT_AGGS:
         raise ValueError(f"pivot: agg_fn must be one of {list(_PIVOT_AGGS)}, got {agg_fn!r}")

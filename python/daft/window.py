@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from daft.daft import PyExpr
+from daft.dataframe import _columns
 from daft.expressions import Expression, _py, col, lit
 
 __all__ = [
@@ -45,20 +46,6 @@ class _WindowBoundary:
 
     def __repr__(self) -> str:
         return f"Window.{self._name}"
-
-
-def _keys(cols: tuple) -> list[Expression]:
-    if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
-        cols = tuple(cols[0])
-    out = []
-    for c in cols:
-        if isinstance(c, str):
-            out.append(col(c))
-        elif isinstance(c, Expression):
-            out.append(c)
-        else:
-            raise TypeError(f"Window keys are column names or Expressions, got {type(c).__name__}")
-    return out
 
 
 class Window:
@@ -95,7 +82,7 @@ class Window:
     def partition_by(self, *cols: str | Expression) -> Window:
         """Rows with equal values of ``cols`` form one partition."""
         w = self._copy()
-        w._partition_by.extend(_keys(cols))
+        w._partition_by.extend(_columns(cols))
         return w
 
     def order_by(
@@ -106,7 +93,7 @@ class Window:
     ) -> Window:
         """The order of rows within each partition. Nulls go last ascending and
         first descending unless ``nulls_first`` says otherwise (as in Daft)."""
-        keys = _keys(cols)
+        keys = _columns(cols)
         n = len(keys)
 
         def flags(v: Any, default: list[bool], what: str) -> list[bool]:
