@@ -157,6 +157,8 @@ def test_bad_sql_points_at_the_offending_token_or_name():
         daft.sql("SELECT x, y FROM t GROUP BY x")
     with pytest.raises(ValueError, match="not allowed in WHERE"):
         daft.sql("SELECT x FROM t WHERE sum(x) > 1")
+    with pytest.raises(ValueError, match="offset must be a positive number of rows, got -1"):
+        daft.sql("SELECT lag(x, -1) OVER (ORDER BY x) AS p FROM t")
     with pytest.raises(ValueError, match="only queries"):
         daft.sql("DROP TABLE t")
     u = daft.from_pydict({"x": [1]})  # noqa: F841

@@ -640,6 +640,12 @@ impl ExprPlanner<'_> {
             "percent_rank" => WindowFunc::PercentRank,
             "lag" | "lead" => {
                 let n = int_arg(1, 1)?;
+                // A negative offset would turn lag into lead without a word.
+                if n <= 0 {
+                    return Err(DaftError::value_error(format!(
+                        "SQL: {name}(): the offset must be a positive number of rows, got {n}"
+                    )));
+                }
                 let default = match args.positional.get(2) {
                     Some(d) => Some(Arc::new(inner.expr(d)?)),
                     None => None,
