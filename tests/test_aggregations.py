@@ -91,10 +91,36 @@ def test_agg_set_and_agg_concat():
     assert sorted(df.agg_set("s").to_pydict()["s"][0]) == ["a", "b"]
     got = df.agg_concat("s").to_pydict()["s"][0]
     assert sorted(got) == sorted("aba")
-    with pytest.raises(NotImplementedError, match="delimiter"):
-        df.agg_concat("s", delimiter=",")
+    assert sorted(df.agg_concat("s", delimiter=",").to_pydict()["s"][0].split(",")) == [
+        "a",
+        "a",
+        "b",
+    ]
     with pytest.raises(daft.exceptions.DaftTypeError, match="string_agg"):
         daft.from_pydict({"x": [1]}).agg(col("x").string_agg()).collect()
+
+
+def test_string_agg_with_a_delimiter_per_group_and_in_sql_matches_the_standard_library():
+    rnd = random.Random(5)
+    rows = [
+        {"g": rnd.choice("xyz"), "s": rnd.choice(["a", "bb", "ccc", None])} for _ in range(2_000)
+    ]
+    want: dict[str, list[str]] = {}
+    for r in rows:
+        if r["s"] is not None:
+            want.setdefault(r["g"], []).append(r["s"])
+    df = daft.from_pylist(rows)
+    got = df.groupby("g").agg(col("s").string_agg(", ").alias("j")).to_pydict()
+    for g, j in zip(got["g"], got["j"]):
+        assert sorted(j.split(", ")) == sorted(want[g]), g
+    t = df  # noqa: F841  (found by daft.sql in this frame)
+    sql = daft.sql("SELECT g, string_agg(s, '|') AS j FROM t GROUP BY g").to_pydict()
+    for g, j in zip(sql["g"], sql["j"]):
+        assert sorted(j.split("|")) == sorted(want[g]), g
+    with pytest.raises(ValueError, match="delimiter must be a string literal"):
+        daft.sql("SELECT string_agg(s, g) FROM t")
+    with pytest.raises(TypeError, match="delimiter must be a str or None, got int"):
+        col("s").string_agg(1)
 
 
 def test_frame_methods_and_sql_names():

@@ -18,6 +18,7 @@ from daft.expressions import Expression, _to_expr, col
 from daft.schema import Schema
 
 # isort: split
+from daft._partitions import Partitions
 from daft._relational import JoinsAndSetOps
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def _flags(value: bool | list[bool] | None, n: int, what: str, default: list[boo
     return value
 
 
-class DataFrame(JoinsAndSetOps):
+class DataFrame(JoinsAndSetOps, Partitions):
     """A table of named, typed columns, computed lazily.
 
     Create one with :func:`daft.from_pydict`, :func:`daft.from_pylist`,
@@ -409,11 +410,14 @@ class DataFrame(JoinsAndSetOps):
         return self._agg_all("list_agg_distinct", cols)
 
     def agg_concat(self, *cols: str | Expression, delimiter: str | None = None) -> DataFrame:
-        """The strings of each given column concatenated (``delimiter`` is not
-        supported yet)."""
-        if delimiter is not None:
-            raise NotImplementedError("agg_concat: delimiter= is not supported yet")
-        return self._agg_all("string_agg", cols)
+        """The strings of each given column concatenated, ``delimiter``
+        between them (none by default); nulls are skipped.
+
+        Example:
+            >>> daft.from_pydict({"s": ["a", None, "b"]}).agg_concat("s", delimiter="-")
+        """
+        exprs = _columns(cols) if cols else self.columns
+        return self.agg(*[e.string_agg(delimiter) for e in exprs])
 
     def stddev(self, *cols: str | Expression, ddof: int = 1) -> DataFrame:
         """Standard deviation of each given column (``ddof=1``: sample)."""
@@ -432,10 +436,6 @@ class DataFrame(JoinsAndSetOps):
     def skew(self, *cols: str | Expression) -> DataFrame:
         """Population skewness of each given column."""
         return self._agg_all("skew", cols)
-
-    def to_arrow_iter(self, results_buffer_size: Any = "num_cpus") -> Any:
-        """The result as pyarrow RecordBatches, in order (runs the query)."""
-        yield from self.to_arrow().to_batches()
 
     # --- execution ------------------------------------------------------
     def collect(self, num_preview_rows: int | None = 8) -> DataFrame:
@@ -518,10 +518,6 @@ class DataFrame(JoinsAndSetOps):
     def to_pandas(self) -> pandas.DataFrame:
         """The result as a pandas DataFrame (needs pandas installed)."""
         return self.to_arrow().to_pandas()
-
-    def iter_rows(self):
-        """Yields the rows as dicts."""
-        yield from self.to_pylist()
 
     # --- writing --------------------------------------------------------
     def _write(self, root_dir: str, write_mode: str, write: Any) -> DataFrame:

@@ -236,9 +236,18 @@ class Expression:
         """The distinct non-null values of the group, as a list."""
         return self._agg("list_agg_distinct")
 
-    def string_agg(self) -> Expression:
-        """The group's strings concatenated (nulls skipped)."""
-        return self._agg("string_agg")
+    def string_agg(self, delimiter: str | None = None) -> Expression:
+        """The group's strings concatenated, ``delimiter`` between them
+        (none by default, as in Daft); nulls are skipped.
+
+        Example:
+            >>> df.groupby("g").agg(col("name").string_agg(", "))
+        """
+        if delimiter is not None and not isinstance(delimiter, str):
+            raise TypeError(
+                f"string_agg: delimiter must be a str or None, got {type(delimiter).__name__}"
+            )
+        return Expression._from_pyexpr(self._expr.agg("string_agg", None, delimiter))
 
     def stddev(self, ddof: int = 1) -> Expression:
         """Standard deviation (``ddof=1``: sample, as Daft's default; 0: population)."""

@@ -107,7 +107,7 @@ pub enum CountMode {
 }
 
 /// Aggregations over a column, per group or over the whole frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AggKind {
     Sum,
     Mean,
@@ -119,8 +119,9 @@ pub enum AggKind {
     ListAgg,
     /// The distinct non-null values as a list (`agg_set`).
     ListAggDistinct,
-    /// The strings concatenated (`agg_concat` / `string_agg`).
-    StringAgg,
+    /// The strings concatenated with a delimiter (`agg_concat` /
+    /// `string_agg`; Daft's default delimiter is none, `""`).
+    StringAgg(Arc<str>),
     /// Standard deviation with `ddof` delta degrees of freedom (0 or 1).
     Stddev(u8),
     /// Variance with `ddof` delta degrees of freedom (0 or 1).
@@ -145,7 +146,7 @@ impl AggKind {
             "any_value" => AggKind::AnyValue,
             "list_agg" | "agg_list" => AggKind::ListAgg,
             "list_agg_distinct" | "agg_set" => AggKind::ListAggDistinct,
-            "string_agg" | "agg_concat" => AggKind::StringAgg,
+            "string_agg" | "agg_concat" => AggKind::StringAgg("".into()),
             "stddev" => AggKind::Stddev(1),
             "stddev_pop" => AggKind::Stddev(0),
             "var" => AggKind::Var(1),
@@ -176,7 +177,7 @@ impl AggKind {
             AggKind::AnyValue => "any_value",
             AggKind::ListAgg => "list_agg",
             AggKind::ListAggDistinct => "list_agg_distinct",
-            AggKind::StringAgg => "string_agg",
+            AggKind::StringAgg(_) => "string_agg",
             AggKind::Stddev(_) => "stddev",
             AggKind::Var(_) => "var",
             AggKind::Product => "product",
@@ -230,7 +231,7 @@ impl AggKind {
                     _ => DataType::Float64,
                 }
             }
-            AggKind::StringAgg => {
+            AggKind::StringAgg(_) => {
                 if !matches!(dt, DataType::Utf8 | DataType::LargeUtf8 | DataType::Null) {
                     return Err(DaftError::type_error(format!(
                         "string_agg() of column {:?} needs strings; it has type {}",
@@ -597,7 +598,7 @@ impl Expr {
             Expr::Agg { kind, expr } => {
                 self.to_field(schema)?;
                 Expr::Agg {
-                    kind: *kind,
+                    kind: kind.clone(),
                     expr: Arc::new(expr.bind(schema)?),
                 }
             }

@@ -142,7 +142,7 @@ impl WindowFunc {
     /// The same function with every input rewritten by `f`.
     pub fn map_args(&self, mut f: impl FnMut(&Expr) -> DaftResult<Expr>) -> DaftResult<Self> {
         Ok(match self {
-            WindowFunc::Agg(k, e) => WindowFunc::Agg(*k, Arc::new(f(e)?)),
+            WindowFunc::Agg(k, e) => WindowFunc::Agg(k.clone(), Arc::new(f(e)?)),
             WindowFunc::FirstValue(e) => WindowFunc::FirstValue(Arc::new(f(e)?)),
             WindowFunc::LastValue(e) => WindowFunc::LastValue(Arc::new(f(e)?)),
             WindowFunc::Shift {

@@ -7,6 +7,7 @@
 //! Python stops a query within a fraction of a second. Output keeps Daft's
 //! row order ([`ordered`]).
 
+pub mod layout;
 pub mod ordered;
 pub mod session;
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use datafusion::common::runtime::SpawnedTask;
 use datafusion::common::DataFusionError;
 use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{lit, LogicalPlan as DfPlan, LogicalPlanBuilder};
@@ -164,6 +166,65 @@ pub fn collect(
         .collect()
 }
 
+/// Runs `plan` to completion and returns each output partition's
+/// batches, partitions in order (concatenated, they are what [`collect`]
+/// returns). All partitions run at once; the result is held in memory.
+pub fn collect_partitions(
+    plan: &Arc<LogicalPlan>,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<Vec<Vec<RecordBatch>>> {
+    let _span = tracing::debug_span!(target: "daft::exec", "collect_partitions").entered();
+    let (engine, lowered) = engine_and_lowered(plan)?;
+    let schema = plan.schema();
+    let ctx = engine.ctx.clone();
+    run(
+        &engine,
+        async move {
+            let physical = physical(&ctx, lowered).await?;
+            let n = physical.output_partitioning().partition_count();
+            let tasks: Vec<_> = (0..n)
+                .map(|i| {
+                    let (plan, ctx, schema) = (physical.clone(), ctx.clone(), schema.clone());
+                    SpawnedTask::spawn(async move {
+                        let mut stream = plan.execute(i, ctx.task_ctx()).map_err(from_df)?;
+                        let mut out = Vec::new();
+                        while let Some(batch) = stream.next().await {
+                            let batch = batch.map_err(from_df)?;
+                            if batch.num_rows() > 0 {
+                                out.push(conform_batch(batch, &schema)?);
+                            }
+                        }
+                        Ok::<_, DaftError>(out)
+                    })
+                })
+                .collect();
+            let mut parts = Vec::with_capacity(n);
+            for t in tasks {
+                parts.push(t.join().await.map_err(|e| {
+                    DaftError::Internal(format!("a partition's task failed: {e}"))
+                })??);
+            }
+            Ok(parts)
+        },
+        interrupted,
+    )
+}
+
+/// How many partitions the output of `plan` has before they are
+/// concatenated: what `DataFrame.num_partitions()` reports.
+pub fn num_partitions(plan: &Arc<LogicalPlan>) -> DaftResult<usize> {
+    let (engine, lowered) = engine_and_lowered(plan)?;
+    let ctx = engine.ctx.clone();
+    run(
+        &engine,
+        async move {
+            let physical = physical(&ctx, lowered).await?;
+            Ok(physical.output_partitioning().partition_count())
+        },
+        &mut || false,
+    )
+}
+
 /// The number of output rows of `plan`; DataFusion answers from file
 /// metadata where the plan allows (a scan with no filter).
 pub fn count_rows(
@@ -218,7 +279,8 @@ pub fn explain_datafusion(plan: &Arc<LogicalPlan>) -> DaftResult<String> {
     )
 }
 
-/// A blocking iterator over the output's batches, for writers.
+/// A blocking iterator over a running query's output batches (writers,
+/// `to_arrow_iter`).
 /// Each `next` waits on the engine's runtime (it must not be called from
 /// inside it) and gives [`DaftError::Cancelled`] once the query is
 /// cancelled.
@@ -229,10 +291,14 @@ pub struct BatchIter {
     cancelled: Arc<AtomicBool>,
 }
 
-impl Iterator for BatchIter {
-    type Item = DaftResult<RecordBatch>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl BatchIter {
+    /// The next non-empty batch, asking `stop` every [`POLL`] while it
+    /// waits; once `stop` says yes, the query is dropped and the result is
+    /// [`DaftError::Cancelled`].
+    pub fn next_or_stop(
+        &mut self,
+        stop: &mut dyn FnMut() -> bool,
+    ) -> Option<DaftResult<RecordBatch>> {
         loop {
             let stream = self.stream.as_mut()?;
             let next = self
@@ -240,7 +306,7 @@ impl Iterator for BatchIter {
                 .runtime
                 .block_on(async { tokio::time::timeout(POLL, stream.next()).await });
             match next {
-                Err(_) if self.cancelled.load(Ordering::Relaxed) => {
+                Err(_) if stop() => {
                     self.stream = None;
                     return Some(Err(DaftError::Cancelled("interrupted".into())));
                 }
@@ -258,6 +324,47 @@ impl Iterator for BatchIter {
             }
         }
     }
+
+    /// The schema of every batch.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+impl Iterator for BatchIter {
+    type Item = DaftResult<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let cancelled = self.cancelled.clone();
+        self.next_or_stop(&mut || cancelled.load(Ordering::Relaxed))
+    }
+}
+
+/// Starts `plan` and returns its output, in row order, as a blocking
+/// iterator: the query runs as batches are asked for, so only a few are
+/// in memory at once. Planning asks `interrupted` as [`collect`] does.
+pub fn stream(
+    plan: &Arc<LogicalPlan>,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<BatchIter> {
+    let _span = tracing::debug_span!(target: "daft::exec", "stream").entered();
+    let (engine, lowered) = engine_and_lowered(plan)?;
+    let ctx = engine.ctx.clone();
+    let keep_order = engine.config.maintain_order;
+    let stream = run(
+        &engine,
+        async move {
+            let physical = physical(&ctx, lowered).await?;
+            ordered_stream(physical, &ctx, keep_order)
+        },
+        interrupted,
+    )?;
+    Ok(BatchIter {
+        engine,
+        stream: Some(stream),
+        schema: plan.schema(),
+        cancelled: Arc::new(AtomicBool::new(false)),
+    })
 }
 
 /// Runs `plan` and hands its output, in row order, to `writer` (on a
@@ -271,25 +378,9 @@ pub fn write_with<T: Send>(
     writer: impl FnOnce(BatchIter, SchemaRef) -> DaftResult<T> + Send,
 ) -> DaftResult<T> {
     let _span = tracing::debug_span!(target: "daft::exec", "write").entered();
-    let (engine, lowered) = engine_and_lowered(plan)?;
-    let schema = plan.schema();
-    let ctx = engine.ctx.clone();
-    let keep_order = engine.config.maintain_order;
-    let stream = run(
-        &engine,
-        async move {
-            let physical = physical(&ctx, lowered).await?;
-            ordered_stream(physical, &ctx, keep_order)
-        },
-        interrupted,
-    )?;
-    let cancelled = Arc::new(AtomicBool::new(false));
-    let iter = BatchIter {
-        engine: engine.clone(),
-        stream: Some(stream),
-        schema: schema.clone(),
-        cancelled: cancelled.clone(),
-    };
+    let iter = stream(plan, interrupted)?;
+    let schema = iter.schema();
+    let cancelled = iter.cancelled.clone();
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel();
         let out_schema = schema.clone();

@@ -195,6 +195,7 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
         .with_config(session)
         .with_runtime_env(runtime_env)
         .with_physical_optimizer_rules(rules)
+        .with_query_planner(Arc::new(crate::layout::EnginePlanner))
         // DataFusion's rewrite of `DISTINCT ON` (the engine's `distinct(*on)`)
         // looks this aggregate up by name; every other function reaches the
         // plan as an expression already resolved.

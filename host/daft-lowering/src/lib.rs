@@ -17,6 +17,7 @@
 //! - [`join`]: joins (Daft's column naming) and set operations;
 //! - [`window`]: window functions, with Daft's default frames;
 //! - [`aggregates`]: `product` and `skew`, which DataFusion lacks, as aggregate UDFs;
+//! - [`partition`]: `repartition` and `into_partitions`;
 //! - [`explode`]: `explode` as DataFusion's unnest, with Daft's null handling;
 //! - [`error`]: errors across the boundary, both ways.
 
@@ -26,6 +27,7 @@ pub mod explode;
 pub mod expr;
 pub mod join;
 pub mod operators;
+pub mod partition;
 pub mod plan;
 pub mod scan;
 pub mod udf;

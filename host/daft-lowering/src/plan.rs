@@ -25,6 +25,7 @@ use crate::error::from_df;
 use crate::explode::lower_explode;
 use crate::expr::{cast_to, lower_expr};
 use crate::join::{lower_join, lower_set_op};
+use crate::partition::lower_repartition;
 use crate::scan;
 use crate::views;
 use crate::window::lower_windows;
@@ -69,6 +70,9 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
                         opts.target_partitions,
                     )?],
                 ),
+                Source::Partitions(parts) => {
+                    ("in_memory", vec![scan::partitions(schema.clone(), parts)?])
+                }
                 Source::Parquet(files) => (
                     "parquet",
                     scan::parquet(schema.clone(), files, &ctx.strings)?,
@@ -134,6 +138,12 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
                 .collect::<DaftResult<Vec<_>>>()?;
             df(lower(input, ctx)?.sort(keys))?
         }
+        LogicalPlan::Repartition { input, scheme } => lower_repartition(
+            lower(input, ctx)?,
+            &input.schema(),
+            scheme,
+            opts.target_partitions,
+        )?,
         LogicalPlan::Distinct { input, on: None } => df(lower(input, ctx)?.distinct())?,
         LogicalPlan::Distinct {
             input,
@@ -278,7 +288,7 @@ fn empty_strings_not_null(
 pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
     let (kind, input) = match e {
         Expr::Alias(inner, _) => return lower_agg(inner, schema),
-        Expr::Agg { kind, expr } => (*kind, expr),
+        Expr::Agg { kind, expr } => (kind.clone(), expr),
         other => {
             return Err(DaftError::Internal(format!(
                 "expected an aggregation, got {other}"
@@ -321,9 +331,9 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
             .distinct()
             .filter(x.is_not_null())
             .build())?,
-        AggKind::StringAgg => datafusion::functions_aggregate::string_agg::string_agg(
+        AggKind::StringAgg(delimiter) => datafusion::functions_aggregate::string_agg::string_agg(
             dfx::cast(x, DataType::Utf8),
-            dfx::lit(ScalarValue::Utf8(Some(String::new()))),
+            dfx::lit(ScalarValue::Utf8(Some(delimiter.to_string()))),
         ),
         AggKind::Stddev(0) => agg::stddev_pop(cast_to(x, dt, &DataType::Float64)),
         AggKind::Stddev(_) => agg::stddev(cast_to(x, dt, &DataType::Float64)),

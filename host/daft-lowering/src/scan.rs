@@ -74,6 +74,15 @@ pub fn in_memory(
     Ok(Arc::new(table))
 }
 
+/// A table over a collected result's partitions, exactly as they are.
+pub fn partitions(
+    schema: SchemaRef,
+    parts: &[Vec<RecordBatch>],
+) -> DaftResult<Arc<dyn TableProvider>> {
+    let table = MemTable::try_new(schema, parts.to_vec()).map_err(from_df)?;
+    Ok(Arc::new(table))
+}
+
 /// Tables over Parquet files, read with the planned schema, string and
 /// binary columns as views where `strings` says so (see [`crate::views`]);
 /// see [`listing`] for why there may be several.

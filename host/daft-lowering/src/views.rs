@@ -111,6 +111,7 @@ fn node_exprs(p: &LogicalPlan) -> Vec<&Expr> {
         | LogicalPlan::Explode { .. }
         | LogicalPlan::SetOp { .. } => vec![],
         LogicalPlan::Distinct { on, .. } => on.iter().flatten().collect(),
+        LogicalPlan::Repartition { scheme, .. } => scheme.exprs().iter().collect(),
         LogicalPlan::Join {
             left_on, right_on, ..
         } => left_on.iter().chain(right_on).collect(),

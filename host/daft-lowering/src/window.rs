@@ -265,7 +265,7 @@ fn lower_window(
                 }
                 _ => over(lower_agg(
                     &Expr::Agg {
-                        kind: *kind,
+                        kind: kind.clone(),
                         expr: input.clone(),
                     },
                     schema,

@@ -17,9 +17,11 @@ use daft_dsl::Expr;
 pub use daft_io::{CsvOptions, FileStamp};
 
 mod join;
+mod partition;
 mod setops;
 
 pub use join::{JoinColumn, JoinType};
+pub use partition::Partitioning;
 pub use setops::SetOpKind;
 
 /// Where a scan reads from.
@@ -27,6 +29,9 @@ pub use setops::SetOpKind;
 pub enum Source {
     /// Batches already in memory (from Python data or a collected frame).
     InMemory(Arc<Vec<RecordBatch>>),
+    /// A collected result whose layout the user chose (`repartition`,
+    /// `into_partitions`): one list of batches per partition, kept as is.
+    Partitions(Arc<Vec<Vec<RecordBatch>>>),
     /// Parquet files, already expanded from globs, as they were planned.
     Parquet(Vec<FileStamp>),
     /// CSV files, already expanded from globs, as they were planned.
@@ -121,6 +126,12 @@ pub enum LogicalPlan {
         all: bool,
         schema: SchemaRef,
     },
+    /// The same rows laid out over partitions as `scheme` says (see
+    /// [`partition`]).
+    Repartition {
+        input: Arc<LogicalPlan>,
+        scheme: Partitioning,
+    },
 }
 
 pub(crate) fn check_unique_names(schema: &Schema, what: &str) -> DaftResult<()> {
@@ -150,6 +161,7 @@ impl LogicalPlan {
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Limit { input, .. }
             | LogicalPlan::Sort { input, .. }
+            | LogicalPlan::Repartition { input, .. }
             | LogicalPlan::Distinct { input, .. } => input.schema(),
         }
     }
@@ -421,6 +433,11 @@ impl LogicalPlan {
                         b.len(),
                         b.iter().map(|b| b.num_rows()).sum::<usize>()
                     ),
+                    Source::Partitions(p) => format!(
+                        "InMemory: {} partition(s), {} row(s)",
+                        p.len(),
+                        p.iter().flatten().map(|b| b.num_rows()).sum::<usize>()
+                    ),
                     Source::Parquet(p) => {
                         format!("Parquet: {} file(s): {}", p.len(), first_paths(p))
                     }
@@ -459,6 +476,9 @@ impl LogicalPlan {
                     })
                     .collect();
                 writeln!(out, "{pad}* Sort: {}", ks.join(", "))
+            }
+            LogicalPlan::Repartition { scheme, .. } => {
+                writeln!(out, "{pad}* {}", scheme.describe())
             }
             LogicalPlan::Distinct { on: None, .. } => writeln!(out, "{pad}* Distinct"),
             LogicalPlan::Distinct { on: Some(on), .. } => {
@@ -518,6 +538,20 @@ impl LogicalPlan {
         }
     }
 
+    /// Whether the plan asks for a layout of its rows over partitions
+    /// (`repartition`, `into_partitions`) anywhere, or reads a result that
+    /// kept one: collecting it keeps its partitions as they are.
+    pub fn has_chosen_layout(&self) -> bool {
+        match self {
+            LogicalPlan::Repartition { .. }
+            | LogicalPlan::Scan {
+                source: Source::Partitions(_),
+                ..
+            } => true,
+            _ => self.inputs().iter().any(|i| i.has_chosen_layout()),
+        }
+    }
+
     /// The children of this node (none for a scan, two for a join).
     pub fn inputs(&self) -> Vec<&Arc<LogicalPlan>> {
         match self {
@@ -528,6 +562,7 @@ impl LogicalPlan {
             | LogicalPlan::Sort { input, .. }
             | LogicalPlan::Distinct { input, .. }
             | LogicalPlan::Explode { input, .. }
+            | LogicalPlan::Repartition { input, .. }
             | LogicalPlan::Aggregate { input, .. } => vec![input],
             LogicalPlan::Join { left, right, .. } | LogicalPlan::SetOp { left, right, .. } => {
                 vec![left, right]

@@ -77,10 +77,13 @@ impl PyExpr {
     }
 
     /// An aggregation (`"sum"`, `"mean"`, `"count"`, ...); `ddof` for
-    /// `"stddev"` and `"var"` (0 or 1).
-    #[pyo3(signature = (kind, ddof=None))]
-    fn agg(&self, kind: &str, ddof: Option<i64>) -> PyResult<Self> {
+    /// `"stddev"` and `"var"` (0 or 1), `delimiter` for `"string_agg"`.
+    #[pyo3(signature = (kind, ddof=None, delimiter=None))]
+    fn agg(&self, kind: &str, ddof: Option<i64>, delimiter: Option<String>) -> PyResult<Self> {
         let mut kind = AggKind::parse(kind).py()?;
+        if let (Some(d), AggKind::StringAgg(_)) = (&delimiter, &kind) {
+            kind = AggKind::StringAgg(d.as_str().into());
+        }
         if let Some(d) = ddof {
             let d = match d {
                 0 | 1 => d as u8,

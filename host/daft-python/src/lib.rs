@@ -30,6 +30,7 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<expr::PyExpr>()?;
     m.add_class::<plan::PyLogicalPlan>()?;
+    m.add_class::<plan::PyBatchStream>()?;
     m.add_class::<plan::PySchema>()?;
     m.add_class::<registry::PyFunction>()?;
     m.add_function(wrap_pyfunction!(info::build_info, m)?)?;

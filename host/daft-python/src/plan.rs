@@ -80,8 +80,27 @@ impl PyLogicalPlan {
                 source: Source::InMemory(b),
                 ..
             } => Some(b.clone()),
+            LogicalPlan::Scan {
+                source: Source::Partitions(p),
+                ..
+            } => Some(Arc::new(p.iter().flatten().cloned().collect())),
             _ => None,
         }
+    }
+
+    /// The output's partitions (runs the plan unless it is a collected
+    /// result that kept them).
+    fn run_partitions(&self, py: Python<'_>) -> PyResult<Arc<Vec<Vec<RecordBatch>>>> {
+        if let LogicalPlan::Scan {
+            source: Source::Partitions(p),
+            ..
+        } = self.plan.as_ref()
+        {
+            return Ok(p.clone());
+        }
+        let plan = self.plan.clone();
+        let parts = interruptible(py, move |stop| daft_exec::collect_partitions(&plan, stop))?;
+        Ok(Arc::new(parts))
     }
 
     fn run(&self, py: Python<'_>) -> PyResult<Arc<Vec<RecordBatch>>> {
@@ -490,10 +509,62 @@ impl PyLogicalPlan {
         self.materialized().is_some()
     }
 
-    /// Runs the plan; the result is an in-memory plan of its output.
+    /// Runs the plan; the result is an in-memory plan of its output. A
+    /// layout the query chose (`repartition`, `into_partitions`) is kept;
+    /// otherwise the engine splits the rows for parallelism when they are
+    /// read again.
     fn collect(&self, py: Python<'_>) -> PyResult<Self> {
-        let batches = self.run(py)?;
-        Ok(LogicalPlan::scan(Source::InMemory(batches), self.plan.schema()).into())
+        let source = if self.plan.has_chosen_layout() {
+            Source::Partitions(self.run_partitions(py)?)
+        } else {
+            Source::InMemory(self.run(py)?)
+        };
+        Ok(LogicalPlan::scan(source, self.plan.schema()).into())
+    }
+
+    /// Hash-partitioned by `by` into `num` partitions (the session's
+    /// parallelism when `None`), or spread evenly when `by` is empty.
+    #[pyo3(signature = (num, by))]
+    fn repartition(&self, num: Option<usize>, by: Vec<PyExpr>) -> PyResult<Self> {
+        Ok(self.plan.repartition(num, exprs(by)).py()?.into())
+    }
+
+    /// The rows in order as `num` contiguous partitions.
+    #[pyo3(name = "into_partitions")]
+    fn split_into_partitions(&self, num: usize) -> PyResult<Self> {
+        Ok(self.plan.into_partitions(num).py()?.into())
+    }
+
+    /// How many partitions the output has (plans the query, runs nothing).
+    fn num_partitions(&self, py: Python<'_>) -> PyResult<usize> {
+        if let LogicalPlan::Scan {
+            source: Source::Partitions(p),
+            ..
+        } = self.plan.as_ref()
+        {
+            return Ok(p.len());
+        }
+        let plan = self.plan.clone();
+        py.detach(move || daft_exec::num_partitions(&plan)).py()
+    }
+
+    /// Each output partition as an Arrow stream capsule, in order.
+    fn partitions<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyCapsule>>> {
+        let schema = self.plan.schema();
+        self.run_partitions(py)?
+            .iter()
+            .map(|p| arrow_ffi::export_stream(py, schema.clone(), p.clone()))
+            .collect()
+    }
+
+    /// The output as batches computed while they are read: an iterator of
+    /// one-batch Arrow stream capsules.
+    fn stream(&self, py: Python<'_>) -> PyResult<PyBatchStream> {
+        let plan = self.plan.clone();
+        let iter = interruptible(py, move |stop| daft_exec::stream(&plan, stop))?;
+        Ok(PyBatchStream {
+            iter: std::sync::Mutex::new(Some(iter)),
+        })
     }
 
     /// Number of rows of the output (runs the plan unless materialized).
@@ -558,6 +629,44 @@ impl PyLogicalPlan {
         write_mode: String,
     ) -> PyResult<Vec<String>> {
         self.write_files(py, root_dir, daft_io::FileFormat::Csv, write_mode)
+    }
+}
+
+/// A running query's output, batch by batch (`DataFrame.to_arrow_iter`).
+/// Waiting for a batch releases the GIL and answers Ctrl-C.
+#[pyclass(module = "daft.daft", name = "PyBatchStream", frozen)]
+pub struct PyBatchStream {
+    iter: std::sync::Mutex<Option<daft_exec::BatchIter>>,
+}
+
+#[pymethods]
+impl PyBatchStream {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The next batch as a one-batch Arrow stream capsule.
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyCapsule>>> {
+        let mut slot = self
+            .iter
+            .lock()
+            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the stream was poisoned"))?;
+        let Some(iter) = slot.as_mut() else {
+            return Ok(None);
+        };
+        let schema = iter.schema();
+        let next = interruptible(py, |stop| iter.next_or_stop(stop).transpose());
+        match next {
+            Ok(Some(batch)) => arrow_ffi::export_stream(py, schema, vec![batch]).map(Some),
+            Ok(None) => {
+                *slot = None;
+                Ok(None)
+            }
+            Err(e) => {
+                *slot = None;
+                Err(e)
+            }
+        }
     }
 }
 

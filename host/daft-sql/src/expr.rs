@@ -168,7 +168,7 @@ pub(crate) fn agg_kind(name: &str) -> Option<AggKind> {
         "any_value" => AggKind::AnyValue,
         "list_agg" | "agg_list" | "array_agg" => AggKind::ListAgg,
         "list_agg_distinct" | "agg_set" => AggKind::ListAggDistinct,
-        "string_agg" | "agg_concat" => AggKind::StringAgg,
+        "string_agg" | "agg_concat" => AggKind::StringAgg("".into()),
         "stddev" | "stddev_samp" => AggKind::Stddev(1),
         "stddev_pop" => AggKind::Stddev(0),
         "var" | "variance" | "var_samp" => AggKind::Var(1),
@@ -512,12 +512,35 @@ impl ExprPlanner<'_> {
             let one: ArrayRef = Arc::new(Int64Array::from(vec![1i64]));
             return Ok(lit(one).agg(AggKind::Count(CountMode::All))?.alias("count"));
         }
-        if args.positional.len() != 1 || !args.named.is_empty() {
-            return Err(DaftError::value_error(format!(
-                "SQL: {name}() takes exactly one argument, got {}",
-                args.positional.len() + args.named.len()
-            )));
-        }
+        // string_agg(x, delimiter), as in standard SQL.
+        let kind = match (&kind, args.positional.get(1)) {
+            (AggKind::StringAgg(_), Some(d)) if args.positional.len() == 2 => {
+                let text = match d {
+                    SqlExpr::Value(v) => match &v.value {
+                        Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Some(s),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match text {
+                    Some(t) => AggKind::StringAgg(t.as_str().into()),
+                    None => {
+                        return Err(DaftError::value_error(format!(
+                            "SQL: {name}(): the delimiter must be a string literal, got {d}"
+                        )))
+                    }
+                }
+            }
+            _ => {
+                if args.positional.len() != 1 || !args.named.is_empty() {
+                    return Err(DaftError::value_error(format!(
+                        "SQL: {name}() takes exactly one argument, got {}",
+                        args.positional.len() + args.named.len()
+                    )));
+                }
+                kind
+            }
+        };
         let x = inner.expr(args.positional[0])?;
         let kind = match (kind, args.distinct) {
             (AggKind::Count(CountMode::Valid), true) => AggKind::CountDistinct,
@@ -663,7 +686,7 @@ impl ExprPlanner<'_> {
                 match agg {
                     Expr::Agg { kind, expr } => WindowFunc::Agg(kind, expr),
                     Expr::Alias(inner_agg, _) => match inner_agg.as_ref() {
-                        Expr::Agg { kind, expr } => WindowFunc::Agg(*kind, expr.clone()),
+                        Expr::Agg { kind, expr } => WindowFunc::Agg(kind.clone(), expr.clone()),
                         _ => return Err(DaftError::Internal(format!("not an aggregation: {f}"))),
                     },
                     _ => return Err(DaftError::Internal(format!("not an aggregation: {f}"))),
