@@ -318,7 +318,8 @@ impl ExtensionPlanner for LayoutPlanner {
     }
 }
 
-/// DataFusion's physical planner with the engine's own nodes.
+/// DataFusion's physical planner with the engine's own nodes (layouts and
+/// [`crate::topn`]'s top-N per group).
 #[derive(Debug)]
 pub struct EnginePlanner;
 
@@ -329,9 +330,12 @@ impl QueryPlanner for EnginePlanner {
         logical_plan: &LogicalPlan,
         session: &dyn Session,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(LayoutPlanner)])
-            .create_physical_plan(logical_plan, session)
-            .await
+        DefaultPhysicalPlanner::with_extension_planners(vec![
+            Arc::new(LayoutPlanner),
+            Arc::new(crate::topn::TopNPlanner),
+        ])
+        .create_physical_plan(logical_plan, session)
+        .await
     }
 }
 

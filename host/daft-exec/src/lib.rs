@@ -10,6 +10,7 @@
 pub mod layout;
 pub mod ordered;
 pub mod session;
+pub mod topn;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,6 +126,25 @@ fn engine_and_lowered(plan: &LogicalPlan) -> DaftResult<(Arc<Engine>, DfPlan)> {
     Ok((engine, lowered))
 }
 
+/// Reads `stream` to the end: its non-empty batches, given `schema` if one
+/// is passed.
+async fn drain(
+    mut stream: SendableRecordBatchStream,
+    schema: Option<&SchemaRef>,
+) -> DaftResult<Vec<RecordBatch>> {
+    let mut out = Vec::new();
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(from_df)?;
+        if batch.num_rows() > 0 {
+            out.push(match schema {
+                Some(schema) => conform_batch(batch, schema)?,
+                None => batch,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Runs the DataFusion plan `df_plan` to completion and returns its
 /// non-empty output batches in order.
 fn run_to_batches(
@@ -138,15 +158,7 @@ fn run_to_batches(
         engine,
         async move {
             let physical = physical(&ctx, df_plan).await?;
-            let mut stream = ordered_stream(physical, &ctx, keep_order)?;
-            let mut out = Vec::new();
-            while let Some(batch) = stream.next().await {
-                let batch = batch.map_err(from_df)?;
-                if batch.num_rows() > 0 {
-                    out.push(batch);
-                }
-            }
-            Ok(out)
+            drain(ordered_stream(physical, &ctx, keep_order)?, None).await
         },
         interrupted,
     )
@@ -186,15 +198,8 @@ pub fn collect_partitions(
                 .map(|i| {
                     let (plan, ctx, schema) = (physical.clone(), ctx.clone(), schema.clone());
                     SpawnedTask::spawn(async move {
-                        let mut stream = plan.execute(i, ctx.task_ctx()).map_err(from_df)?;
-                        let mut out = Vec::new();
-                        while let Some(batch) = stream.next().await {
-                            let batch = batch.map_err(from_df)?;
-                            if batch.num_rows() > 0 {
-                                out.push(conform_batch(batch, &schema)?);
-                            }
-                        }
-                        Ok::<_, DaftError>(out)
+                        let stream = plan.execute(i, ctx.task_ctx()).map_err(from_df)?;
+                        drain(stream, Some(&schema)).await
                     })
                 })
                 .collect();

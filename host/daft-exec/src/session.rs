@@ -196,6 +196,9 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
         .with_runtime_env(runtime_env)
         .with_physical_optimizer_rules(rules)
         .with_query_planner(Arc::new(crate::layout::EnginePlanner))
+        // After DataFusion's own rules, which bring filters down to the
+        // windows they bound.
+        .with_optimizer_rule(Arc::new(crate::topn::RankingPrefilter))
         // DataFusion's rewrite of `DISTINCT ON` (the engine's `distinct(*on)`)
         // looks this aggregate up by name; every other function reaches the
         // plan as an expression already resolved.
