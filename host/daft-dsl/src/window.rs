@@ -95,7 +95,62 @@ pub enum WindowFunc {
     LastValue(Arc<Expr>),
 }
 
+/// The window functions that are not aggregations, by the names Python's
+/// `daft.functions` and SQL call them.
+pub const WINDOW_FUNCTION_NAMES: [&str; 8] = [
+    "row_number",
+    "rank",
+    "dense_rank",
+    "percent_rank",
+    "lag",
+    "lead",
+    "first_value",
+    "last_value",
+];
+
 impl WindowFunc {
+    /// The window function called `name` (one of [`WINDOW_FUNCTION_NAMES`];
+    /// `None` for any other name), of `input` where it takes one; `lag` and
+    /// `lead` look `offset` rows back or ahead and give `default` past the
+    /// partition's ends. Errors name the function; `context` goes before
+    /// them (`"SQL: "`).
+    pub fn from_name(
+        context: &str,
+        name: &str,
+        input: Option<Arc<Expr>>,
+        offset: i64,
+        default: Option<Arc<Expr>>,
+    ) -> DaftResult<Option<WindowFunc>> {
+        let input = || {
+            input
+                .clone()
+                .ok_or_else(|| DaftError::value_error(format!("{context}{name}() needs an input")))
+        };
+        Ok(Some(match name {
+            "row_number" => WindowFunc::RowNumber,
+            "rank" => WindowFunc::Rank,
+            "dense_rank" => WindowFunc::DenseRank,
+            "percent_rank" => WindowFunc::PercentRank,
+            "lag" | "lead" => {
+                // A negative offset would turn lag into lead without a word.
+                if offset <= 0 {
+                    return Err(DaftError::value_error(format!(
+                        "{context}{name}(): the offset must be a positive number of rows, \
+                         got {offset}"
+                    )));
+                }
+                WindowFunc::Shift {
+                    expr: input()?,
+                    offset: if name == "lag" { -offset } else { offset },
+                    default,
+                }
+            }
+            "first_value" => WindowFunc::FirstValue(input()?),
+            "last_value" => WindowFunc::LastValue(input()?),
+            _ => return Ok(None),
+        }))
+    }
+
     /// The name shown in plans and errors.
     pub fn name(&self) -> &'static str {
         match self {

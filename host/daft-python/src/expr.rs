@@ -116,36 +116,15 @@ impl PyExpr {
         offset: i64,
         default: Option<PyExpr>,
     ) -> PyResult<Self> {
-        let input = || -> PyResult<Arc<Expr>> {
-            input.clone().map(|e| Arc::new(e.expr)).ok_or_else(|| {
-                PyTypeError::new_err(format!("window function {name}() needs an input"))
-            })
-        };
-        let func = match name {
-            "row_number" => WindowFunc::RowNumber,
-            "rank" => WindowFunc::Rank,
-            "dense_rank" => WindowFunc::DenseRank,
-            "percent_rank" => WindowFunc::PercentRank,
-            "lag" | "lead" => {
-                if offset <= 0 {
-                    return Err(crate::error::to_py(daft_core::DaftError::value_error(
-                        format!("{name}(): offset must be a positive number of rows, got {offset}"),
-                    )));
-                }
-                WindowFunc::Shift {
-                    expr: input()?,
-                    offset: if name == "lag" { -offset } else { offset },
-                    default: default.map(|d| Arc::new(d.expr)),
-                }
-            }
-            "first_value" => WindowFunc::FirstValue(input()?),
-            "last_value" => WindowFunc::LastValue(input()?),
-            other => {
-                return Err(crate::error::to_py(daft_core::DaftError::value_error(
-                    format!("unknown window function {other:?}"),
+        let input = input.map(|e| Arc::new(e.expr));
+        let default = default.map(|d| Arc::new(d.expr));
+        let func = WindowFunc::from_name("", name, input, offset, default)
+            .py()?
+            .ok_or_else(|| {
+                crate::error::to_py(daft_core::DaftError::value_error(format!(
+                    "unknown window function {name:?}"
                 )))
-            }
-        };
+            })?;
         Ok(Expr::window_function(func).py()?.into())
     }
 

@@ -25,7 +25,7 @@ use daft_core::registry::{global, ParamKind};
 use daft_core::{DaftError, DaftResult};
 use daft_dsl::{
     AggKind, CountMode, Expr, FrameBound, FrameUnit, Operator, WindowFrame, WindowFunc,
-    WindowOrder, WindowSpec,
+    WindowOrder, WindowSpec, WINDOW_FUNCTION_NAMES,
 };
 
 use crate::types::arrow_type;
@@ -178,17 +178,6 @@ pub(crate) fn agg_kind(name: &str) -> Option<AggKind> {
         _ => return None,
     })
 }
-
-const WINDOW_ONLY: [&str; 8] = [
-    "row_number",
-    "rank",
-    "dense_rank",
-    "percent_rank",
-    "lag",
-    "lead",
-    "first_value",
-    "last_value",
-];
 
 struct Args<'f> {
     positional: Vec<&'f SqlExpr>,
@@ -484,7 +473,7 @@ impl ExprPlanner<'_> {
         if let Some(over) = &f.over {
             return self.window(f, &lower, &args, over);
         }
-        if WINDOW_ONLY.contains(&lower.as_str()) {
+        if WINDOW_FUNCTION_NAMES.contains(&lower.as_str()) {
             return Err(DaftError::value_error(format!(
                 "SQL: {name}(){} is a window function and needs OVER (...)",
                 at(f.name.0.first().map(span_of).unwrap_or(Span::empty()))
@@ -636,14 +625,6 @@ impl ExprPlanner<'_> {
             }
         };
         let inner = self.without_agg();
-        let one_arg = || -> DaftResult<Arc<Expr>> {
-            match args.positional.first() {
-                Some(a) => Ok(Arc::new(inner.expr(a)?)),
-                None => Err(DaftError::value_error(format!(
-                    "SQL: {name}() needs an argument"
-                ))),
-            }
-        };
         let int_arg = |i: usize, default: i64| -> DaftResult<i64> {
             match args.positional.get(i) {
                 None => Ok(default),
@@ -656,32 +637,26 @@ impl ExprPlanner<'_> {
             }
         };
         let is_aggregate = agg_kind(name).is_some();
-        let func = match name {
-            "row_number" => WindowFunc::RowNumber,
-            "rank" => WindowFunc::Rank,
-            "dense_rank" => WindowFunc::DenseRank,
-            "percent_rank" => WindowFunc::PercentRank,
-            "lag" | "lead" => {
-                let n = int_arg(1, 1)?;
-                // A negative offset would turn lag into lead without a word.
-                if n <= 0 {
-                    return Err(DaftError::value_error(format!(
-                        "SQL: {name}(): the offset must be a positive number of rows, got {n}"
-                    )));
-                }
-                let default = match args.positional.get(2) {
-                    Some(d) => Some(Arc::new(inner.expr(d)?)),
-                    None => None,
-                };
-                WindowFunc::Shift {
-                    expr: one_arg()?,
-                    offset: if name == "lag" { -n } else { n },
-                    default,
-                }
-            }
-            "first_value" => WindowFunc::FirstValue(one_arg()?),
-            "last_value" => WindowFunc::LastValue(one_arg()?),
-            _ if is_aggregate => {
+        let named = if WINDOW_FUNCTION_NAMES.contains(&name) {
+            let input = match args.positional.first() {
+                Some(a) => Some(Arc::new(inner.expr(a)?)),
+                None => None,
+            };
+            let default = match args.positional.get(2) {
+                Some(d) => Some(Arc::new(inner.expr(d)?)),
+                None => None,
+            };
+            let offset = match name {
+                "lag" | "lead" => int_arg(1, 1)?,
+                _ => 1,
+            };
+            WindowFunc::from_name("SQL: ", name, input, offset, default)?
+        } else {
+            None
+        };
+        let func = match named {
+            Some(func) => func,
+            None if is_aggregate => {
                 let agg = self.aggregation(name, agg_kind(name).unwrap_or(AggKind::Sum), args)?;
                 match agg {
                     Expr::Agg { kind, expr } => WindowFunc::Agg(kind, expr),
