@@ -158,3 +158,90 @@ def test_partitioned_overwrite_replaces_the_old_partitions(tmp_path):
         daft.from_pydict({"k": [1]}).write_parquet(root, partition_cols=["zz"])
     with pytest.raises(NotImplementedError, match="single_file"):
         daft.from_pydict({"k": [1]}).write_parquet(root, single_file=True)
+
+
+def _three_files(tmp_path, kind: str) -> list[str]:
+    """Three small files of `kind` with rows 0..2, 3..4, 5, written by pyarrow."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    paths = []
+    for i, ids in enumerate([[0, 1, 2], [3, 4], [5]]):
+        p = tmp_path / f"part-{i}.{kind}"
+        t = pa.table({"id": pa.array(ids, pa.int64()), "s": [f"r{x}" for x in ids]})
+        if kind == "parquet":
+            pq.write_table(t, p)
+        elif kind == "csv":
+            pacsv.write_csv(t, p)
+        else:
+            _write_ndjson(p, t.to_pylist())
+        paths.append(str(p))
+    return paths
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "json"])
+def test_file_path_column_gives_each_row_its_files_path_as_matched(tmp_path, kind, monkeypatch):
+    paths = _three_files(tmp_path, kind)
+    read = getattr(daft, f"read_{kind}")
+    df = read(str(tmp_path / f"*.{kind}"), file_path_column="source")
+    assert df.column_names == ["id", "s", "source"]
+    assert df.schema()["source"].dtype == DataType.string()
+    got = df.to_pydict()
+    assert got["id"] == [0, 1, 2, 3, 4, 5]
+    assert got["source"] == [paths[0]] * 3 + [paths[1]] * 2 + [paths[2]]
+    # A relative pattern gives relative paths, as Daft does.
+    monkeypatch.chdir(tmp_path)
+    rel = read(f"*.{kind}", file_path_column="source").where(col("id") == 3).to_pydict()
+    assert rel["source"] == [f"part-1.{kind}"]
+
+
+def test_file_path_column_that_clashes_with_a_column_is_refused(tmp_path):
+    paths = _three_files(tmp_path, "parquet")
+    with pytest.raises(ValueError, match='file_path_column "s" is already a column'):
+        daft.read_parquet(paths, file_path_column="s")
+
+
+def test_file_path_column_with_hive_partitioning_keeps_both(tmp_path):
+    df = daft.from_pydict({"k": ["a", "b", "a"], "v": [1, 2, 3]})
+    df.write_parquet(str(tmp_path / "out"), partition_cols=["k"])
+    got = (
+        daft.read_parquet(str(tmp_path / "out"), hive_partitioning=True, file_path_column="f")
+        .sort("v")
+        .to_pydict()
+    )
+    assert got["v"] == [1, 2, 3]
+    assert got["k"] == ["a", "b", "a"]
+    assert [f"k={k}" in f for k, f in zip(got["k"], got["f"])] == [True] * 3
+
+
+@pytest.fixture()
+def small_parquet(tmp_path):
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "h.parquet"
+    pq.write_table(pa.table({"a": pa.array([1, 2], pa.int32()), "b": ["x", "7"]}), p)
+    return str(p)
+
+
+def test_read_parquet_schema_hints_cast_and_add_columns_as_daft_does(small_parquet):
+    df = daft.read_parquet(small_parquet, schema={"a": DataType.float64(), "zz": DataType.int64()})
+    assert [(f.name, f.dtype) for f in df.schema()] == [
+        ("a", DataType.float64()),
+        ("b", DataType.string()),
+        ("zz", DataType.int64()),
+    ]
+    assert df.to_pydict() == {"a": [1.0, 2.0], "b": ["x", "7"], "zz": [None, None]}
+
+
+def test_read_parquet_without_inference_keeps_only_the_schemas_columns(small_parquet):
+    df = daft.read_parquet(small_parquet, schema={"a": DataType.int64()}, infer_schema=False)
+    assert df.to_pydict() == {"a": [1, 2]}
+    with pytest.raises(ValueError, match="infer_schema=False needs schema"):
+        daft.read_parquet(small_parquet, infer_schema=False)
+
+
+def test_read_parquet_schema_hint_that_does_not_convert_gives_null_as_daft_does(small_parquet):
+    # The hint is the engine's `cast`, which (as Daft's) gives null for a value
+    # it cannot convert.
+    df = daft.read_parquet(small_parquet, schema={"b": DataType.int64()})
+    assert df.to_pydict() == {"a": [1, 2], "b": [None, 7]}

@@ -130,26 +130,53 @@ def read_parquet(
     ``hive_partitioning=True``, directories are searched recursively and the
     ``<column>=<value>`` parts of each file's path become string columns after
     the file's own (as Daft reads what ``write_parquet(partition_cols=...)``
-    writes). ``row_groups``, ``schema``, ``file_path_column``,
-    ``coerce_int96_timestamp_unit`` and ``ignore_corrupt_files`` are not
-    supported yet.
+    writes). ``file_path_column`` names a last string column holding each
+    row's file path, as the pattern matched it.
+
+    ``schema={column: DataType}`` casts the columns it names to those types
+    after reading (a column the files lack is added as nulls); with
+    ``infer_schema=False`` the result has only those columns. The types are
+    applied with ``cast``, so a value that does not convert is null, as in
+    Daft. ``row_groups``, ``coerce_int96_timestamp_unit`` and
+    ``ignore_corrupt_files`` are not supported yet.
     """
     _not_supported(
         "read_parquet",
         row_groups=(row_groups, None),
-        infer_schema=(infer_schema, True),
-        schema=(schema, None),
-        file_path_column=(file_path_column, None),
         coerce_int96_timestamp_unit=(coerce_int96_timestamp_unit, None),
         ignore_corrupt_files=(ignore_corrupt_files, False),
     )
+    hints = _schema_hints(schema)
+    if not infer_schema and hints is None:
+        raise ValueError("read_parquet: infer_schema=False needs schema={column: DataType, ...}")
     if hive_partitioning:
         from daft._hive import read_hive
 
-        return read_hive(
-            _paths(path), "parquet", lambda files: DataFrame(PyLogicalPlan.read_parquet(files))
+        df = read_hive(
+            _paths(path),
+            "parquet",
+            lambda files: DataFrame(PyLogicalPlan.read_parquet(files, file_path_column)),
         )
-    return DataFrame(PyLogicalPlan.read_parquet(_paths(path)))
+    else:
+        df = DataFrame(PyLogicalPlan.read_parquet(_paths(path), file_path_column))
+    return df if hints is None else _cast_to_hints(df, schema, infer_schema)
+
+
+def _cast_to_hints(df: DataFrame, schema: dict[str, Any], infer_schema: bool) -> DataFrame:
+    """``df`` with the columns ``schema`` names cast to its types (added as nulls
+    where ``df`` lacks them); without ``infer_schema``, only those columns."""
+    from daft.expressions import col, lit
+
+    def hinted(name: str) -> Any:
+        dtype = schema[name]
+        base = col(name) if name in df.column_names else lit(None)
+        return base.cast(dtype).alias(name)  # type: ignore[attr-defined]
+
+    if not infer_schema:
+        return df.select(*[hinted(n) for n in schema])
+    kept = [hinted(n) if n in schema else col(n) for n in df.column_names]
+    added = [hinted(n) for n in schema if n not in df.column_names]
+    return df.select(*kept, *added)
 
 
 def _not_supported(what: str, **given: Any) -> None:
@@ -208,8 +235,8 @@ def read_csv(
             ``,``, ``"``, none, none); lines starting with ``comment`` are skipped.
 
     An empty field of a string column is ``""``; of any other column, null (as
-    in Daft). ``hive_partitioning`` as for :func:`read_parquet`.
-    ``double_quote=False``, ``allow_variable_columns``, ``file_path_column`` and
+    in Daft). ``hive_partitioning`` and ``file_path_column`` as for
+    :func:`read_parquet`. ``double_quote=False``, ``allow_variable_columns`` and
     ``ignore_corrupt_files`` are not supported yet and raise
     ``NotImplementedError``.
     """
@@ -217,7 +244,6 @@ def read_csv(
         "read_csv",
         double_quote=(double_quote, True),
         allow_variable_columns=(allow_variable_columns, False),
-        file_path_column=(file_path_column, None),
         ignore_corrupt_files=(ignore_corrupt_files, False),
     )
 
@@ -233,6 +259,7 @@ def read_csv(
                 infer_schema_length,
                 _schema_hints(schema),
                 infer_schema,
+                file_path_column,
             )
         )
 
@@ -262,19 +289,21 @@ def read_json(
     type); ``schema`` overrides or adds keys, or with ``infer_schema=False``
     is the whole schema. A key missing from a line is null. Rows are read
     when the query runs, streaming, with only the needed keys decoded.
+    ``hive_partitioning`` and ``file_path_column`` as for :func:`read_parquet`.
 
     Example:
         >>> daft.read_json("events/*.json").where(col("kind") == "click")
     """
     _not_supported(
         "read_json",
-        file_path_column=(file_path_column, None),
         skip_empty_files=(skip_empty_files, False),
     )
 
     def read(files: list[str]) -> DataFrame:
         return DataFrame(
-            PyLogicalPlan.read_json(files, infer_schema_length, _schema_hints(schema), infer_schema)
+            PyLogicalPlan.read_json(
+                files, infer_schema_length, _schema_hints(schema), infer_schema, file_path_column
+            )
         )
 
     if hive_partitioning:

@@ -113,6 +113,48 @@ impl PyLogicalPlan {
     }
 }
 
+/// The scan of `files` (`source` makes its source from a list of them);
+/// with `path_column`, one scan per file, each with its path as a last
+/// string column (Daft's `file_path_column`: the path as the pattern
+/// matched it), concatenated in file order.
+fn file_scan(
+    files: Vec<daft_io::FileStamp>,
+    schema: SchemaRef,
+    path_column: Option<String>,
+    reader: &str,
+    source: impl Fn(Vec<daft_io::FileStamp>) -> Source,
+) -> DaftResult<Arc<LogicalPlan>> {
+    let Some(name) = path_column else {
+        return Ok(LogicalPlan::scan(source(files), schema));
+    };
+    if schema.field_with_name(&name).is_ok() {
+        return Err(DaftError::value_error(format!(
+            "{reader}: file_path_column {name:?} is already a column of the files; choose \
+             another name"
+        )));
+    }
+    let columns: Vec<daft_dsl::Expr> = schema
+        .fields()
+        .iter()
+        .map(|f| daft_dsl::Expr::col(f.name().clone()))
+        .collect();
+    let scans = files
+        .into_iter()
+        .map(|f| {
+            let path: arrow::array::ArrayRef =
+                Arc::new(arrow::array::StringArray::from(vec![f.path.clone()]));
+            let mut exprs = columns.clone();
+            exprs.push(daft_dsl::Expr::lit(path)?.alias(name.clone()));
+            LogicalPlan::scan(source(vec![f]), schema.clone()).project(exprs)
+        })
+        .collect::<DaftResult<Vec<_>>>()?;
+    match scans.split_first() {
+        Some((first, [])) => Ok(first.clone()),
+        Some((first, rest)) => first.union_all(rest),
+        None => Err(DaftError::Internal(format!("{reader}: no files to scan"))),
+    }
+}
+
 type Hints = Option<Vec<(String, arrow::datatypes::DataType)>>;
 
 fn schema_hints(schema: Option<Vec<(String, Bound<'_, PyAny>)>>) -> PyResult<Hints> {
@@ -261,9 +303,15 @@ impl PyLogicalPlan {
         Ok(daft_sql::plan_sql(query, &catalog).py()?.into())
     }
 
-    /// A scan of Parquet files, directories or globs.
+    /// A scan of Parquet files, directories or globs; with
+    /// `file_path_column`, each row's file path as a last string column.
     #[staticmethod]
-    fn read_parquet(py: Python<'_>, paths: Vec<String>) -> PyResult<Self> {
+    #[pyo3(signature = (paths, file_path_column=None))]
+    fn read_parquet(
+        py: Python<'_>,
+        paths: Vec<String>,
+        file_path_column: Option<String>,
+    ) -> PyResult<Self> {
         let plan = py.detach(|| -> DaftResult<_> {
             let files = daft_io::expand_paths(&paths, "parquet")?;
             // Stamped before the schema is read: a file rewritten after
@@ -271,7 +319,13 @@ impl PyLogicalPlan {
             let stamps = daft_io::FileStamp::of_all(&files)?;
             let schema = daft_io::parquet_schema(&files)?;
             tracing::debug!(target: "daft::plan", files = files.len(), "parquet scan planned");
-            Ok(LogicalPlan::scan(Source::Parquet(stamps), schema))
+            file_scan(
+                stamps,
+                schema,
+                file_path_column,
+                "read_parquet",
+                Source::Parquet,
+            )
         });
         Ok(plan.py()?.into())
     }
@@ -281,7 +335,8 @@ impl PyLogicalPlan {
     /// schema (`infer_schema=False`).
     #[staticmethod]
     #[pyo3(signature = (paths, has_headers=true, delimiter=None, quote=None, escape_char=None,
-                        comment=None, infer_rows=1000, schema=None, infer_schema=true))]
+                        comment=None, infer_rows=1000, schema=None, infer_schema=true,
+                        file_path_column=None))]
     #[allow(clippy::too_many_arguments)]
     fn read_csv(
         py: Python<'_>,
@@ -294,6 +349,7 @@ impl PyLogicalPlan {
         infer_rows: usize,
         schema: Option<Vec<(String, Bound<'_, PyAny>)>>,
         infer_schema: bool,
+        file_path_column: Option<String>,
     ) -> PyResult<Self> {
         let one_char = |v: Option<String>, what: &str| -> PyResult<Option<u8>> {
             match v.as_deref() {
@@ -318,7 +374,9 @@ impl PyLogicalPlan {
             let stamps = daft_io::FileStamp::of_all(&files)?;
             let inferred = daft_io::csv_schema(&files, &opts)?;
             let schema = apply_hints(&inferred, hints, infer_schema, "read_csv", true)?;
-            Ok(LogicalPlan::scan(Source::Csv(stamps, opts), schema))
+            file_scan(stamps, schema, file_path_column, "read_csv", |f| {
+                Source::Csv(f, opts.clone())
+            })
         });
         Ok(plan.py()?.into())
     }
@@ -326,13 +384,15 @@ impl PyLogicalPlan {
     /// A scan of newline-delimited JSON files, directories (`*.json`) or
     /// globs; `schema` as for `read_csv`.
     #[staticmethod]
-    #[pyo3(signature = (paths, infer_rows=1000, schema=None, infer_schema=true))]
+    #[pyo3(signature = (paths, infer_rows=1000, schema=None, infer_schema=true,
+                        file_path_column=None))]
     fn read_json(
         py: Python<'_>,
         paths: Vec<String>,
         infer_rows: usize,
         schema: Option<Vec<(String, Bound<'_, PyAny>)>>,
         infer_schema: bool,
+        file_path_column: Option<String>,
     ) -> PyResult<Self> {
         let hints = schema_hints(schema)?;
         let plan = py.detach(|| -> DaftResult<_> {
@@ -344,7 +404,7 @@ impl PyLogicalPlan {
                 Arc::new(arrow::datatypes::Schema::empty())
             };
             let schema = apply_hints(&inferred, hints, infer_schema, "read_json", false)?;
-            Ok(LogicalPlan::scan(Source::Json(stamps), schema))
+            file_scan(stamps, schema, file_path_column, "read_json", Source::Json)
         });
         Ok(plan.py()?.into())
     }
@@ -537,13 +597,6 @@ impl PyLogicalPlan {
 
     /// How many partitions the output has (plans the query, runs nothing).
     fn num_partitions(&self, py: Python<'_>) -> PyResult<usize> {
-        if let LogicalPlan::Scan {
-            source: Source::Partitions(p),
-            ..
-        } = self.plan.as_ref()
-        {
-            return Ok(p.len());
-        }
         let plan = self.plan.clone();
         py.detach(move || daft_exec::num_partitions(&plan)).py()
     }
