@@ -80,6 +80,14 @@ impl tracing::field::Visit for Fields {
 }
 
 fn emit(level: log::Level, target: &str, message: std::fmt::Arguments<'_>) {
+    // A query's tasks can outlive the interpreter (one partition failed, the
+    // script exited while another still ran); `pyo3-log` would then panic
+    // on that thread instead of dropping the record.
+    // SAFETY: `Py_IsInitialized` only reads the runtime's state flag and
+    // may be called without the GIL, before, during and after finalization.
+    if unsafe { pyo3::ffi::Py_IsInitialized() } == 0 {
+        return;
+    }
     let target = python_target(target);
     let meta = log::Metadata::builder()
         .level(level)
