@@ -160,6 +160,27 @@ def test_partitioned_overwrite_replaces_the_old_partitions(tmp_path):
         daft.from_pydict({"k": [1]}).write_parquet(root, single_file=True)
 
 
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "json"])
+def test_overwrite_partitions_replaces_only_the_partitions_written_as_daft_does(tmp_path, fmt):
+    root = str(tmp_path / "t")
+    write = lambda df, **kw: getattr(df, f"write_{fmt}")(root, partition_cols=["k", "j"], **kw)  # noqa: E731
+    write(daft.from_pydict({"k": ["a", "a", "b"], "j": [1, 2, 1], "v": [1, 2, 3]}))
+    out = write(
+        daft.from_pydict({"k": ["a", "c"], "j": [1, 1], "v": [10, 20]}),
+        write_mode="overwrite-partitions",
+    ).to_pydict()
+    assert sorted(out["k"]) == ["a", "c"]
+    back = getattr(daft, f"read_{fmt}")(root, hive_partitioning=True).sort("v").to_pydict()
+    # k=a/j=1 replaced; k=a/j=2 and k=b/j=1 kept; k=c/j=1 added.
+    assert back["v"] == [2, 3, 10, 20]
+    assert list(zip(back["k"], back["j"])) == [("a", "2"), ("b", "1"), ("a", "1"), ("c", "1")]
+
+
+def test_overwrite_partitions_without_partition_cols_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="overwrite-partitions.*needs partition_cols"):
+        daft.from_pydict({"v": [1]}).write_parquet(str(tmp_path), write_mode="overwrite-partitions")
+
+
 def _three_files(tmp_path, kind: str) -> list[str]:
     """Three small files of `kind` with rows 0..2, 3..4, 5, written by pyarrow."""
     import pyarrow.csv as pacsv

@@ -47,9 +47,10 @@ def write_partitioned(
     dir)`` (an append); returns the paths and each file's partition values."""
     from daft.io import from_pydict
 
-    if write_mode not in ("append", "overwrite"):
+    if write_mode not in ("append", "overwrite", "overwrite-partitions"):
         raise ValueError(
-            f"write_mode must be 'append' or 'overwrite' with partition_cols, got {write_mode!r}"
+            "write_mode must be 'append', 'overwrite' or 'overwrite-partitions' with "
+            f"partition_cols, got {write_mode!r}"
         )
     keys = [col(c) if isinstance(c, str) else c for c in partition_cols]
     if not keys:
@@ -71,6 +72,7 @@ def write_partitioned(
     base = base.collect()  # computed once, then split by partition
     combos = base.select(*names).distinct().to_pylist()
     written: list[str] = []
+    part_dirs: list[str] = []
     values: dict[str, list] = {n: [] for n in names}
     for combo in combos:
         cond = None
@@ -79,13 +81,18 @@ def write_partitioned(
             c = col(n).is_null() if v is None else (col(n) == lit(v)).fill_null(False)  # type: ignore[attr-defined]
             cond = c if cond is None else cond & c
         part_dir = os.path.join(root_dir, *[f"{n}={_text(combo[n])}" for n in names])
+        part_dirs.append(part_dir)
         paths = write(base.where(cond).exclude(*names), part_dir).to_pydict()["path"]
         written.extend(paths)
         for n in names:
             values[n].extend([combo[n]] * len(paths))
-    if write_mode == "overwrite":
-        keep = {os.path.abspath(p) for p in written}
-        for dirpath, _dirs, files in os.walk(root_dir):
+    # Old files go only once every new one is written: "overwrite" removes
+    # them under the whole root, "overwrite-partitions" in the partitions
+    # written (the others keep their files, as in Daft).
+    replaced = {"overwrite": [root_dir], "overwrite-partitions": part_dirs}.get(write_mode, [])
+    keep = {os.path.abspath(p) for p in written}
+    for top in replaced:
+        for dirpath, _dirs, files in os.walk(top):
             for f in files:
                 p = os.path.abspath(os.path.join(dirpath, f))
                 marker = f in _MARKERS or f.startswith(("_started", "_committed", "."))

@@ -522,8 +522,16 @@ class DataFrame(JoinsAndSetOps, Partitions):
     # --- writing --------------------------------------------------------
     def _write(self, root_dir: str, write_mode: str, write: Any) -> DataFrame:
         root_dir = os.fspath(root_dir)
+        if write_mode == "overwrite-partitions":
+            raise ValueError(
+                "write_mode='overwrite-partitions' needs partition_cols: it replaces the "
+                "partitions written and keeps the others"
+            )
         if write_mode not in ("append", "overwrite"):
-            raise ValueError(f"write_mode must be 'append' or 'overwrite', got {write_mode!r}")
+            raise ValueError(
+                f"write_mode must be 'append', 'overwrite' or 'overwrite-partitions', "
+                f"got {write_mode!r}"
+            )
         # The engine writes each file under a hidden name and renames it when
         # complete; "overwrite" swaps the new content in only once it is all
         # written (docs/user-guide.md, "Writing files").
@@ -576,7 +584,8 @@ class DataFrame(JoinsAndSetOps, Partitions):
     ) -> DataFrame:
         """Writes the result as Parquet file(s) under ``root_dir``.
 
-        ``write_mode="overwrite"`` replaces every file under ``root_dir``
+        ``write_mode="overwrite"`` replaces every file under ``root_dir``,
+        ``"overwrite-partitions"`` (with ``partition_cols``) only the partitions written
         (see docs/user-guide.md). ``partition_cols`` writes Hive-style
         directories ``<column>=<value>/`` (as Daft does; the partition columns
         are left out of the files). Returns a DataFrame with a ``path`` column
@@ -612,7 +621,8 @@ class DataFrame(JoinsAndSetOps, Partitions):
     ) -> DataFrame:
         """Writes the result as CSV file(s) with a header under ``root_dir``.
 
-        ``write_mode="overwrite"`` replaces every file under ``root_dir``
+        ``write_mode="overwrite"`` replaces every file under ``root_dir``,
+        ``"overwrite-partitions"`` (with ``partition_cols``) only the partitions written
         (see docs/user-guide.md); ``partition_cols`` as for
         :meth:`write_parquet`. Returns a DataFrame with a ``path`` column
         listing the files written. The delimiter, quote, escape, header and
@@ -647,7 +657,8 @@ class DataFrame(JoinsAndSetOps, Partitions):
         """Writes the result as newline-delimited JSON file(s) under ``root_dir``
         (one object per row; null values are left out of the objects).
 
-        ``write_mode="overwrite"`` replaces every file under ``root_dir``;
+        ``write_mode="overwrite"`` replaces every file under ``root_dir``,
+        ``"overwrite-partitions"`` (with ``partition_cols``) only the partitions written;
         ``partition_cols`` as for :meth:`write_parquet`. Returns a DataFrame
         with a ``path`` column listing the files written.
         """
