@@ -266,3 +266,18 @@ def test_read_parquet_schema_hint_that_does_not_convert_gives_null_as_daft_does(
     # it cannot convert.
     df = daft.read_parquet(small_parquet, schema={"b": DataType.int64()})
     assert df.to_pydict() == {"a": [1, 2], "b": [None, 7]}
+
+
+@pytest.mark.parametrize("partition_cols", [None, ["k"]])
+def test_write_success_file_marks_a_complete_write_and_survives_an_overwrite(
+    tmp_path, partition_cols
+):
+    root = tmp_path / "out"
+    df = daft.from_pydict({"k": ["a", "b"], "v": [1, 2]})
+    paths = df.write_parquet(str(root), partition_cols=partition_cols, write_success_file=True)
+    assert (root / "_SUCCESS").read_bytes() == b""
+    assert all("_SUCCESS" not in p for p in paths.to_pydict()["path"])
+    df.write_parquet(str(root), partition_cols=partition_cols, write_mode="overwrite")
+    assert (root / "_SUCCESS").exists()
+    back = daft.read_parquet(str(root), hive_partitioning=partition_cols is not None)
+    assert sorted(back.to_pydict()["v"]) == [1, 2]

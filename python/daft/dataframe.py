@@ -556,20 +556,28 @@ class DataFrame(JoinsAndSetOps, Partitions):
     ) -> DataFrame:
         from daft.io import _not_supported
 
+        success_file = unsupported.pop("write_success_file", (False, False))[0]
         _not_supported(f"write_{extension}", **unsupported)
         root_dir = os.fspath(root_dir)
         if partition_cols is None:
-            return self._write(root_dir, write_mode, self._write_fn(extension, compression))
-        from daft._hive import write_partitioned
+            out = self._write(root_dir, write_mode, self._write_fn(extension, compression))
+        else:
+            from daft._hive import write_partitioned
 
-        return write_partitioned(
-            self,
-            root_dir,
-            list(partition_cols),
-            write_mode,
-            lambda part, d: part._write(d, "append", part._write_fn(extension, compression)),
-            extension,
-        )
+            out = write_partitioned(
+                self,
+                root_dir,
+                list(partition_cols),
+                write_mode,
+                lambda part, d: part._write(d, "append", part._write_fn(extension, compression)),
+                extension,
+            )
+        if success_file:
+            # An empty `_SUCCESS` in root_dir once every file is in place, as Daft
+            # writes it; overwrites keep it (docs/user-guide.md).
+            with open(os.path.join(root_dir, "_SUCCESS"), "wb"):
+                pass
+        return out
 
     def write_parquet(
         self,
@@ -590,8 +598,9 @@ class DataFrame(JoinsAndSetOps, Partitions):
         directories ``<column>=<value>/`` (as Daft does; the partition columns
         are left out of the files). Returns a DataFrame with a ``path`` column
         listing the files written (and the partition values of each).
-        ``write_success_file``, ``column_compression`` and ``single_file`` are
-        not supported yet.
+        ``write_success_file=True`` adds an empty ``_SUCCESS`` file to
+        ``root_dir`` once the write is complete. ``column_compression`` and
+        ``single_file`` are not supported yet.
         """
         return self._write_maybe_partitioned(
             root_dir,
