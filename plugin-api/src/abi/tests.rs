@@ -4,8 +4,13 @@
 use std::collections::BTreeSet;
 use std::mem::{align_of, offset_of, size_of};
 
+use abi_stable::std_types::{RResult, RString, RVec};
 use abi_stable::type_layout::TypeLayout;
+use abi_stable::StableAbi;
 
+use super::export::guard;
+use super::load::{checked, lossy, manifest_from_ffi};
+use super::version::ABI_VERSION_STRING;
 use super::*;
 
 /// The checked-in rendering of every type layout reachable from the root
@@ -80,7 +85,7 @@ fn layout_matches_the_snapshot() {
     if saved_version == current_version {
         panic!(
             "the plugin ABI layout changed but ABI_VERSION ({ABI_VERSION}) did not.\n\
-             Bump ABI_VERSION in plugin-api/src/abi.rs (major for a changed type, minor \
+             Bump ABI_VERSION in plugin-api/src/abi/version.rs (major for a changed type, minor \
              for fields appended to PluginRoot), then run \
              UPDATE_ABI_SNAPSHOT=1 cargo test -p daft-plugin-api.\nFirst difference: {first_diff}"
         );

@@ -1,0 +1,424 @@
+//! The host side: [`open_library`] loads a plugin library, checks its ABI
+//! version and layouts, and turns its manifest into plain Rust
+//! ([`LoadedLibrary`]) with callable [`FunctionHandle`]s.
+
+use std::ffi::c_void;
+use std::fmt;
+use std::path::Path;
+
+use abi_stable::library::{lib_header_from_path, LibraryError};
+use abi_stable::std_types::{ROption, RResult, RSlice, RSliceMut, RString};
+
+use crate::sdk::{OptionKind, TypeClass};
+use crate::Value;
+
+use super::arrow_c::{ArrowArray, ArrowSchema};
+use super::export::{value_from_ffi, value_to_ffi};
+use super::manifest::{
+    CallFn, FfiManifest, FfiOption, FfiOptionKind, FfiParamKind, FfiTypeClass, FfiValue,
+    PluginRootRef, ReturnFieldFn,
+};
+#[cfg(doc)]
+use super::version::PANIC_PREFIX;
+use super::version::{AbiVersion, ABI_VERSION};
+
+/// Why a library could not be opened as a plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    /// The file could not be loaded as a shared library at all.
+    NotALibrary(String),
+    /// It is a library, but exports no daft plugin root module.
+    NotAPlugin(String),
+    /// Built with an incompatible ABI version.
+    AbiVersion {
+        /// The plugin's version.
+        plugin: AbiVersion,
+        /// This host's version.
+        host: AbiVersion,
+    },
+    /// abi_stable's own checks failed (its version, C ABI, or type layouts).
+    Layout(String),
+    /// The root module constructor or the manifest entry point failed or panicked.
+    Plugin(String),
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpenError::NotALibrary(m) => write!(f, "cannot load as a shared library: {m}"),
+            OpenError::NotAPlugin(m) => write!(
+                f,
+                "not a daft plugin (no root module; was `export_plugin!` invoked?): {m}"
+            ),
+            OpenError::AbiVersion { plugin, host } => write!(
+                f,
+                "ABI version mismatch: the plugin was built for plugin ABI {plugin}, but this \
+                 daft loads plugin ABI {}.0 to {host}; rebuild the plugin against a \
+                 daft-plugin-api of ABI {}.x or use a daft that supports ABI {plugin}",
+                host.major, host.major
+            ),
+            OpenError::Layout(m) => write!(f, "ABI layout mismatch: {m}"),
+            OpenError::Plugin(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+/// A parameter declared by a plugin function, in plain Rust.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamSpec {
+    /// One expression argument.
+    Expr(TypeClass),
+    /// Trailing expression arguments.
+    Variadic {
+        /// Accepted types.
+        accepts: TypeClass,
+        /// Minimum count.
+        min: usize,
+    },
+    /// A named literal option.
+    Option {
+        /// Literal kind.
+        kind: OptionKind,
+        /// Default; `None` makes it required.
+        default: Option<Value>,
+    },
+}
+
+/// A function handle resolved once at load: the two entry points and the
+/// plugin's context pointer. Calling it needs no symbol lookup.
+pub struct FunctionHandle {
+    context: *const c_void,
+    return_field: ReturnFieldFn,
+    call: CallFn,
+}
+
+// SAFETY: the context points to immutable `'static` data inside a library
+// that is never unloaded, and the entry points are plain functions; the
+// SDK only accepts `fn` pointers (no captured state) as kernels, so calling
+// them from several threads is as safe as calling any Rust `fn`.
+unsafe impl Send for FunctionHandle {}
+// SAFETY: see `Send`; the handle itself is never mutated.
+unsafe impl Sync for FunctionHandle {}
+
+impl fmt::Debug for FunctionHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FunctionHandle").finish_non_exhaustive()
+    }
+}
+
+impl FunctionHandle {
+    /// Runs the plugin's return-type rule. The error text of a caught panic
+    /// starts with [`PANIC_PREFIX`].
+    pub fn return_field(
+        &self,
+        args: &[ArrowSchema],
+        options: &[(String, Value)],
+    ) -> Result<ArrowSchema, String> {
+        let options: Vec<FfiOption> = options_to_ffi(options);
+        let mut out = ArrowSchema::empty();
+        // SAFETY: `context` and the entry point come from the same manifest
+        // entry; the slices are valid for the duration of the call and `out`
+        // is a released schema the callee may overwrite.
+        let res = unsafe {
+            (self.return_field)(
+                self.context,
+                RSlice::from_slice(args),
+                RSlice::from_slice(&options),
+                &mut out,
+            )
+        };
+        match res {
+            RResult::ROk(()) => Ok(out),
+            RResult::RErr(e) => Err(lossy(&e)),
+        }
+    }
+
+    /// Runs the kernel. The callee takes ownership of each array in `args`
+    /// (leaving released structs behind; any it did not take are released
+    /// when the caller drops them). Returns the output array and schema,
+    /// as filled by the plugin: the caller must check them before import.
+    pub fn call(
+        &self,
+        args: &mut [ArrowArray],
+        arg_schemas: &[ArrowSchema],
+        options: &[(String, Value)],
+        num_rows: usize,
+    ) -> Result<(ArrowArray, ArrowSchema), String> {
+        if args.len() != arg_schemas.len() {
+            return Err(format!(
+                "{} arrays but {} schemas",
+                args.len(),
+                arg_schemas.len()
+            ));
+        }
+        let options: Vec<FfiOption> = options_to_ffi(options);
+        let mut out_array = ArrowArray::empty();
+        let mut out_schema = ArrowSchema::empty();
+        // SAFETY: as for `return_field`; the arrays and schemas are valid C
+        // Data Interface structs exported by the caller, of equal count.
+        let res = unsafe {
+            (self.call)(
+                self.context,
+                RSliceMut::from_mut_slice(args),
+                RSlice::from_slice(arg_schemas),
+                RSlice::from_slice(&options),
+                num_rows as u64,
+                &mut out_array,
+                &mut out_schema,
+            )
+        };
+        match res {
+            RResult::ROk(()) => Ok((out_array, out_schema)),
+            RResult::RErr(e) => Err(lossy(&e)),
+        }
+    }
+}
+
+fn options_to_ffi(options: &[(String, Value)]) -> Vec<FfiOption> {
+    options
+        .iter()
+        .map(|(name, v)| FfiOption {
+            name: name.as_str().into(),
+            value: value_to_ffi(v),
+        })
+        .collect()
+}
+
+/// One function of a loaded plugin, in plain Rust.
+#[derive(Debug)]
+pub struct FunctionSpec {
+    /// Function name.
+    pub name: String,
+    /// Docstring.
+    pub doc: String,
+    /// Parameters as (name, kind), expressions first.
+    pub params: Vec<(String, ParamSpec)>,
+    /// The resolved entry points.
+    pub handle: FunctionHandle,
+}
+
+/// One extension type of a loaded plugin, in plain Rust.
+#[derive(Debug)]
+pub struct ExtensionTypeSpec {
+    /// Extension name.
+    pub name: String,
+    /// Storage type, as a schema produced by the plugin.
+    pub storage: ArrowSchema,
+    /// Extension metadata.
+    pub metadata: String,
+}
+
+/// A loaded plugin library and its manifest, in plain Rust.
+#[derive(Debug)]
+pub struct LoadedLibrary {
+    /// The ABI version the plugin was built against.
+    pub abi_version: AbiVersion,
+    /// Plugin name.
+    pub name: String,
+    /// Plugin version.
+    pub version: String,
+    /// Functions, as declared (not yet validated).
+    pub functions: Vec<FunctionSpec>,
+    /// Extension types, as declared (not yet validated).
+    pub types: Vec<ExtensionTypeSpec>,
+}
+
+fn type_class_from_ffi(c: FfiTypeClass) -> TypeClass {
+    match c {
+        FfiTypeClass::Any => TypeClass::Any,
+        FfiTypeClass::Numeric => TypeClass::Numeric,
+        FfiTypeClass::Integer => TypeClass::Integer,
+        FfiTypeClass::String => TypeClass::String,
+        FfiTypeClass::Boolean => TypeClass::Boolean,
+        FfiTypeClass::BinaryLike => TypeClass::BinaryLike,
+        FfiTypeClass::List => TypeClass::List,
+    }
+}
+
+fn option_kind_from_ffi(k: FfiOptionKind) -> OptionKind {
+    match k {
+        FfiOptionKind::Bool => OptionKind::Bool,
+        FfiOptionKind::Int => OptionKind::Int,
+        FfiOptionKind::Float => OptionKind::Float,
+        FfiOptionKind::Str => OptionKind::Str,
+    }
+}
+
+fn library_error(e: LibraryError) -> OpenError {
+    match e {
+        LibraryError::OpenError { err, .. } => OpenError::NotALibrary(err.to_string()),
+        LibraryError::GetSymbolError { err, .. } => OpenError::NotAPlugin(err.to_string()),
+        LibraryError::RootModule { err, .. } => {
+            OpenError::Plugin(format!("its root module constructor failed: {err}"))
+        }
+        other => OpenError::Layout(other.to_string()),
+    }
+}
+
+/// Opens the library at `path` and reads its manifest: loads it (never
+/// with `RTLD_GLOBAL`, and never unloads it), checks abi_stable's header
+/// and the plugin ABI version, then abi_stable's layout check of the root
+/// module, then calls the manifest entry point (panics there come back as
+/// [`OpenError::Plugin`]).
+pub fn open_library(path: &Path) -> Result<LoadedLibrary, OpenError> {
+    // `RootModule::load_from_file` would cache the first plugin's module in
+    // a static of `PluginRootRef` and hand it back for every later path, so
+    // each library is opened through its own header instead. libloading
+    // opens with RTLD_LOCAL | RTLD_LAZY; the library is leaked (never closed).
+    let header = lib_header_from_path(path).map_err(library_error)?;
+
+    // Check our own ABI version first, from the header's version string:
+    // a version change usually changes layouts too, and "ABI 2.0 vs 1.0"
+    // says more than a layout diff.
+    let plugin_version_text = header.version_strings().version.as_str();
+    let plugin_version = AbiVersion::parse(plugin_version_text).ok_or_else(|| {
+        OpenError::Layout(format!("unreadable ABI version {plugin_version_text:?}"))
+    })?;
+    if !ABI_VERSION.can_load(plugin_version) {
+        return Err(OpenError::AbiVersion {
+            plugin: plugin_version,
+            host: ABI_VERSION,
+        });
+    }
+
+    let root = header
+        .init_root_module::<PluginRootRef>()
+        .map_err(library_error)?;
+    // Also check the field in the module itself (it cannot disagree with
+    // the header unless the library was hand-crafted).
+    let abi_version = root.abi_version();
+    if !ABI_VERSION.can_load(abi_version) {
+        return Err(OpenError::AbiVersion {
+            plugin: abi_version,
+            host: ABI_VERSION,
+        });
+    }
+
+    let manifest = match (root.manifest())() {
+        RResult::ROk(m) => m,
+        RResult::RErr(e) => {
+            return Err(OpenError::Plugin(format!(
+                "its manifest entry point failed: {}",
+                lossy(&e)
+            )))
+        }
+    };
+    manifest_from_ffi(abi_version, manifest)
+        .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))
+}
+
+/// The bytes of a string the plugin produced. `RString` promises UTF-8,
+/// but only the plugin's own code keeps that promise, so the host reads the
+/// bytes (which are valid as bytes either way) and checks them itself
+/// before any `str` operation runs on them.
+fn plugin_bytes(s: &RString) -> &[u8] {
+    s.as_str().as_bytes()
+}
+
+/// A text from the plugin that must be valid UTF-8 (names, docs, metadata).
+pub(super) fn checked(s: &RString, what: impl FnOnce() -> String) -> Result<String, String> {
+    let bytes = plugin_bytes(s);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(_) => Err(format!(
+            "{} is not valid UTF-8: {:?}",
+            what(),
+            String::from_utf8_lossy(bytes)
+        )),
+    }
+}
+
+/// A message from the plugin (an error text): shown even if it is not
+/// valid UTF-8, with the bad bytes replaced.
+pub(super) fn lossy(s: &RString) -> String {
+    String::from_utf8_lossy(plugin_bytes(s)).into_owned()
+}
+
+pub(super) fn manifest_from_ffi(
+    abi_version: AbiVersion,
+    manifest: FfiManifest,
+) -> Result<LoadedLibrary, String> {
+    let FfiManifest {
+        name,
+        version,
+        functions,
+        types,
+    } = manifest;
+    let name = checked(&name, || "the plugin name".into())?;
+    let version = checked(&version, || format!("the version of plugin {name:?}"))?;
+    let functions = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let fname = checked(&f.name, || format!("the name of function #{i}"))?;
+            let doc = checked(&f.doc, || format!("the docstring of function {fname:?}"))?;
+            let params = f
+                .params
+                .iter()
+                .enumerate()
+                .map(|(j, p)| {
+                    let pname = checked(&p.name, || {
+                        format!("the name of parameter #{j} of function {fname:?}")
+                    })?;
+                    let kind = match &p.kind {
+                        FfiParamKind::Expr { accepts } => {
+                            ParamSpec::Expr(type_class_from_ffi(*accepts))
+                        }
+                        FfiParamKind::Variadic { accepts, min } => ParamSpec::Variadic {
+                            accepts: type_class_from_ffi(*accepts),
+                            min: usize::try_from(*min).unwrap_or(usize::MAX),
+                        },
+                        FfiParamKind::Option { kind, default } => ParamSpec::Option {
+                            kind: option_kind_from_ffi(*kind),
+                            default: match default {
+                                ROption::RSome(FfiValue::Str(s)) => {
+                                    Some(Value::Str(checked(s, || {
+                                        format!("the default of option {pname:?} of function {fname:?}")
+                                    })?))
+                                }
+                                ROption::RSome(v) => Some(value_from_ffi(v)),
+                                ROption::RNone => None,
+                            },
+                        },
+                    };
+                    Ok((pname, kind))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(FunctionSpec {
+                name: fname,
+                doc,
+                params,
+                handle: FunctionHandle {
+                    context: f.context,
+                    return_field: f.return_field,
+                    call: f.call,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let types = types
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut t)| {
+            let tname = checked(&t.name, || format!("the name of extension type #{i}"))?;
+            let metadata = checked(&t.metadata, || {
+                format!("the metadata of extension type {tname:?}")
+            })?;
+            Ok(ExtensionTypeSpec {
+                name: tname,
+                // Move the schema out; its release callback stays the plugin's.
+                storage: std::mem::replace(&mut t.storage, ArrowSchema::empty()),
+                metadata,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(LoadedLibrary {
+        abi_version,
+        name,
+        version,
+        functions,
+        types,
+    })
+}
