@@ -281,3 +281,87 @@ def test_write_success_file_marks_a_complete_write_and_survives_an_overwrite(
     assert (root / "_SUCCESS").exists()
     back = daft.read_parquet(str(root), hive_partitioning=partition_cols is not None)
     assert sorted(back.to_pydict()["v"]) == [1, 2]
+
+
+def _one_file(df, method: str, tmp_path, **options) -> str:
+    paths = getattr(df, method)(str(tmp_path / method), **options).to_pydict()["path"]
+    assert len(paths) == 1
+    return paths[0]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"delimiter": ";"},
+        {"delimiter": "\t", "quote": "'"},
+        {"delimiter": "|", "quote": "'"},
+    ],
+)
+def test_write_csv_options_read_back_by_pyarrow_with_the_same_options(tmp_path, options):
+    import pyarrow.csv as pacsv
+
+    # Strings holding every special character the options name.
+    rnd = random.Random(4)
+    alphabet = ["a", "b", ",", ";", "\t", "|", "'", '"', "\\", " ", "\n"]
+    strings = ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(8))) for _ in range(300)]
+    t = pa.table({"s": strings, "n": list(range(300))})
+    path = _one_file(daft.from_arrow(t), "write_csv", tmp_path, **options)
+    parse = pacsv.ParseOptions(
+        delimiter=options.get("delimiter", ","),
+        quote_char=options.get("quote", '"'),
+        escape_char=options.get("escape", False),
+        double_quote="escape" not in options,
+        newlines_in_values=True,
+    )
+    convert = pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False)
+    back = pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+    assert back["s"].to_pylist() == strings
+    assert back["n"].to_pylist() == list(range(300))
+
+
+def test_write_csv_without_header_and_with_date_formats(tmp_path):
+    import datetime
+
+    df = daft.from_pydict(
+        {
+            "d": [datetime.date(2024, 1, 2), None],
+            "t": [datetime.datetime(2024, 1, 2, 3, 4, 5), None],
+        }
+    )
+    path = _one_file(
+        df, "write_csv", tmp_path, header=False, date_format="%d.%m.%Y", timestamp_format="%H:%M"
+    )
+    assert open(path).read() == "02.01.2024,03:04\n,\n"
+
+
+def test_write_json_writes_nulls_unless_ignore_null_fields_as_daft_does(tmp_path):
+    import datetime
+
+    df = daft.from_pydict({"a": [1, None], "d": [datetime.date(2024, 1, 2), None]})
+    (tmp_path / "x").mkdir()
+    plain = _one_file(df, "write_json", tmp_path / "x")
+    assert open(plain).read() == '{"a":1,"d":"2024-01-02"}\n{"a":null,"d":null}\n'
+    (tmp_path / "y").mkdir()
+    ignoring = _one_file(
+        df, "write_json", tmp_path / "y", ignore_null_fields=True, date_format="%Y/%m/%d"
+    )
+    assert open(ignoring).read() == '{"a":1,"d":"2024/01/02"}\n{}\n'
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"delimiter": ";;"}, "delimiter must be one ASCII character"),
+        ({"delimiter": "'", "quote": "'"}, "delimiter and quote are both"),
+        ({"quote": "\n"}, "quote cannot be a line break"),
+        ({"date_format": "%Q"}, 'date_format "%Q" is not a valid strftime format'),
+    ],
+)
+def test_write_csv_refuses_options_that_cannot_read_back(tmp_path, options, message):
+    # `escape` is refused until the writer escapes the escape character too.
+    with pytest.raises(NotImplementedError, match="escape"):
+        daft.from_pydict({"a": [1]}).write_csv(str(tmp_path / "e"), escape="\\")
+    root = tmp_path / "out"
+    with pytest.raises(ValueError, match=message):
+        daft.from_pydict({"a": [1]}).write_csv(str(root), **options)
+    assert not root.exists() or not list(root.iterdir())

@@ -540,10 +540,11 @@ class DataFrame(JoinsAndSetOps, Partitions):
 
         return from_pydict({"path": paths})
 
-    def _write_fn(self, extension: str, compression: str) -> Any:
-        if extension == "parquet":
-            return lambda d, mode: self._builder.write_parquet(d, compression, mode)
-        return {"csv": self._builder.write_csv, "json": self._builder.write_json}[extension]
+    def _write_fn(self, extension: str, options: dict[str, Any]) -> Any:
+        """The native writer of ``extension`` with ``options``: ``(root_dir, mode)``
+        to the paths written."""
+        method = getattr(self._builder, f"write_{extension}")
+        return lambda d, mode: method(d, write_mode=mode, **options)
 
     def _write_maybe_partitioned(
         self,
@@ -551,7 +552,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
         write_mode: str,
         partition_cols: list | None,
         extension: str,
-        compression: str,
+        options: dict[str, Any],
         unsupported: dict[str, tuple[Any, Any]],
     ) -> DataFrame:
         from daft.io import _not_supported
@@ -560,7 +561,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
         _not_supported(f"write_{extension}", **unsupported)
         root_dir = os.fspath(root_dir)
         if partition_cols is None:
-            out = self._write(root_dir, write_mode, self._write_fn(extension, compression))
+            out = self._write(root_dir, write_mode, self._write_fn(extension, options))
         else:
             from daft._hive import write_partitioned
 
@@ -569,7 +570,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
                 root_dir,
                 list(partition_cols),
                 write_mode,
-                lambda part, d: part._write(d, "append", part._write_fn(extension, compression)),
+                lambda part, d: part._write(d, "append", part._write_fn(extension, options)),
                 extension,
             )
         if success_file:
@@ -607,7 +608,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
             write_mode,
             partition_cols,
             "parquet",
-            compression,
+            {"compression": compression},
             {
                 "write_success_file": (write_success_file, False),
                 "column_compression": (column_compression, None),
@@ -634,23 +635,29 @@ class DataFrame(JoinsAndSetOps, Partitions):
         ``"overwrite-partitions"`` (with ``partition_cols``) only the partitions written
         (see docs/user-guide.md); ``partition_cols`` as for
         :meth:`write_parquet`. Returns a DataFrame with a ``path`` column
-        listing the files written. The delimiter, quote, escape, header and
-        format options are not supported yet (comma, ``"``, a header, ISO dates).
+        listing the files written.
+
+        ``delimiter`` (default ``,``) and ``quote`` (``"``) are one character
+        each; a quote inside a quoted field is doubled. ``escape`` is not
+        supported yet (``NotImplementedError``). ``header=False``
+        leaves out the line of column names. ``date_format`` and
+        ``timestamp_format`` are ``strftime`` formats (default ISO 8601).
         """
         return self._write_maybe_partitioned(
             root_dir,
             write_mode,
             partition_cols,
             "csv",
-            "",
             {
-                "delimiter": (delimiter, None),
-                "quote": (quote, None),
-                "escape": (escape, None),
-                "header": (header, True),
-                "date_format": (date_format, None),
-                "timestamp_format": (timestamp_format, None),
+                "delimiter": delimiter,
+                "quote": quote,
+                "header": True if header is None else bool(header),
+                "date_format": date_format,
+                "timestamp_format": timestamp_format,
             },
+            # arrow's writer escapes quotes but not the escape character
+            # itself, so such a file may not read back: refused for now.
+            {"escape": (escape, None)},
         )
 
     def write_json(
@@ -664,7 +671,9 @@ class DataFrame(JoinsAndSetOps, Partitions):
         timestamp_format: str | None = None,
     ) -> DataFrame:
         """Writes the result as newline-delimited JSON file(s) under ``root_dir``
-        (one object per row; null values are left out of the objects).
+        (one object per row; a null field is written as ``null``, or with
+        ``ignore_null_fields=True`` left out, as in Daft). ``date_format`` and
+        ``timestamp_format`` are ``strftime`` formats (default ISO 8601).
 
         ``write_mode="overwrite"`` replaces every file under ``root_dir``,
         ``"overwrite-partitions"`` (with ``partition_cols``) only the partitions written;
@@ -676,11 +685,12 @@ class DataFrame(JoinsAndSetOps, Partitions):
             write_mode,
             partition_cols,
             "json",
-            "",
             {
-                "date_format": (date_format, None),
-                "timestamp_format": (timestamp_format, None),
+                "ignore_null_fields": bool(ignore_null_fields),
+                "date_format": date_format,
+                "timestamp_format": timestamp_format,
             },
+            {},
         )
 
 

@@ -11,6 +11,7 @@ use daft_core::types::{canonical_batch, supertype};
 use daft_core::{DaftError, DaftResult};
 
 use crate::paths::io_err;
+use crate::write::check_strftime;
 use crate::BatchStream;
 
 /// Options of a CSV scan.
@@ -128,16 +129,97 @@ pub fn read_csv(
     Box::new(iter)
 }
 
-/// Writes `batches` as one CSV file with a header (also when there are no
-/// rows) into `file` (named `path` in errors), and hands the file back for
-/// syncing. The caller names and removes the file.
+/// How CSV files are written (Daft's `write_csv` options).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvWriteOptions {
+    /// Between fields; default `,`.
+    pub delimiter: u8,
+    /// Around fields that need it; default `"`.
+    pub quote: u8,
+    /// Written before a quote inside a quoted field; `None` doubles the
+    /// quote instead (the default, as the CSV standard does).
+    pub escape: Option<u8>,
+    /// A first line with the column names; default true.
+    pub header: bool,
+    /// A chrono `strftime` format for dates; default ISO 8601.
+    pub date_format: Option<String>,
+    /// A chrono `strftime` format for timestamps; default RFC 3339.
+    pub timestamp_format: Option<String>,
+}
+
+impl Default for CsvWriteOptions {
+    fn default() -> Self {
+        CsvWriteOptions {
+            delimiter: b',',
+            quote: b'"',
+            escape: None,
+            header: true,
+            date_format: None,
+            timestamp_format: None,
+        }
+    }
+}
+
+impl CsvWriteOptions {
+    /// The options, if they can write a file that reads back: a delimiter,
+    /// quote and escape that differ and are not line breaks, and formats
+    /// chrono understands.
+    pub(crate) fn checked(&self) -> DaftResult<Self> {
+        let named = [
+            ("delimiter", Some(self.delimiter)),
+            ("quote", Some(self.quote)),
+            ("escape", self.escape),
+        ];
+        for (i, (name, c)) in named.iter().enumerate() {
+            let Some(c) = c else { continue };
+            if *c == b'\n' || *c == b'\r' {
+                return Err(DaftError::value_error(format!(
+                    "write_csv: {name} cannot be a line break"
+                )));
+            }
+            for (other, d) in &named[i + 1..] {
+                if Some(*c) == *d {
+                    return Err(DaftError::value_error(format!(
+                        "write_csv: {name} and {other} are both {:?}; the file could not be \
+                         read back",
+                        *c as char
+                    )));
+                }
+            }
+        }
+        check_strftime("write_csv", "date_format", &self.date_format)?;
+        check_strftime("write_csv", "timestamp_format", &self.timestamp_format)?;
+        Ok(self.clone())
+    }
+}
+
+/// Writes `batches` as one CSV file with `options` (the header, if any, also
+/// when there are no rows) into `file` (named `path` in errors), and hands
+/// the file back for syncing. The caller names and removes the file.
 pub(crate) fn write_csv_file(
     file: File,
     path: &str,
     schema: SchemaRef,
+    options: &CsvWriteOptions,
     batches: impl Iterator<Item = DaftResult<RecordBatch>>,
 ) -> DaftResult<File> {
-    let mut writer = WriterBuilder::new().with_header(true).build(file);
+    let mut builder = WriterBuilder::new()
+        .with_header(options.header)
+        .with_delimiter(options.delimiter)
+        .with_quote(options.quote);
+    if let Some(e) = options.escape {
+        // arrow writes the escape only when quotes are not doubled.
+        builder = builder.with_escape(e).with_double_quote(false);
+    }
+    if let Some(f) = &options.date_format {
+        builder = builder.with_date_format(f.clone());
+    }
+    if let Some(f) = &options.timestamp_format {
+        builder = builder
+            .with_timestamp_format(f.clone())
+            .with_timestamp_tz_format(f.clone());
+    }
+    let mut writer = builder.build(file);
     let mut wrote_any = false;
     for batch in batches {
         writer.write(&batch?).map_err(|e| io_err(path, e))?;

@@ -9,8 +9,8 @@ mod paths;
 mod stamp;
 mod write;
 
-pub use crate::csv::{csv_schema, read_csv, CsvOptions};
-pub use crate::json::json_schema;
+pub use crate::csv::{csv_schema, read_csv, CsvOptions, CsvWriteOptions};
+pub use crate::json::{json_schema, JsonWriteOptions};
 pub use crate::parquet::{parquet_schema, read_parquet};
 pub use crate::paths::expand_paths;
 pub use crate::stamp::FileStamp;

@@ -55,8 +55,8 @@ use parquet::basic::Compression;
 
 use daft_core::{DaftError, DaftResult};
 
-use crate::csv::write_csv_file;
-use crate::json::write_json_file;
+use crate::csv::{write_csv_file, CsvWriteOptions};
+use crate::json::{write_json_file, JsonWriteOptions};
 use crate::parquet::{parse_compression, write_parquet_file};
 use crate::paths::io_err;
 use crate::BatchStream;
@@ -88,10 +88,10 @@ impl WriteMode {
 pub enum FileFormat {
     /// Parquet with `compression`: `snappy`, `zstd`, `lz4` or `none`.
     Parquet { compression: String },
-    /// CSV with a header line.
-    Csv,
+    /// CSV, with a header line unless the options say otherwise.
+    Csv(CsvWriteOptions),
     /// Newline-delimited JSON, one object per row.
-    Json,
+    Json(JsonWriteOptions),
 }
 
 impl FileFormat {
@@ -99,18 +99,36 @@ impl FileFormat {
     pub fn extension(&self) -> &'static str {
         match self {
             FileFormat::Parquet { .. } => "parquet",
-            FileFormat::Csv => "csv",
-            FileFormat::Json => "json",
+            FileFormat::Csv(_) => "csv",
+            FileFormat::Json(_) => "json",
         }
     }
 }
 
+/// Fails unless `format` (option `name` of `function`) is a strftime format
+/// chrono, which arrow's writers format with, understands.
+pub(crate) fn check_strftime(
+    function: &str,
+    name: &str,
+    format: &Option<String>,
+) -> DaftResult<()> {
+    let Some(f) = format else { return Ok(()) };
+    let bad = chrono::format::StrftimeItems::new(f)
+        .any(|item| matches!(item, chrono::format::Item::Error));
+    if bad {
+        return Err(DaftError::value_error(format!(
+            "{function}: {name} {f:?} is not a valid strftime format"
+        )));
+    }
+    Ok(())
+}
+
 /// A [`FileFormat`] whose options were checked.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Encoder {
     Parquet(Compression),
-    Csv,
-    Json,
+    Csv(CsvWriteOptions),
+    Json(JsonWriteOptions),
 }
 
 /// Writes one file per stream of `streams` under `root_dir` (created if
@@ -153,8 +171,8 @@ fn write_files_with(
 ) -> DaftResult<Vec<String>> {
     let encoder = match format {
         FileFormat::Parquet { compression } => Encoder::Parquet(parse_compression(compression)?),
-        FileFormat::Csv => Encoder::Csv,
-        FileFormat::Json => Encoder::Json,
+        FileFormat::Csv(o) => Encoder::Csv(o.checked()?),
+        FileFormat::Json(o) => Encoder::Json(o.checked()?),
     };
     let ext = format.extension();
     let names: Vec<String> = (0..streams.len())
@@ -163,8 +181,8 @@ fn write_files_with(
     let jobs = names.iter().cloned().zip(streams).collect();
     let root = Path::new(root_dir);
     match mode {
-        WriteMode::Append => append(root, encoder, &schema, jobs)?,
-        WriteMode::Overwrite => overwrite(root, encoder, &schema, jobs, swap)?,
+        WriteMode::Append => append(root, &encoder, &schema, jobs)?,
+        WriteMode::Overwrite => overwrite(root, &encoder, &schema, jobs, swap)?,
     }
     Ok(names
         .iter()
@@ -256,7 +274,7 @@ struct Staged {
 fn write_one(
     dir: &Path,
     name: String,
-    encoder: Encoder,
+    encoder: &Encoder,
     schema: &SchemaRef,
     stream: BatchStream,
     cancel: &AtomicBool,
@@ -271,9 +289,9 @@ fn write_one(
     let temp = Cleanup::file(path);
     let batches = stream.take_while(|_| !cancel.load(Ordering::Relaxed));
     let file = match encoder {
-        Encoder::Parquet(c) => write_parquet_file(file, &shown, schema.clone(), c, batches),
-        Encoder::Csv => write_csv_file(file, &shown, schema.clone(), batches),
-        Encoder::Json => write_json_file(file, &shown, batches),
+        Encoder::Parquet(c) => write_parquet_file(file, &shown, schema.clone(), *c, batches),
+        Encoder::Csv(o) => write_csv_file(file, &shown, schema.clone(), o, batches),
+        Encoder::Json(o) => write_json_file(file, &shown, o, batches),
     }?;
     file.sync_all()
         .map_err(|e| path_err(&temp.path, "cannot sync the output file", e))?;
@@ -285,7 +303,7 @@ fn write_one(
 /// temporary file is removed and that failure returned.
 fn write_all(
     dir: &Path,
-    encoder: Encoder,
+    encoder: &Encoder,
     schema: &SchemaRef,
     jobs: Vec<(String, BatchStream)>,
 ) -> DaftResult<Vec<Staged>> {
@@ -357,7 +375,7 @@ fn publish(dir: &Path, staged: Vec<Staged>) -> DaftResult<()> {
 
 fn append(
     root: &Path,
-    encoder: Encoder,
+    encoder: &Encoder,
     schema: &SchemaRef,
     jobs: Vec<(String, BatchStream)>,
 ) -> DaftResult<()> {
@@ -369,7 +387,7 @@ fn append(
 
 fn overwrite(
     root: &Path,
-    encoder: Encoder,
+    encoder: &Encoder,
     schema: &SchemaRef,
     jobs: Vec<(String, BatchStream)>,
     swap: Swap,
@@ -408,7 +426,7 @@ fn overwrite(
 /// into place.
 fn overwrite_new(
     root: &Path,
-    encoder: Encoder,
+    encoder: &Encoder,
     schema: &SchemaRef,
     jobs: Vec<(String, BatchStream)>,
     names: &[String],
@@ -810,7 +828,7 @@ mod tests {
         write_files_with(
             &path_str(root),
             mode,
-            &FileFormat::Csv,
+            &FileFormat::Csv(CsvWriteOptions::default()),
             schema(),
             streams,
             swap,

@@ -155,6 +155,17 @@ fn file_scan(
     }
 }
 
+/// A CSV option that must be one ASCII character (`what` of `function`).
+fn one_char(function: &str, v: Option<String>, what: &str) -> PyResult<Option<u8>> {
+    match v.as_deref() {
+        None => Ok(None),
+        Some(d) if d.len() == 1 && d.is_ascii() => Ok(Some(d.as_bytes()[0])),
+        Some(d) => Err(crate::error::to_py(DaftError::value_error(format!(
+            "{function}: {what} must be one ASCII character, got {d:?}"
+        )))),
+    }
+}
+
 type Hints = Option<Vec<(String, arrow::datatypes::DataType)>>;
 
 fn schema_hints(schema: Option<Vec<(String, Bound<'_, PyAny>)>>) -> PyResult<Hints> {
@@ -351,21 +362,12 @@ impl PyLogicalPlan {
         infer_schema: bool,
         file_path_column: Option<String>,
     ) -> PyResult<Self> {
-        let one_char = |v: Option<String>, what: &str| -> PyResult<Option<u8>> {
-            match v.as_deref() {
-                None => Ok(None),
-                Some(d) if d.len() == 1 && d.is_ascii() => Ok(Some(d.as_bytes()[0])),
-                Some(d) => Err(crate::error::to_py(DaftError::value_error(format!(
-                    "read_csv: {what} must be one ASCII character, got {d:?}"
-                )))),
-            }
-        };
         let opts = CsvOptions {
             has_header: has_headers,
-            delimiter: one_char(delimiter, "delimiter")?.unwrap_or(b','),
-            quote: one_char(quote, "quote")?.unwrap_or(b'"'),
-            escape: one_char(escape_char, "escape_char")?,
-            comment: one_char(comment, "comment")?,
+            delimiter: one_char("read_csv", delimiter, "delimiter")?.unwrap_or(b','),
+            quote: one_char("read_csv", quote, "quote")?.unwrap_or(b'"'),
+            escape: one_char("read_csv", escape_char, "escape_char")?,
+            comment: one_char("read_csv", comment, "comment")?,
             infer_rows,
         };
         let hints = schema_hints(schema)?;
@@ -664,24 +666,54 @@ impl PyLogicalPlan {
 
     /// Writes the output as newline-delimited JSON under `root_dir` with
     /// `write_mode`; returns the paths written.
+    #[pyo3(signature = (root_dir, write_mode, ignore_null_fields=false, date_format=None,
+                        timestamp_format=None))]
     fn write_json(
         &self,
         py: Python<'_>,
         root_dir: String,
         write_mode: String,
+        ignore_null_fields: bool,
+        date_format: Option<String>,
+        timestamp_format: Option<String>,
     ) -> PyResult<Vec<String>> {
-        self.write_files(py, root_dir, daft_io::FileFormat::Json, write_mode)
+        let options = daft_io::JsonWriteOptions {
+            ignore_null_fields,
+            date_format,
+            timestamp_format,
+        };
+        self.write_files(py, root_dir, daft_io::FileFormat::Json(options), write_mode)
     }
 
     /// Writes the output as one CSV file under `root_dir` with `write_mode`
-    /// (`append` or `overwrite`); returns its path.
+    /// (`append` or `overwrite`); returns its path. `delimiter`, `quote`
+    /// and `escape` are one ASCII character each; the formats are chrono
+    /// `strftime` formats.
+    #[pyo3(signature = (root_dir, write_mode, delimiter=None, quote=None, escape=None,
+                        header=true, date_format=None, timestamp_format=None))]
+    #[allow(clippy::too_many_arguments)]
     fn write_csv(
         &self,
         py: Python<'_>,
         root_dir: String,
         write_mode: String,
+        delimiter: Option<String>,
+        quote: Option<String>,
+        escape: Option<String>,
+        header: bool,
+        date_format: Option<String>,
+        timestamp_format: Option<String>,
     ) -> PyResult<Vec<String>> {
-        self.write_files(py, root_dir, daft_io::FileFormat::Csv, write_mode)
+        let defaults = daft_io::CsvWriteOptions::default();
+        let options = daft_io::CsvWriteOptions {
+            delimiter: one_char("write_csv", delimiter, "delimiter")?.unwrap_or(defaults.delimiter),
+            quote: one_char("write_csv", quote, "quote")?.unwrap_or(defaults.quote),
+            escape: one_char("write_csv", escape, "escape")?,
+            header,
+            date_format,
+            timestamp_format,
+        };
+        self.write_files(py, root_dir, daft_io::FileFormat::Csv(options), write_mode)
     }
 }
 
