@@ -136,10 +136,9 @@ pub struct CsvWriteOptions {
     pub delimiter: u8,
     /// Around fields that need it; default `"`.
     pub quote: u8,
-    /// Written before a quote inside a quoted field; `None` doubles the
-    /// quote instead (the default, as the CSV standard does).
-    pub escape: Option<u8>,
-    /// A first line with the column names; default true.
+    /// A first line with the column names; default true. A quote inside a
+    /// quoted field is doubled: arrow's escape mode does not escape the
+    /// escape character itself, so such files would not read back.
     pub header: bool,
     /// A chrono `strftime` format for dates; default ISO 8601.
     pub date_format: Option<String>,
@@ -152,7 +151,6 @@ impl Default for CsvWriteOptions {
         CsvWriteOptions {
             delimiter: b',',
             quote: b'"',
-            escape: None,
             header: true,
             date_format: None,
             timestamp_format: None,
@@ -161,24 +159,19 @@ impl Default for CsvWriteOptions {
 }
 
 impl CsvWriteOptions {
-    /// The options, if they can write a file that reads back: a delimiter,
-    /// quote and escape that differ and are not line breaks, and formats
+    /// The options, if they can write a file that reads back: a delimiter
+    /// and quote that differ and are not line breaks, and formats
     /// chrono understands.
     pub(crate) fn checked(&self) -> DaftResult<Self> {
-        let named = [
-            ("delimiter", Some(self.delimiter)),
-            ("quote", Some(self.quote)),
-            ("escape", self.escape),
-        ];
+        let named = [("delimiter", self.delimiter), ("quote", self.quote)];
         for (i, (name, c)) in named.iter().enumerate() {
-            let Some(c) = c else { continue };
             if *c == b'\n' || *c == b'\r' {
                 return Err(DaftError::value_error(format!(
                     "write_csv: {name} cannot be a line break"
                 )));
             }
             for (other, d) in &named[i + 1..] {
-                if Some(*c) == *d {
+                if c == d {
                     return Err(DaftError::value_error(format!(
                         "write_csv: {name} and {other} are both {:?}; the file could not be \
                          read back",
@@ -207,10 +200,6 @@ pub(crate) fn write_csv_file(
         .with_header(options.header)
         .with_delimiter(options.delimiter)
         .with_quote(options.quote);
-    if let Some(e) = options.escape {
-        // arrow writes the escape only when quotes are not doubled.
-        builder = builder.with_escape(e).with_double_quote(false);
-    }
     if let Some(f) = &options.date_format {
         builder = builder.with_date_format(f.clone());
     }

@@ -686,11 +686,11 @@ impl PyLogicalPlan {
     }
 
     /// Writes the output as one CSV file under `root_dir` with `write_mode`
-    /// (`append` or `overwrite`); returns its path. `delimiter`, `quote`
-    /// and `escape` are one ASCII character each; the formats are chrono
-    /// `strftime` formats.
-    #[pyo3(signature = (root_dir, write_mode, delimiter=None, quote=None, escape=None,
-                        header=true, date_format=None, timestamp_format=None))]
+    /// (`append` or `overwrite`); returns its path. `delimiter` and `quote`
+    /// are one ASCII character each; the formats are chrono `strftime`
+    /// formats.
+    #[pyo3(signature = (root_dir, write_mode, delimiter=None, quote=None, header=true,
+                        date_format=None, timestamp_format=None))]
     #[allow(clippy::too_many_arguments)]
     fn write_csv(
         &self,
@@ -699,7 +699,6 @@ impl PyLogicalPlan {
         write_mode: String,
         delimiter: Option<String>,
         quote: Option<String>,
-        escape: Option<String>,
         header: bool,
         date_format: Option<String>,
         timestamp_format: Option<String>,
@@ -708,7 +707,6 @@ impl PyLogicalPlan {
         let options = daft_io::CsvWriteOptions {
             delimiter: one_char("write_csv", delimiter, "delimiter")?.unwrap_or(defaults.delimiter),
             quote: one_char("write_csv", quote, "quote")?.unwrap_or(defaults.quote),
-            escape: one_char("write_csv", escape, "escape")?,
             header,
             date_format,
             timestamp_format,
