@@ -7,15 +7,25 @@ At ``import daft`` plugins are loaded from, in order:
 2. the files and folders listed in ``DAFT_PLUGIN_PATH`` (separated by ``os.pathsep``); a
    folder contributes every shared library directly inside it.
 
-Nothing is ever loaded from the working directory unless a path says so.
+Nothing is ever loaded from the working directory unless a path says so: a
+``DAFT_PLUGIN_PATH`` entry must be an absolute path (relative and empty entries are refused
+with a warning), and :func:`load_plugin` treats a name without a path separator as an
+installed plugin.
+
+Before a library is opened, the loader checks that it is a whole shared library for this
+machine (a truncated or foreign file is a failed plugin, never a crash) and that no other
+user could have written it or a folder above it.
 
 Environment switches:
 
 * ``DAFT_PLUGINS_DISABLE=1`` — load no plugin at import.
-* ``DAFT_PLUGINS_ALLOW=name,name`` — load only these plugins (entry-point names are checked
-  before loading; for ``DAFT_PLUGIN_PATH`` files, the plugin's own name is checked before any
-  of its functions is registered).
+* ``DAFT_PLUGINS_ALLOW=name,name`` — load only these plugins. The list is applied before any
+  library is opened: an installed plugin is allowed by its entry-point name or its
+  distribution name (``hello`` or ``daft-plugin-hello``), a ``DAFT_PLUGIN_PATH`` file by its
+  file stem (``libdaft_plugin_hello.so`` is allowed by ``daft_plugin_hello`` and by
+  ``hello``).
 * ``DAFT_PLUGINS_STRICT=1`` — a plugin that fails to load raises at import instead of warning.
+* ``DAFT_PLUGINS_ALLOW_WRITABLE=1`` — load plugin files that other users can write.
 * ``DAFT_PLUGIN_VALIDATION=full`` — fully validate every Arrow array a plugin returns (the
   always-on checks are its length and type); slower, meant for tests.
 
@@ -71,33 +81,85 @@ def _resolve_module(name: str) -> str:
     return os.fspath(getter())
 
 
-def _load_path(path: str, allow: set[str] | None = None) -> dict[str, Any]:
-    status = _native.load_plugin(path, sorted(allow) if allow is not None else None)
+def _load_path(path: str) -> dict[str, Any]:
+    status = _native.load_plugin(path, None)
     from daft import _registry
 
     _registry.sync()
     return status
 
 
+def _normalize(name: str) -> str:
+    return name.strip().lower().replace("-", "_").replace(".", "_")
+
+
+def _file_identities(path: str) -> set[str]:
+    """The names a ``DAFT_PLUGIN_PATH`` file is allowed by: its stem, without ``lib``."""
+    stem = os.path.basename(path)
+    for suffix in _LIB_SUFFIXES.get(sys.platform, (".so",)):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    if stem.startswith("lib") and sys.platform != "win32":
+        stem = stem[3:]
+    names = {_normalize(stem)}
+    if names and stem.startswith("daft_plugin_"):
+        names.add(_normalize(stem[len("daft_plugin_") :]))
+    return names
+
+
+def _entry_point_identities(name: str, ep: Any) -> set[str]:
+    names = {_normalize(name)}
+    dist = getattr(ep, "dist", None)
+    if dist is not None and getattr(dist, "name", None):
+        names.add(_normalize(dist.name))
+    return names
+
+
+def _allowed(identities: set[str], allow: set[str] | None) -> bool:
+    return allow is None or bool(identities & {_normalize(a) for a in allow})
+
+
+def _installed_plugin_path(name: str) -> str:
+    """The library of the installed plugin called ``name``.
+
+    ``name`` is an entry-point name, a distribution name or a plugin package's import name.
+    """
+    wanted = _normalize(name)
+    for ep_name, ep in _discover_entry_points():
+        if wanted in _entry_point_identities(ep_name, ep):
+            getter = ep.load()
+            return os.fspath(getter() if callable(getter) else getter)
+    try:
+        return _resolve_module(name)
+    except ImportError as e:
+        raise DaftPluginError(
+            f"load_plugin: no installed plugin is called {name!r} (no entry point or "
+            f"distribution of that name in the group daft.plugins, and no importable plugin "
+            f"package: {e}); to load a library file, give a path with a separator, such as "
+            f"{os.path.join('.', name)!r}"
+        ) from None
+
+
 def load_plugin(path_or_module: str | os.PathLike) -> dict[str, Any] | None:
-    """Loads one plugin now, from a library path or an installed plugin package's name.
+    """Loads one plugin now, from a library path or an installed plugin's name.
+
+    A string with a path separator (``"./libmy_plugin.so"``) or a :class:`os.PathLike` is a
+    library file; a bare name (``"hello"``, ``"daft-plugin-hello"``) is an installed plugin,
+    found by its entry point or distribution name, never a file in the working directory.
 
     Its functions become available in ``daft.functions`` and as ``Expression`` methods at
     once. Returns the plugin's status record. Raises :class:`~daft.exceptions.DaftPluginError`
     (naming the file and the reason) if it cannot be loaded; nothing of it is registered then.
     """
     target = os.fspath(path_or_module)
-    if os.path.exists(target):
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    if not isinstance(path_or_module, str) or any(sep in target for sep in separators):
+        if not os.path.exists(target):
+            raise FileNotFoundError(f"load_plugin: no such plugin file: {target}")
         path = target
-    elif os.sep in target or target.endswith(tuple(s for v in _LIB_SUFFIXES.values() for s in v)):
-        raise FileNotFoundError(f"load_plugin: no such plugin file: {target}")
     else:
-        try:
-            path = _resolve_module(target)
-        except ImportError as e:
-            raise DaftPluginError(
-                f"load_plugin: {target!r} is neither a file nor an importable plugin package ({e})"
-            ) from None
+        path = _installed_plugin_path(target)
     return _load_path(path)
 
 
@@ -133,7 +195,7 @@ def load_at_import() -> None:
     strict = _env_flag("DAFT_PLUGINS_STRICT")
     allow = _allow_list()
     for name, ep in _discover_entry_points():
-        if allow is not None and name not in allow:
+        if not _allowed(_entry_point_identities(name, ep), allow):
             continue
         try:
             getter = ep.load()
@@ -142,27 +204,45 @@ def load_at_import() -> None:
             _report(f"{name!r} (entry point {ep.value})", e, strict)
             continue
         try:
-            _native.load_plugin(path, sorted(allow) if allow is not None else None)
+            _native.load_plugin(path, None)
         except Exception as e:
             _report(f"{name!r} ({path})", e, strict, record=False)
-    for entry in filter(None, os.environ.get("DAFT_PLUGIN_PATH", "").split(os.pathsep)):
+    raw_path = os.environ.get("DAFT_PLUGIN_PATH", "")
+    for entry in raw_path.split(os.pathsep) if raw_path else []:
         try:
-            if os.path.isdir(entry):
-                files = _library_files(entry)
-                if not files:
-                    raise DaftPluginError(f"folder {entry} contains no plugin library")
-            elif os.path.exists(entry):
-                files = [entry]
-            else:
-                raise FileNotFoundError(f"no such file or folder: {entry}")
+            files = _path_entry_files(entry)
         except Exception as e:
             _report(f"DAFT_PLUGIN_PATH entry {entry}", e, strict)
             continue
         for path in files:
+            if not _allowed(_file_identities(path), allow):
+                continue
             try:
-                _native.load_plugin(path, sorted(allow) if allow is not None else None)
+                _native.load_plugin(path, None)
             except Exception as e:
                 _report(path, e, strict, record=False)
+
+
+def _path_entry_files(entry: str) -> list[str]:
+    """The library files one ``DAFT_PLUGIN_PATH`` entry names."""
+    if not entry.strip():
+        raise DaftPluginError(
+            "empty entry refused (it would mean the working directory); remove the extra "
+            f"{os.pathsep!r} or name the folder as an absolute path"
+        )
+    if not os.path.isabs(entry):
+        raise DaftPluginError(
+            "relative entry refused: it would be resolved against the working directory "
+            f"({os.getcwd()}); give an absolute path"
+        )
+    if os.path.isdir(entry):
+        files = _library_files(entry)
+        if not files:
+            raise DaftPluginError(f"folder {entry} contains no plugin library")
+        return files
+    if os.path.exists(entry):
+        return [entry]
+    raise FileNotFoundError(f"no such file or folder: {entry}")
 
 
 def plugins():

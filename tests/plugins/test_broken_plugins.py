@@ -100,9 +100,154 @@ def test_a_file_that_is_not_a_shared_library(tmp_path):
     bogus.write_text("this is a text file, not a shared library\n" * 4)
     assert load_error(str(bogus)) == [
         "DaftPluginError",
-        f'plugin "libnot_elf.so": cannot load {bogus}: cannot load as a shared library: '
-        f"{bogus}: invalid ELF header",
+        f'plugin "libnot_elf.so": cannot load {bogus}: not a shared library: the file does '
+        "not start with an ELF header",
     ]
+
+
+TRUNCATED = "(an interrupted copy or install?); reinstall the plugin"
+
+
+@pytest.mark.parametrize("keep", ["empty", "header", "4KiB", "half", "all-but-4KiB"])
+def test_a_truncated_plugin_file_is_an_error_not_a_signal(tmp_path, keep):
+    # Before: SIGBUS (rc -7) at every cut, because dlopen maps segments past the end.
+    data = Path(lib(HELLO)).read_bytes()
+    size = {
+        "empty": 0,
+        "header": 64,
+        "4KiB": 4096,
+        "half": len(data) // 2,
+        "all-but-4KiB": len(data) - 4096,
+    }[keep]
+    cut = tmp_path / "libcut.so"
+    cut.write_bytes(data[:size])
+    kind, message = load_error(str(cut))
+    assert kind == "DaftPluginError"
+    if keep == "all-but-4KiB":
+        # Only section headers and symbols are cut, which dlopen does not need: the copy
+        # opens and is refused as a second copy of hello. What matters is no signal.
+        assert "two copies are installed" in message or TRUNCATED in message
+        return
+    assert message.startswith(f'plugin "libcut.so": cannot load {cut}: the file ')
+    assert ("empty" if size == 0 else TRUNCATED) in message
+
+
+def test_a_library_for_another_machine_is_refused(tmp_path):
+    data = bytearray(Path(lib(HELLO)).read_bytes())
+    data[18:20] = (183).to_bytes(2, "little")  # e_machine: aarch64 on x86_64, or the reverse
+    if os.uname().machine == "aarch64":
+        data[18:20] = (62).to_bytes(2, "little")
+    foreign = tmp_path / "libforeign.so"
+    foreign.write_bytes(bytes(data))
+    kind, message = load_error(str(foreign))
+    assert kind == "DaftPluginError"
+    assert "built for another machine (ELF machine" in message
+
+
+def test_allow_list_is_applied_before_a_library_is_opened(tmp_path):
+    # A truncated library on DAFT_PLUGIN_PATH that the allow-list leaves out: before, it was
+    # opened (and crashed import daft) before its name was checked.
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    data = Path(lib(HELLO)).read_bytes()
+    (folder / "libcut.so").write_bytes(data[: len(data) // 2])
+    shutil.copy(lib(BAD_RESULTS), folder / "libbroken_bad_results.so")
+    body = """
+        err = sorted(
+            [r["status"], r["name"] or "", r["error"] is not None]
+            for r in daft.plugins().to_pylist()
+        )
+        """
+    err, proc = run_case(
+        body,
+        DAFT_PLUGINS_DISABLE="",
+        DAFT_PLUGINS_ALLOW="hello,broken_bad_results",
+        DAFT_PLUGIN_PATH=str(folder),
+    )
+    # Only the listed file was opened; the cut one left no record at all.
+    assert ["loaded", "bad_results", False] in err
+    assert not any(status == "failed" for status, _, _ in err), err
+    # Allowed by its file stem, the cut file is opened and fails with a warning.
+    err, proc = run_case(
+        body,
+        DAFT_PLUGINS_DISABLE="",
+        DAFT_PLUGINS_ALLOW="hello,cut",
+        DAFT_PLUGIN_PATH=str(folder),
+    )
+    assert ["failed", "", True] in err
+    assert TRUNCATED in proc.stderr
+
+
+def test_a_bare_name_means_an_installed_plugin_not_a_file_in_the_working_directory(tmp_path):
+    # Before: load_plugin("text") loaded a file ./text ahead of the installed plugin.
+    shutil.copy(lib("broken_not_a_plugin"), tmp_path / "text")
+    code = (
+        "import json, os, daft\n"
+        f"os.chdir({str(tmp_path)!r})\n"
+        "try:\n"
+        "    status = daft.load_plugin('text')\n"
+        "    out = [status['name'], status['path']]\n"
+        "except Exception as e:\n"
+        "    out = [type(e).__name__, str(e)]\n"
+        "try:\n"
+        "    daft.load_plugin('no_such_plugin_here')\n"
+        "except Exception as e:\n"
+        "    out += [type(e).__name__, str(e)]\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAFT_")}
+    env["DAFT_PLUGINS_DISABLE"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if out[0] == "DaftPluginError" and "no installed plugin" in out[1]:
+        pytest.skip("the text plugin wheel is not installed in this environment")
+    assert out[0] == "text"
+    assert os.path.dirname(out[1]) != str(tmp_path)
+    assert out[2] == "DaftPluginError"
+    assert "no installed plugin is called 'no_such_plugin_here'" in out[3]
+    assert "'./no_such_plugin_here'" in out[3]
+
+
+@pytest.mark.parametrize(
+    "entry, reason",
+    [
+        ("plugins", "relative entry refused: it would be resolved against the working directory"),
+        ("", "empty entry refused (it would mean the working directory)"),
+    ],
+)
+def test_relative_and_empty_plugin_path_entries_are_refused(tmp_path, entry, reason):
+    err, proc = run_case(
+        """
+        err = [r["error"] for r in daft.plugins().to_pylist() if r["status"] == "failed"]
+        """,
+        DAFT_PLUGINS_DISABLE="",
+        DAFT_PLUGINS_ALLOW="hello,broken_bad_results",
+        DAFT_PLUGIN_PATH=os.pathsep.join([entry, lib(BAD_RESULTS)]),
+    )
+    # The entry is refused; the absolute one after it still loads.
+    assert len(err) == 1 and err[0].startswith(reason), err
+    assert "RuntimeWarning" in proc.stderr
+
+
+@pytest.mark.parametrize("who", ["file-world", "file-group", "folder-world"])
+def test_plugin_files_other_users_can_write_are_refused(tmp_path, who):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    copy = folder / "libhello_copy.so"
+    shutil.copy(lib(BAD_RESULTS), copy)
+    target = copy if who.startswith("file") else folder
+    target.chmod(target.stat().st_mode | (0o002 if who.endswith("world") else 0o020))
+    kind, message = load_error(str(copy))
+    assert kind == "DaftPluginError"
+    what = "file" if who.startswith("file") else "folder"
+    group = "its group" if who.endswith("group") else "every user"
+    assert f"refused: the {what} {target} is writable by {group}" in message
+    assert "DAFT_PLUGINS_ALLOW_WRITABLE=1" in message
+    # The explicit switch loads it.
+    assert load_error(str(copy), DAFT_PLUGINS_ALLOW_WRITABLE="1") is None
 
 
 def test_a_missing_path(tmp_path):
@@ -517,9 +662,9 @@ def test_broken_plugins_at_import_are_each_reported_and_healthy_ones_load(tmp_pa
         )
         """,
         DAFT_PLUGINS_DISABLE="",
-        # Entry points other than hello's stay out; the failing files fail before (or
-        # while) their name is checked against the list.
-        DAFT_PLUGINS_ALLOW="hello,bad_results",
+        # Entry points other than hello's stay out; the files are allowed by their stems.
+        DAFT_PLUGINS_ALLOW="hello,broken_not_a_plugin,bogus,broken_dup_names,"
+        "broken_empty_name,broken_bad_results",
         DAFT_PLUGIN_PATH=os.pathsep.join(entries),
     )
     assert err == sorted(

@@ -18,6 +18,7 @@
 
 mod adapter;
 mod ffi;
+pub mod preflight;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -184,7 +185,10 @@ pub fn load_plugin(path: impl AsRef<Path>) -> DaftResult<PluginStatus> {
 /// Like [`load_plugin`], but when `allow` is given and the plugin's name
 /// (read from its manifest) is not in it, registers nothing, records
 /// nothing and returns `Ok(None)`. The library itself has been opened by
-/// then (its name is only known from inside it) and stays loaded.
+/// then (its name is only known from inside it) and stays loaded, so
+/// callers filter candidates by what they know before opening (the Python
+/// discovery checks entry-point names and file stems) and this check only
+/// confirms the name the plugin gives itself.
 pub fn load_plugin_if_allowed(
     path: impl AsRef<Path>,
     allow: Option<&[String]>,
@@ -252,6 +256,9 @@ fn load_locked(
         }
         Ok(_) => {}
     }
+    // Before `dlopen` runs any of the file's code or maps it.
+    preflight::check_permissions(path).map_err(&file_error)?;
+    preflight::check_elf(path).map_err(&file_error)?;
 
     let lib = abi::open_library(path).map_err(|e| file_error(e.to_string()))?;
     // An invalid (e.g. empty) plugin name would make a useless label;

@@ -236,7 +236,7 @@ fn missing_and_non_plugin_files_give_clear_errors() {
     assert_eq!(plugin, "libjunk.so");
     assert!(message.contains(&junk.display().to_string()), "{message}");
     assert!(
-        message.contains("cannot load as a shared library"),
+        message.contains("not a shared library: the file does not start with an ELF header"),
         "{message}"
     );
 
