@@ -103,7 +103,7 @@ def _file_identities(path: str) -> set[str]:
     if stem.startswith("lib") and sys.platform != "win32":
         stem = stem[3:]
     names = {_normalize(stem)}
-    if names and stem.startswith("daft_plugin_"):
+    if stem.startswith("daft_plugin_"):
         names.add(_normalize(stem[len("daft_plugin_") :]))
     return names
 
