@@ -19,6 +19,7 @@ import pytest
 from conftest import assert_float_lists_equal
 from daft import DataType, col, lit
 from daft import functions as F
+from daft.exceptions import DaftCoreException
 
 N = 90
 SEED = 20240601
@@ -207,10 +208,15 @@ def test_negate(table, column):
     check_floats(table, col(column).negate(), pc.negate(table[column]), rel=0)
 
 
-def test_negate_wraps_the_smallest_integer_like_pyarrow():
+def test_negate_refuses_the_smallest_integer_like_pyarrows_negate_checked():
     x = pa.array([-(2**63), 2**63 - 1, None], pa.int64())
-    got = daft.from_arrow(pa.table({"x": x})).select(col("x").negate()).to_pydict()["x"]
-    assert got == pc.negate(x).to_pylist()
+    with pytest.raises(pa.ArrowInvalid, match="overflow"):
+        pc.negate_checked(x)
+    with pytest.raises(DaftCoreException, match="overflow"):
+        daft.from_arrow(pa.table({"x": x})).select(col("x").negate()).to_pydict()
+    fits = x[1:]
+    got = daft.from_arrow(pa.table({"x": fits})).select(col("x").negate()).to_pydict()["x"]
+    assert got == pc.negate_checked(fits).to_pylist()
 
 
 def test_pow_with_a_literal_exponent(table):

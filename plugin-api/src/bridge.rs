@@ -8,9 +8,10 @@
 //! moves or pointer casts between the two, never field-by-field copies.
 
 use std::mem::{align_of, size_of, ManuallyDrop};
+use std::sync::OnceLock;
 
-use crate::abi::{ArrowArray, ArrowSchema};
-use crate::arrow::array::make_array;
+use crate::abi::{ArrowArray, ArrowSchema, INVALID_RESULT_PREFIX};
+use crate::arrow::array::{make_array, ArrayData};
 use crate::arrow::datatypes::{DataType, Field};
 use crate::arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use crate::arrow_import::without_dangling_first_offsets;
@@ -120,10 +121,33 @@ pub(crate) fn run_call(
     }
     let result = (f.call)(&arrays, options, num_rows)?;
     drop(arrays);
-    let (array, schema) =
-        to_ffi(&result.to_data()).map_err(|e| format!("cannot export the result: {e}"))?;
+    let data = result.to_data();
+    check_result(&data)?;
+    let (array, schema) = to_ffi(&data).map_err(|e| format!("cannot export the result: {e}"))?;
     // Both slots arrive released, so overwriting them leaks nothing.
     *out_array = array_from_arrow(array);
     *out_schema = schema_from_arrow(schema);
     Ok(())
+}
+
+/// Checks a kernel's result where its buffers' real sizes are still known.
+///
+/// The C Data Interface carries no buffer sizes: the host sizes a string
+/// array's values buffer from its last offset, so offsets past the real
+/// allocation would make it read other memory as row values, and no check
+/// on the host side can tell. `ArrayData::validate` here compares the
+/// offsets with the buffers the kernel allocated (constant time per
+/// array); with `DAFT_PLUGIN_VALIDATION=full` in the environment,
+/// `validate_full` checks every offset and value as well.
+fn check_result(data: &ArrayData) -> Result<(), String> {
+    static FULL: OnceLock<bool> = OnceLock::new();
+    let full = *FULL.get_or_init(|| {
+        std::env::var("DAFT_PLUGIN_VALIDATION").is_ok_and(|v| v.trim().eq_ignore_ascii_case("full"))
+    });
+    let checked = if full {
+        data.validate_full()
+    } else {
+        data.validate()
+    };
+    checked.map_err(|e| format!("{INVALID_RESULT_PREFIX}{e}"))
 }

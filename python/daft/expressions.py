@@ -190,7 +190,12 @@ class Expression:
         return Expression._from_pyexpr(self._expr.agg(kind))
 
     def sum(self) -> Expression:
-        """Sum of the non-null values (integers sum as Int64/UInt64)."""
+        """Sum of the non-null values.
+
+        Integers sum as Int64/UInt64 and decimals as ``decimal128(38, scale)``;
+        a sum that does not fit is an error naming the expression, not a
+        wrapped value (real Daft wraps).
+        """
         return self._agg("sum")
 
     def mean(self) -> Expression:
@@ -258,7 +263,11 @@ class Expression:
         return Expression._from_pyexpr(self._expr.agg("var", ddof))
 
     def product(self) -> Expression:
-        """Product of the non-null values (integers as Int64/UInt64, wrapping)."""
+        """Product of the non-null values (integers as Int64/UInt64).
+
+        An integer product that does not fit its type is an error, not a
+        wrapped value.
+        """
         return self._agg("product")
 
     def skew(self) -> Expression:

@@ -441,10 +441,53 @@ def test_a_result_of_another_type_than_declared():
 
 
 def test_a_result_with_invalid_offsets():
+    # Caught by the SDK's check on the plugin side, where the buffer sizes are known.
     assert _call_error("bad_offsets") == [
         "DaftPluginError",
         'plugin "bad_results": function bad_offsets: returned an invalid array: '
-        "Invalid argument error: First offset 1 of Utf8 is larger than values length 0",
+        "Invalid argument error: First offset 1 in Utf8 is smaller than last offset 0",
+    ]
+
+
+def test_a_result_whose_offsets_run_past_its_buffer_is_an_error_not_a_read_of_other_memory():
+    # Before: the host sized the values buffer from the offsets (the C Data Interface
+    # carries no sizes) and returned 64 bytes of other memory per row, even with full
+    # validation. The SDK now checks the offsets against the real allocation.
+    message = (
+        'plugin "bad_results": function bad_offsets_past_buffer: returned an invalid array: '
+        "Invalid argument error: Last offset 192 of Utf8 is larger than values length 4"
+    )
+    assert _call_error("bad_offsets_past_buffer") == ["DaftPluginError", message]
+    err, _ = run_case(
+        f"""
+        daft.load_plugin({lib(BAD_RESULTS)!r})
+        daft.from_pydict({{"x": [1, 2, 3]}}).select(F.bad_offsets_past_buffer(col("x"))).collect()
+        """,
+        DAFT_PLUGIN_VALIDATION="full",
+    )
+    assert err == ["DaftPluginError", message]
+
+
+def test_a_kernel_that_writes_into_its_input_is_caught_in_strict_mode_and_changes_nothing():
+    # Before: the kernel's in-place write changed the DataFrame and the user's numpy
+    # array, and the conformance kit passed it. Strict mode hands kernels copies.
+    body = f"""
+    import numpy as np
+    daft.load_plugin({lib(BAD_RESULTS)!r})
+    values = np.array([1, 2, 3], dtype=np.int64)
+    df = daft.from_pydict({{"x": values}})
+    try:
+        df.select(F.bad_writes_input(col("x"))).collect()
+    except daft.exceptions.DaftPluginError as e:
+        raise RuntimeError(json.dumps([str(e), values.tolist(), df.to_pydict()["x"]]))
+    """
+    err, _ = run_case(body, DAFT_PLUGIN_VALIDATION="full")
+    assert err[0] == "RuntimeError"
+    assert json.loads(err[1]) == [
+        'plugin "bad_results": function bad_writes_input: wrote into its argument #1 '
+        "(Int64, 3 rows): a kernel must not modify its inputs, which belong to the caller",
+        [1, 2, 3],
+        [1, 2, 3],
     ]
 
 

@@ -162,6 +162,8 @@ def test_the_fixtures_healthy_functions_pass(fixture_report, function):
         # host repairs such an array on import (plugin-api/src/arrow_import.rs); the first
         # input with rows shows it.
         ("bad_offsets", "all-null", "returned an invalid array"),
+        ("bad_offsets_past_buffer", "all-null", "of Utf8 is larger than values length 4"),
+        ("bad_writes_input", "random", "wrote into its argument #1"),
         ("bad_ignores_offset", "sliced", "the result depends on the array's offset"),
         ("bad_nondeterministic", "determinism", "the same input twice gave different results"),
     ],
@@ -200,6 +202,8 @@ def test_a_crash_fails_the_running_check_and_the_rest_is_still_checked(bad_resul
             "bad_wrong_length",
             "bad_wrong_type",
             "bad_offsets",
+            "bad_offsets_past_buffer",
+            "bad_writes_input",
             "sqrt",
             "bad_ignores_offset",
             "bad_nondeterministic",

@@ -105,6 +105,6 @@ impl DaftScalarFunction for Abs {
 
     fn call(&self, args: Vec<ArrowData>) -> DaftResult<ArrowData> {
         let input = import(args.into_iter().next().expect("one argument"))?;
-        export(&arrow_kernels::abs_int64(input.as_primitive::<Int64Type>()))
+        export(&arrow_kernels::abs_int64(input.as_primitive::<Int64Type>())?)
     }
 }

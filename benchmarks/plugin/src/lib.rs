@@ -51,15 +51,14 @@ fn abs_field(args: &[Field], _options: &Options) -> Result<Field, String> {
 }
 
 fn abs(args: &[ArrayRef], _options: &Options, _num_rows: usize) -> Result<ArrayRef, String> {
+    let abs = |a: &ArrayRef| -> Result<ArrayRef, String> {
+        let out = arrow_kernels::abs_int64(a.as_primitive::<Int64Type>());
+        Ok(Arc::new(out.map_err(|e| e.to_string())?))
+    };
     if args[0].data_type() == &DataType::Int64 {
-        return Ok(Arc::new(arrow_kernels::abs_int64(
-            args[0].as_primitive::<Int64Type>(),
-        )));
+        return abs(&args[0]);
     }
-    let x = cast(&args[0], &DataType::Int64).map_err(|e| e.to_string())?;
-    Ok(Arc::new(arrow_kernels::abs_int64(
-        x.as_primitive::<Int64Type>(),
-    )))
+    abs(&cast(&args[0], &DataType::Int64).map_err(|e| e.to_string())?)
 }
 
 daft_plugin_api::inventory::submit! {
@@ -67,7 +66,7 @@ daft_plugin_api::inventory::submit! {
         name: "bench_abs",
         doc: "The built-in `abs` on Int64, compiled as a plugin function (benchmarks only).\n\n\
               Args:\n    x: an integer column (cast to Int64).\n\n\
-              Returns:\n    the absolute values as Int64, wrapping at the minimum; null stays null.",
+              Returns:\n    the absolute values as Int64 (an error for the minimum); null stays null.",
         params: &[Param::expr("x", TypeClass::Integer)],
         return_field: abs_field,
         call: abs,

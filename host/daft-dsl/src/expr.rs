@@ -212,6 +212,8 @@ impl AggKind {
                     }
                     DataType::Boolean | DataType::Null => DataType::Int64,
                     DataType::Float32 => DataType::Float32,
+                    // As Daft: the widest precision, the input's scale.
+                    DataType::Decimal128(_, s) => DataType::Decimal128(38, *s),
                     _ => DataType::Float64,
                 }
             }

@@ -108,9 +108,11 @@ pub fn eval_operator(op: Operator, l: Operand, r: Operand, n: usize) -> DaftResu
             let ra = cast(&ra, &DataType::Utf8)?;
             concat_elements::concat_elements_dyn(&la, &ra)?
         }
-        Operator::Plus => numeric::add_wrapping(&*l.datum(), &*r.datum())?,
-        Operator::Minus => numeric::sub_wrapping(&*l.datum(), &*r.datum())?,
-        Operator::Multiply => numeric::mul_wrapping(&*l.datum(), &*r.datum())?,
+        // Checked: an integer result that does not fit its type is an
+        // error, never a wrapped value (docs/reliability.md, "Overflow").
+        Operator::Plus => numeric::add(&*l.datum(), &*r.datum())?,
+        Operator::Minus => numeric::sub(&*l.datum(), &*r.datum())?,
+        Operator::Multiply => numeric::mul(&*l.datum(), &*r.datum())?,
         Operator::TrueDivide => numeric::div(&*l.datum(), &*r.datum())?,
         Operator::Modulus => modulus(&l, &r)?,
         Operator::FloorDivide => floor_divide(&l, &r, rows)?,

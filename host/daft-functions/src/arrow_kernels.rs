@@ -8,6 +8,7 @@
 
 use arrow::array::{Array, GenericStringArray, Int64Array, OffsetSizeTrait};
 use arrow::buffer::{Buffer, OffsetBuffer};
+use arrow::error::ArrowError;
 
 /// Reverses the characters (code points) of every string.
 ///
@@ -46,10 +47,23 @@ pub fn reverse_chars<O: OffsetSizeTrait>(a: &GenericStringArray<O>) -> GenericSt
     unsafe { GenericStringArray::new_unchecked(offsets, Buffer::from_vec(out), a.nulls().cloned()) }
 }
 
-/// The absolute value of every integer, wrapping like `pyarrow.compute.abs`:
-/// `abs(i64::MIN) == i64::MIN`.
-pub fn abs_int64(a: &Int64Array) -> Int64Array {
-    a.unary(|v: i64| v.wrapping_abs())
+/// The absolute value of every integer, or an overflow error for
+/// `i64::MIN`, whose absolute value Int64 cannot hold.
+///
+/// The common case stays one vectorized pass: the values are negated with
+/// wrapping, and only `i64::MIN` is still negative afterwards, which a
+/// second vectorized pass finds (nulls are looked at only then).
+pub fn abs_int64(a: &Int64Array) -> Result<Int64Array, ArrowError> {
+    let out = a.unary(|v: i64| v.wrapping_abs());
+    if out.values().iter().any(|v| *v < 0) {
+        if let Some(i) = (0..a.len()).find(|&i| a.is_valid(i) && out.value(i) < 0) {
+            return Err(ArrowError::ArithmeticOverflow(format!(
+                "abs({}) overflows Int64",
+                a.value(i)
+            )));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -83,12 +97,21 @@ mod tests {
     }
 
     #[test]
-    fn abs_wraps_at_min() {
-        let a = Int64Array::from(vec![Some(-3), None, Some(i64::MIN), Some(4)]);
-        let out = abs_int64(&a);
+    fn abs_refuses_min_and_ignores_what_nulls_hide() {
+        let a = Int64Array::from(vec![Some(-3), None, Some(4)]);
+        let out = abs_int64(&a).unwrap();
+        assert_eq!(out.iter().collect::<Vec<_>>(), [Some(3), None, Some(4)]);
+        let a = Int64Array::from(vec![Some(-3), Some(i64::MIN)]);
+        let e = abs_int64(&a).unwrap_err().to_string();
+        assert!(
+            e.contains("abs(-9223372036854775808) overflows Int64"),
+            "{e}"
+        );
+        // i64::MIN under a null slot is no value, so no overflow.
+        let hidden = Int64Array::new(vec![-1, i64::MIN].into(), Some(vec![true, false].into()));
         assert_eq!(
-            out.iter().collect::<Vec<_>>(),
-            [Some(3), None, Some(i64::MIN), Some(4)]
+            abs_int64(&hidden).unwrap().iter().collect::<Vec<_>>(),
+            [Some(1), None]
         );
     }
 }

@@ -124,15 +124,13 @@ impl NumOp for Abs {
     where
         T::Native: IntNative,
     {
-        // Wraps like pyarrow's `abs` (not `abs_checked`): abs(MIN) == MIN.
+        // Checked, like pyarrow's `abs_checked`: the smallest signed value
+        // has no absolute value in its type. After a wrapping negation it
+        // is the only negative value left, which keeps the kernel vectorized.
         let zero = T::Native::zero();
-        Ok(Arc::new(a.unary::<_, T>(|v| {
-            if v < zero {
-                v.wrapping_neg()
-            } else {
-                v
-            }
-        })))
+        let out = a.unary::<_, T>(|v| if v < zero { v.wrapping_neg() } else { v });
+        first_overflow(a, |i| out.value(i) < zero, "abs")?;
+        Ok(Arc::new(out))
     }
     fn float<T: ArrowPrimitiveType>(&self, a: &PrimitiveArray<T>) -> DaftResult<ArrayRef>
     where
@@ -142,14 +140,37 @@ impl NumOp for Abs {
     }
 }
 
+/// An overflow error for the first valid slot `i` of `a` where `bad(i)`,
+/// if any. `bad` is tried on every slot first without looking at nulls (a
+/// branch-free scan), and null slots are skipped only when one matched.
+fn first_overflow<T: ArrowPrimitiveType>(
+    a: &PrimitiveArray<T>,
+    bad: impl Fn(usize) -> bool,
+    func: &str,
+) -> DaftResult<()> {
+    if !(0..a.len()).any(&bad) {
+        return Ok(());
+    }
+    match (0..a.len()).find(|&i| a.is_valid(i) && bad(i)) {
+        Some(i) => Err(DaftError::ComputeError(format!(
+            "{func}({:?}) overflows {}: the result does not fit the input's type; cast to a \
+             wider type first",
+            a.value(i),
+            a.data_type()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn abs_def() -> FunctionDef {
     function(
         "abs",
         r#"
 Returns the absolute value of each number.
 
-Integers keep their type and wrap on overflow, so the absolute value of the
-smallest signed integer is itself (as in `pyarrow.compute.abs`).
+Integers keep their type; the absolute value of the smallest signed integer
+(e.g. -2**63 for int64), which that type cannot hold, is an error rather than
+a wrapped value (as in `pyarrow.compute.abs_checked`).
 
 Args:
     expr: The numeric expression.
@@ -165,7 +186,7 @@ Example:
         same_numeric,
         |args, _, _| match args[0].data_type() {
             // The kernel shared with the benchmark plugin (see `arrow_kernels`).
-            DataType::Int64 => Ok(Arc::new(abs_int64(args[0].as_primitive::<Int64Type>()))),
+            DataType::Int64 => Ok(Arc::new(abs_int64(args[0].as_primitive::<Int64Type>())?)),
             _ => dispatch(&args[0], &Abs),
         },
     )
@@ -309,8 +330,24 @@ impl NumOp for Negate {
     where
         T::Native: IntNative,
     {
-        // Wrapping, as pyarrow's `negate` (not `negate_checked`).
-        Ok(Arc::new(a.unary::<_, T>(|v| v.wrapping_neg())))
+        // Checked, like pyarrow's `negate_checked`: the smallest signed value
+        // and every nonzero unsigned value have no negation in their type.
+        let zero = T::Native::zero();
+        let signed = T::Native::min_value() < zero;
+        let out = a.unary::<_, T>(|v| v.wrapping_neg());
+        first_overflow(
+            a,
+            |i| {
+                let v = a.value(i);
+                if signed {
+                    v < zero && out.value(i) < zero
+                } else {
+                    v != zero
+                }
+            },
+            "negate",
+        )?;
+        Ok(Arc::new(out))
     }
     fn float<T: ArrowPrimitiveType>(&self, a: &PrimitiveArray<T>) -> DaftResult<ArrayRef>
     where
@@ -326,8 +363,9 @@ fn negate_def() -> FunctionDef {
         r#"
 Returns the negation of each number.
 
-Integers wrap on overflow, as in `pyarrow.compute.negate` (so negating the
-smallest signed integer, or any nonzero unsigned integer, wraps around).
+Integers keep their type; negating the smallest signed integer or any nonzero
+unsigned integer, which that type cannot hold, is an error rather than a
+wrapped value (as in `pyarrow.compute.negate_checked`).
 
 Args:
     expr: The numeric expression.
@@ -914,13 +952,34 @@ mod tests {
     }
 
     #[test]
-    fn abs_keeps_int_type_and_wraps_min() {
-        let a: ArrayRef = Arc::new(Int8Array::from(vec![Some(-3), None, Some(i8::MIN)]));
+    fn abs_keeps_int_type_and_refuses_min() {
+        let a: ArrayRef = Arc::new(Int8Array::from(vec![Some(-3), None, Some(i8::MAX)]));
         let out = run("abs", &[a], &[]);
         assert_eq!(
             out.as_ref(),
-            &Int8Array::from(vec![Some(3), None, Some(i8::MIN)]) as &dyn Array
+            &Int8Array::from(vec![Some(3), None, Some(i8::MAX)]) as &dyn Array
         );
+        let a: ArrayRef = Arc::new(Int8Array::from(vec![Some(-3), Some(i8::MIN)]));
+        let e = eval("abs", &[a], &[]).unwrap_err().to_string();
+        assert!(e.contains("abs(-128) overflows Int8"), "{e}");
+    }
+
+    #[test]
+    fn negate_refuses_what_the_type_cannot_hold() {
+        let a: ArrayRef = Arc::new(Int8Array::from(vec![Some(-3), None, Some(i8::MAX)]));
+        let out = run("negate", &[a], &[]);
+        assert_eq!(
+            out.as_ref(),
+            &Int8Array::from(vec![Some(3), None, Some(-i8::MAX)]) as &dyn Array
+        );
+        let a: ArrayRef = Arc::new(Int8Array::from(vec![Some(i8::MIN)]));
+        let e = eval("negate", &[a], &[]).unwrap_err().to_string();
+        assert!(e.contains("negate(-128) overflows Int8"), "{e}");
+        let u: ArrayRef = Arc::new(arrow::array::UInt8Array::from(vec![Some(0), None]));
+        assert_eq!(run("negate", &[u], &[]).null_count(), 1);
+        let u: ArrayRef = Arc::new(arrow::array::UInt8Array::from(vec![Some(0), Some(1)]));
+        let e = eval("negate", &[u], &[]).unwrap_err().to_string();
+        assert!(e.contains("negate(1) overflows UInt8"), "{e}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use daft_core::types::{canonical_batch, supertype};
 use daft_core::{DaftError, DaftResult};
 
 use crate::paths::io_err;
+use crate::schema::check_unique_names;
 use crate::write::check_strftime;
 use crate::BatchStream;
 
@@ -69,6 +70,11 @@ pub fn csv_schema(paths: &[String], opts: &CsvOptions) -> DaftResult<SchemaRef> 
             .infer_schema(BufReader::new(file), Some(opts.infer_rows))
             .map_err(|e| io_err(path, format!("cannot infer a CSV schema: {e}")))?;
         let fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        check_unique_names(
+            path,
+            &fields,
+            "rename the columns in the header line, or read the file with has_headers=False",
+        )?;
         match &mut merged {
             None => merged = Some((path.clone(), fields)),
             Some((first, acc)) => {

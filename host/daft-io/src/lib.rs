@@ -6,12 +6,13 @@ mod csv;
 mod json;
 mod parquet;
 mod paths;
+mod schema;
 mod stamp;
 mod write;
 
 pub use crate::csv::{csv_schema, read_csv, CsvOptions, CsvWriteOptions};
 pub use crate::json::{json_schema, JsonWriteOptions};
-pub use crate::parquet::{parquet_schema, read_parquet};
+pub use crate::parquet::{parquet_schema, parquet_schema_fits, read_parquet};
 pub use crate::paths::expand_paths;
 pub use crate::stamp::FileStamp;
 pub use crate::write::{write_files, FileFormat, WriteMode};

@@ -1,7 +1,7 @@
 use std::fs::File;
 use std::sync::Arc;
 
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
@@ -12,6 +12,7 @@ use daft_core::types::{canonical_batch, canonical_schema};
 use daft_core::{DaftError, DaftResult};
 
 use crate::paths::io_err;
+use crate::schema::{check_unique_names, merge_nullability};
 use crate::BatchStream;
 
 fn open_builder(path: &str) -> DaftResult<ParquetRecordBatchReaderBuilder<File>> {
@@ -21,28 +22,86 @@ fn open_builder(path: &str) -> DaftResult<ParquetRecordBatchReaderBuilder<File>>
 }
 
 /// The schema shared by all `paths`, read from their footers only. Files
-/// whose schemas differ are an error naming both files.
+/// that differ only in which columns may hold nulls are read with those
+/// columns nullable; files whose schemas differ otherwise are an error
+/// naming both files and the first column that differs.
 pub fn parquet_schema(paths: &[String]) -> DaftResult<SchemaRef> {
     let mut first: Option<(String, Schema)> = None;
     for path in paths {
         let schema = canonical_schema(open_builder(path)?.schema());
         let schema = Schema::new(schema.fields().clone());
-        match &first {
+        let fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        check_unique_names(
+            path,
+            &fields,
+            "rewrite the file with unique column names (pyarrow can read it by position)",
+        )?;
+        match &mut first {
             None => first = Some((path.clone(), schema)),
-            Some((p0, s0)) => {
-                if s0.fields() != schema.fields() {
-                    return Err(DaftError::SchemaMismatch(format!(
-                        "Parquet files have different schemas: {p0} has [{}] but {path} has [{}]",
-                        daft_core::types::schema_line(s0),
-                        daft_core::types::schema_line(&schema)
-                    )));
-                }
-            }
+            Some((p0, s0)) => *s0 = merged(p0, s0, path, &schema)?,
         }
     }
     first
         .map(|(_, s)| Arc::new(s))
         .ok_or_else(|| DaftError::value_error("read_parquet: no files given"))
+}
+
+/// Whether a file whose footer now says `now` still reads as `planned`
+/// (the same columns and types; nullable where `planned` is).
+pub fn parquet_schema_fits(now: &Schema, planned: &Schema) -> bool {
+    now.fields().len() == planned.fields().len()
+        && now
+            .fields()
+            .iter()
+            .zip(planned.fields())
+            .all(|(n, p)| merge_nullability(n, p).as_ref() == Some(p.as_ref()))
+}
+
+/// `s0` (of file `p0`) and `s` (of file `path`) as one schema, or the error
+/// naming what differs.
+fn merged(p0: &str, s0: &Schema, path: &str, s: &Schema) -> DaftResult<Schema> {
+    let mismatch = |what: String| {
+        DaftError::SchemaMismatch(format!(
+            "Parquet files have different schemas: {what}; {p0} has [{}] but {path} has [{}]",
+            daft_core::types::schema_line(s0),
+            daft_core::types::schema_line(s)
+        ))
+    };
+    if s0.fields().len() != s.fields().len() {
+        return Err(mismatch(format!(
+            "{} columns against {}",
+            s0.fields().len(),
+            s.fields().len()
+        )));
+    }
+    let mut fields = Vec::with_capacity(s.fields().len());
+    for (a, b) in s0.fields().iter().zip(s.fields()) {
+        match merge_nullability(a, b) {
+            Some(f) => fields.push(f),
+            None if a.name() != b.name() => {
+                return Err(mismatch(format!(
+                    "column {:?} where the first has {:?}",
+                    b.name(),
+                    a.name()
+                )))
+            }
+            None if a.data_type() == b.data_type() => {
+                return Err(mismatch(format!(
+                    "column {:?} has different field metadata",
+                    a.name()
+                )))
+            }
+            None => {
+                return Err(mismatch(format!(
+                    "column {:?} is {} in one and {} in the other",
+                    a.name(),
+                    a.data_type(),
+                    b.data_type()
+                )))
+            }
+        }
+    }
+    Ok(Schema::new(fields))
 }
 
 /// Streams the rows of `paths`, file after file, in batches of at most

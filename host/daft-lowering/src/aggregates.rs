@@ -10,13 +10,15 @@ use datafusion::common::{Result as DfResult, ScalarValue};
 use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{create_udaf, Accumulator, AggregateUDF, Volatility};
 
-/// The product of the non-null values (null when there are none); integer
-/// products wrap on overflow, as Daft's integer arithmetic does.
+/// The product of the non-null values (null when there are none); an
+/// integer product that does not fit its type is an error (real Daft wraps).
 #[derive(Debug)]
 struct Product {
     dt: DataType,
     value: ScalarValue,
     seen: bool,
+    /// The aggregation as the user wrote it, for the overflow error.
+    shown: Arc<str>,
 }
 
 impl Product {
@@ -25,18 +27,26 @@ impl Product {
             return Ok(());
         }
         self.seen = true;
+        let overflow = || {
+            crate::error::to_df(daft_core::DaftError::ComputeError(format!(
+                "{} overflows {}: cast the column to float64 before multiplying",
+                self.shown, self.dt
+            )))
+        };
         self.value = match (&self.value, a.data_type()) {
             (ScalarValue::Int64(Some(p)), DataType::Int64) => ScalarValue::Int64(Some(
                 a.as_primitive::<Int64Type>()
                     .iter()
                     .flatten()
-                    .fold(*p, i64::wrapping_mul),
+                    .try_fold(*p, i64::checked_mul)
+                    .ok_or_else(overflow)?,
             )),
             (ScalarValue::UInt64(Some(p)), DataType::UInt64) => ScalarValue::UInt64(Some(
                 a.as_primitive::<UInt64Type>()
                     .iter()
                     .flatten()
-                    .fold(*p, u64::wrapping_mul),
+                    .try_fold(*p, u64::checked_mul)
+                    .ok_or_else(overflow)?,
             )),
             (ScalarValue::Float64(Some(p)), DataType::Float64) => ScalarValue::Float64(Some(
                 a.as_primitive::<Float64Type>()
@@ -80,8 +90,10 @@ impl Accumulator for Product {
     }
 }
 
-/// `product` over `dt` (Int64, UInt64 or Float64: the input is cast first).
-pub fn product_udaf(dt: DataType) -> AggregateUDF {
+/// `product` over `dt` (Int64, UInt64 or Float64: the input is cast first);
+/// `shown` names it in errors.
+pub fn product_udaf(dt: DataType, shown: String) -> AggregateUDF {
+    let shown: Arc<str> = shown.into();
     let one = match dt {
         DataType::Int64 => ScalarValue::Int64(Some(1)),
         DataType::UInt64 => ScalarValue::UInt64(Some(1)),
@@ -98,6 +110,7 @@ pub fn product_udaf(dt: DataType) -> AggregateUDF {
                 dt: t.clone(),
                 value: one.clone(),
                 seen: false,
+                shown: shown.clone(),
             }) as Box<dyn Accumulator>)
         }),
         Arc::new(vec![dt]),

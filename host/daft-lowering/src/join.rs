@@ -21,6 +21,7 @@ use daft_plan::{JoinColumn, JoinType, SetOpKind};
 
 use crate::error::from_df;
 use crate::expr::{cast_to, column, lower_expr};
+use crate::float_keys::{canonical_columns, canonical_key};
 
 fn df<T>(r: datafusion::common::Result<T>) -> DaftResult<T> {
     r.map_err(from_df)
@@ -72,15 +73,15 @@ pub fn lower_join(
         let lt = df(le.get_type(lb.schema()))?;
         let rt = df(re.get_type(rb.schema()))?;
         if lt == rt {
-            lkeys.push(le);
-            rkeys.push(re);
+            lkeys.push(canonical_key(le, &lt));
+            rkeys.push(canonical_key(re, &rt));
             continue;
         }
         let common = supertype(lf.data_type(), rf.data_type()).ok_or_else(|| {
             DaftError::type_error(format!("join: keys {l} and {r} have no common type"))
         })?;
-        lkeys.push(cast_to(le, &lt, &common));
-        rkeys.push(cast_to(re, &rt, &common));
+        lkeys.push(canonical_key(cast_to(le, &lt, &common), &common));
+        rkeys.push(canonical_key(cast_to(re, &rt, &common), &common));
     }
     let (lb, lk) = side(lb, "l", lkeys)?;
     let (rb, rk) = side(rb, "r", rkeys)?;
@@ -165,6 +166,8 @@ pub fn lower_set_op(
         let rn = df(row_number().partition_by(cols).build())?.alias("__daft_occurrence");
         df(b.window(vec![rn]))
     };
+    // Rows compare as keys: NaN equals NaN and -0.0 equals 0.0.
+    let (l, r) = (canonical_columns(l)?, canonical_columns(r)?);
     let (l, r) = if all {
         (numbered(l)?, numbered(r)?)
     } else {

@@ -24,6 +24,7 @@ use daft_plan::{LogicalPlan, Source};
 use crate::error::from_df;
 use crate::explode::lower_explode;
 use crate::expr::{cast_to, lower_expr};
+use crate::float_keys::{canonical_columns, canonical_key};
 use crate::join::{lower_join, lower_set_op};
 use crate::partition::lower_repartition;
 use crate::scan;
@@ -144,7 +145,9 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
             scheme,
             opts.target_partitions,
         )?,
-        LogicalPlan::Distinct { input, on: None } => df(lower(input, ctx)?.distinct())?,
+        LogicalPlan::Distinct { input, on: None } => {
+            df(canonical_columns(lower(input, ctx)?)?.distinct())?
+        }
         LogicalPlan::Distinct {
             input,
             on: Some(on),
@@ -153,7 +156,10 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
             let b = lower(input, ctx)?;
             let on = on
                 .iter()
-                .map(|e| Ok(lower_expr(e, &in_schema)?.0))
+                .map(|e| {
+                    let (x, f) = lower_expr(e, &in_schema)?;
+                    Ok(canonical_key(x, f.data_type()))
+                })
                 .collect::<DaftResult<Vec<_>>>()?;
             let select = b
                 .schema()
@@ -233,7 +239,10 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
             let in_schema = input.schema();
             let keys = group_by
                 .iter()
-                .map(|g| Ok(lower_expr(g, &in_schema)?.0.alias(g.name())))
+                .map(|g| {
+                    let (x, f) = lower_expr(g, &in_schema)?;
+                    Ok(canonical_key(x, f.data_type()).alias(g.name()))
+                })
                 .collect::<DaftResult<Vec<_>>>()?;
             let aggs_spec = aggs;
             let aggs = aggs
@@ -308,7 +317,15 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
     };
     let df = |r: datafusion::common::Result<DfExpr>| r.map_err(from_df);
     Ok(match kind {
-        AggKind::Sum => agg::sum(numeric_input(DataType::Int64)),
+        AggKind::Sum => match kind.output_type(&f)? {
+            // Integer and decimal sums are exact or an error, never
+            // wrapped (see `sum`).
+            out @ (DataType::Int64 | DataType::UInt64 | DataType::Decimal128(..)) => {
+                crate::sum::exact_sum_udaf(out.clone(), e.to_string())
+                    .call(vec![cast_to(x, dt, &out)])
+            }
+            _ => agg::sum(numeric_input(DataType::Int64)),
+        },
         AggKind::Mean => agg::avg(numeric_input(DataType::Float64)),
         AggKind::Min => agg::min(x),
         AggKind::Max => agg::max(x),
@@ -317,7 +334,7 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
         AggKind::Count(CountMode::Null) => {
             df(agg::count(dfx::lit(1i64)).filter(x.is_null()).build())?
         }
-        AggKind::CountDistinct => agg::count_distinct(x),
+        AggKind::CountDistinct => agg::count_distinct(canonical_key(x, dt)),
         // Daft's any_value skips nulls: a group's value is null only when
         // all of its values are.
         AggKind::AnyValue => df(agg::first_value(x, vec![])
@@ -327,10 +344,13 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
         // a no-op for any other input.
         AggKind::ListAgg => agg::array_agg(dfx::cast(x, dt.clone())),
         // Daft's agg_set leaves nulls out.
-        AggKind::ListAggDistinct => df(agg::array_agg(dfx::cast(x.clone(), dt.clone()))
-            .distinct()
-            .filter(x.is_not_null())
-            .build())?,
+        AggKind::ListAggDistinct => df(agg::array_agg(dfx::cast(
+            canonical_key(x.clone(), dt),
+            dt.clone(),
+        ))
+        .distinct()
+        .filter(x.is_not_null())
+        .build())?,
         AggKind::StringAgg(delimiter) => datafusion::functions_aggregate::string_agg::string_agg(
             dfx::cast(x, DataType::Utf8),
             dfx::lit(ScalarValue::Utf8(Some(delimiter.to_string()))),
@@ -341,7 +361,8 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
         AggKind::Var(_) => agg::var_sample(cast_to(x, dt, &DataType::Float64)),
         AggKind::Product => {
             let out = kind.output_type(&f)?;
-            crate::aggregates::product_udaf(out.clone()).call(vec![cast_to(x, dt, &out)])
+            crate::aggregates::product_udaf(out.clone(), e.to_string())
+                .call(vec![cast_to(x, dt, &out)])
         }
         AggKind::Skew => {
             crate::aggregates::skew_udaf().call(vec![cast_to(x, dt, &DataType::Float64)])

@@ -93,7 +93,7 @@ pub fn parquet(
 ) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
     check_unchanged(files, &schema, |path| {
         let now = daft_io::parquet_schema(&[path.to_string()])?;
-        Ok((now.fields() == schema.fields(), now))
+        Ok((daft_io::parquet_schema_fits(&now, &schema), now))
     })?;
     let read_as = strings.scan_schema(&schema);
     listing(read_as, files, Arc::new(ParquetFormat::default()))

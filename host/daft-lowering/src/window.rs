@@ -29,6 +29,7 @@ use daft_dsl::{AggKind, CountMode, Expr, FrameBound, FrameUnit, WindowFunc, Wind
 
 use crate::error::from_df;
 use crate::expr::{cast_to, lower_expr};
+use crate::float_keys::canonical_key;
 use crate::plan::lower_agg;
 
 /// The window functions of one projection, replaced by columns.
@@ -183,7 +184,10 @@ fn keys(spec: &WindowSpec, schema: &Schema) -> DaftResult<(Vec<DfExpr>, Vec<Sort
     let partition_by = spec
         .partition_by
         .iter()
-        .map(|e| Ok(lower_expr(e, schema)?.0))
+        .map(|e| {
+            let (x, f) = lower_expr(e, schema)?;
+            Ok(canonical_key(x, f.data_type()))
+        })
         .collect::<DaftResult<Vec<_>>>()?;
     let order_by = spec
         .order_by

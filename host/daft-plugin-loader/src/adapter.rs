@@ -3,13 +3,14 @@
 
 use std::sync::atomic::Ordering;
 
-use arrow::array::{make_array, ArrayRef};
+use arrow::array::{make_array, ArrayData, ArrayRef};
+use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
 use arrow::datatypes::Field;
 use daft_core::options::{FunctionOptions, OptionValue};
 use daft_core::registry::ScalarFunction;
 use daft_core::types::{EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY};
 use daft_core::{DaftError, DaftResult};
-use daft_plugin_api::abi::{FunctionHandle, PANIC_PREFIX};
+use daft_plugin_api::abi::{FunctionHandle, INVALID_RESULT_PREFIX, PANIC_PREFIX};
 use daft_plugin_api::Value;
 
 use crate::{ffi, STRICT};
@@ -106,10 +107,25 @@ impl ScalarFunction for PluginFunction {
         options: &FunctionOptions,
         num_rows: usize,
     ) -> DaftResult<ArrayRef> {
+        let strict = STRICT.load(Ordering::Relaxed);
+        // Strict mode hands the kernel copies and compares them with the
+        // originals afterwards: a kernel that writes into its inputs is
+        // caught, and the caller's data (a DataFrame, the user's numpy
+        // array) is not the memory it wrote into.
+        let inputs = args
+            .iter()
+            .map(|a| {
+                if strict {
+                    deep_copy(&a.to_data())
+                } else {
+                    Ok(a.to_data())
+                }
+            })
+            .collect::<DaftResult<Vec<ArrayData>>>()?;
         let mut arrays = Vec::with_capacity(args.len());
         let mut schemas = Vec::with_capacity(args.len());
-        for a in args {
-            let (array, schema) = ffi::export_array(&a.to_data()).map_err(DaftError::Internal)?;
+        for data in &inputs {
+            let (array, schema) = ffi::export_array(data).map_err(DaftError::Internal)?;
             arrays.push(array);
             schemas.push(schema);
         }
@@ -117,22 +133,63 @@ impl ScalarFunction for PluginFunction {
         let (array, schema) = self
             .handle
             .call(&mut arrays, &schemas, &options, num_rows)
-            .map_err(|e| match e.strip_prefix(PANIC_PREFIX) {
-                Some(text) => self.bug(format!("kernel panicked: {text}")),
-                // The engine adds "function <plugin>.<name>" as context.
-                None => DaftError::ComputeError(e),
+            .map_err(|e| {
+                if let Some(text) = e.strip_prefix(PANIC_PREFIX) {
+                    self.bug(format!("kernel panicked: {text}"))
+                } else if let Some(text) = e.strip_prefix(INVALID_RESULT_PREFIX) {
+                    self.bug(format!("returned an invalid array: {text}"))
+                } else {
+                    // The engine adds "function <plugin>.<name>" as context.
+                    DaftError::ComputeError(e)
+                }
             })?;
         // Whatever argument arrays the plugin did not take are released here.
         drop(arrays);
+        if strict {
+            for (i, (copy, original)) in inputs.iter().zip(args).enumerate() {
+                if copy != &original.to_data() {
+                    return Err(self.bug(format!(
+                        "wrote into its argument #{} ({}, {} rows): a kernel must not modify \
+                         its inputs, which belong to the caller",
+                        i + 1,
+                        original.data_type(),
+                        original.len()
+                    )));
+                }
+            }
+        }
         let data = ffi::import_array(array, schema).map_err(|e| self.bug(e))?;
         // The length and declared type are checked by the engine for every
         // function; here only what could make the array unsound to read.
         data.validate()
             .map_err(|e| self.bug(format!("returned an invalid array: {e}")))?;
-        if STRICT.load(Ordering::Relaxed) {
+        if strict {
             data.validate_full()
                 .map_err(|e| self.bug(format!("returned an invalid array: {e}")))?;
         }
         Ok(make_array(data))
     }
+}
+
+/// `d` in freshly allocated buffers (children, dictionary values and
+/// validity too), with the same length and offsets, so the kernel sees the
+/// layout it would have seen (a slice stays a slice) and nothing it does
+/// to the copy can reach `d`.
+fn deep_copy(d: &ArrayData) -> DaftResult<ArrayData> {
+    let copy = |b: &Buffer| Buffer::from_slice_ref(b.as_slice());
+    let nulls = d
+        .nulls()
+        .map(|n| NullBuffer::new(BooleanBuffer::new(copy(n.buffer()), n.offset(), n.len())));
+    let children = d
+        .child_data()
+        .iter()
+        .map(deep_copy)
+        .collect::<DaftResult<Vec<_>>>()?;
+    d.clone()
+        .into_builder()
+        .buffers(d.buffers().iter().map(copy).collect())
+        .child_data(children)
+        .nulls(nulls)
+        .build()
+        .map_err(|e| DaftError::Internal(format!("copying an argument for strict mode: {e}")))
 }

@@ -45,7 +45,7 @@ pub use self::manifest::{
     FfiParamKind, FfiTypeClass, FfiValue, ManifestFn, PluginRoot, PluginRootRef, PluginRoot_Prefix,
     ReturnFieldFn,
 };
-pub use self::version::{AbiVersion, ABI_VERSION, PANIC_PREFIX};
+pub use self::version::{AbiVersion, ABI_VERSION, INVALID_RESULT_PREFIX, PANIC_PREFIX};
 
 #[cfg(test)]
 mod tests;

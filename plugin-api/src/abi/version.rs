@@ -80,3 +80,9 @@ impl fmt::Display for AbiVersion {
 /// Prefix of every error message that reports a panic caught in a plugin,
 /// so the host can tell a plugin bug from an error the plugin chose to return.
 pub const PANIC_PREFIX: &str = "panicked: ";
+
+/// Prefix of every error message that reports a result the plugin-side
+/// SDK found invalid before exporting it (offsets past the end of a
+/// buffer, which the host cannot see: the C Data Interface does not
+/// carry buffer sizes), so the host reports a plugin bug.
+pub const INVALID_RESULT_PREFIX: &str = "invalid result: ";
