@@ -109,7 +109,7 @@ pub fn eval_operator(op: Operator, l: Operand, r: Operand, n: usize) -> DaftResu
             concat_elements::concat_elements_dyn(&la, &ra)?
         }
         // Checked: an integer result that does not fit its type is an
-        // error, never a wrapped value (docs/reliability.md, "Overflow").
+        // error, never a wrapped value (docs/reliability.md, "Correct answers").
         Operator::Plus => numeric::add(&*l.datum(), &*r.datum())?,
         Operator::Minus => numeric::sub(&*l.datum(), &*r.datum())?,
         Operator::Multiply => numeric::mul(&*l.datum(), &*r.datum())?,
