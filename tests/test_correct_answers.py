@@ -1,12 +1,13 @@
 """No silent wrong answers (docs/reliability.md, "Correct answers").
 
-Integer overflow in sum, product, abs and negate is an error naming the
-expression, never a wrapped value (real Daft and Polars wrap; DuckDB and
-PostgreSQL refuse); Decimal sums stay
-Decimal; NaN is one key and -0.0 the same key as 0.0 wherever values are
-keys; a file repeating a column name is refused; files that differ only in
-nullability read as one nullable schema. Oracles: Python's exact integers
-and decimals, and DuckDB.
+Integer overflow in `+`, `-`, `*`, sum, product, abs and negate is an
+error naming the expression, never a wrapped value (real Daft and Polars
+wrap; DuckDB and PostgreSQL refuse); Decimal sums stay Decimal, and decimal
+means are exact and truncated as Daft's; NaN is one key and -0.0 the same
+key as 0.0 wherever values are keys; a filter above a global aggregate
+filters its row; a file repeating a column name is refused; files that
+differ only in nullability read as one nullable schema. Oracles: Python's
+exact integers and decimals, and DuckDB.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ I64_MIN = -(2**63)
 U64_MAX = 2**64 - 1
 # NaN with the sign bit set: a different bit pattern from float("nan").
 NEG_NAN = struct.unpack("<d", struct.pack("<Q", 0xFFF8000000000000))[0]
+
+
+def typ_name(typ: pa.DataType) -> str:
+    """Arrow's (and the engine's messages') name of an integer type."""
+    return {"int": "Int", "uint": "UInt"}[str(typ).rstrip("0123456789")] + str(typ.bit_width)
 
 
 def _ints(values, typ=None):
@@ -105,6 +111,35 @@ def test_arithmetic_that_fits_matches_python_integers():
     assert got["t"] == [x * y for x, y in zip(a, b)]
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "op", "typ"),
+    [
+        (I64_MAX, 1, "+", pa.int64()),
+        (I64_MIN, 1, "-", pa.int64()),
+        (2**32, 2**31, "*", pa.int64()),
+        (100, 100, "+", pa.int8()),
+        (0, 1, "-", pa.uint64()),
+        (2**32, 2**32, "*", pa.uint64()),
+    ],
+)
+def test_integer_arithmetic_that_does_not_fit_is_an_error_naming_the_expression(a, b, op, typ):
+    df = daft.from_arrow(pa.table({"a": pa.array([1, a], typ), "b": pa.array([1, b], typ)}))
+    expr = {"+": col("a") + col("b"), "-": col("a") - col("b"), "*": col("a") * col("b")}[op]
+    shown = rf"col\(a\) \{op} col\(b\) overflows {typ_name(typ)}: .* does not fit"
+    with pytest.raises(DaftCoreException, match=shown):
+        df.select(expr.alias("r")).to_pydict()
+
+
+def test_overflowing_arithmetic_in_filters_sql_and_aggregations_is_an_error():
+    df = daft.from_pydict({"g": [1, 1], "x": [I64_MAX, 5]})
+    with pytest.raises(DaftCoreException, match="overflow"):
+        df.where(col("x") + 1 > 0).to_pydict()
+    with pytest.raises(DaftCoreException, match="overflow"):
+        daft.sql("SELECT x * 2 AS y FROM df", df=df).to_pydict()
+    with pytest.raises(DaftCoreException, match="overflow"):
+        df.groupby("g").agg((col("x") + col("x")).sum().alias("s")).to_pydict()
+
+
 def test_a_value_under_a_null_does_not_overflow():
     # Arrow leaves a null slot's value unspecified; here it is Int64's largest.
     values = pa.py_buffer(struct.pack("<2q", 1, I64_MAX))
@@ -113,6 +148,7 @@ def test_a_value_under_a_null_does_not_overflow():
     df = daft.from_arrow(pa.table({"x": x}))
     assert df.select(col("x").abs()).to_pydict() == {"x": [1, None]}
     assert df.agg(col("x").sum()).to_pydict() == {"x": [1]}
+    assert df.select(col("x") + 1).to_pydict() == {"x": [2, None]}
 
 
 def test_float_arithmetic_still_goes_to_infinity():
@@ -173,6 +209,77 @@ def test_decimal_sum_past_38_digits_is_an_error():
     big = pa.array([decimal.Decimal(10**37)] * 20, pa.decimal128(38, 0))
     with pytest.raises(DaftCoreException, match="overflows Decimal128"):
         daft.from_arrow(pa.table({"d": big})).agg(col("d").sum()).to_pydict()
+
+
+def _exact_mean(values, scale):
+    """Daft's decimal mean: the exact mean truncated toward zero at `scale`
+    fraction digits."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return None
+    ctx = decimal.Context(prec=200, rounding=decimal.ROUND_DOWN)
+    mean = ctx.divide(sum(vals, decimal.Decimal(0)), decimal.Decimal(len(vals)))
+    return mean.quantize(decimal.Decimal(1).scaleb(-scale), context=ctx)
+
+
+def test_decimal_mean_keeps_four_more_digits_and_truncates_like_daft():
+    table, vals, groups = _decimals()
+    df = daft.from_arrow(table).into_partitions(3)
+    out = df.agg(col("d").mean()).to_arrow()
+    # As real Daft 0.7.26: decimal128(38, s + 4), truncated toward zero.
+    assert out.schema.field("d").type == pa.decimal128(38, 6)
+    assert out["d"].to_pylist() == [_exact_mean(vals, 6)]
+    got = df.groupby("g").agg(col("d").mean()).sort("g").to_pydict()
+    by_group: dict[int, list] = {}
+    for g, v in zip(groups, vals):
+        by_group.setdefault(g, []).append(v)
+    assert got["d"] == [_exact_mean(by_group[g], 6) for g in got["g"]]
+
+
+def test_decimal_mean_of_negatives_truncates_toward_zero_in_sql_and_windows():
+    values = [decimal.Decimal(v) if v else None for v in ("-2", "0", "0", "1", None)]
+    d = pa.array(values, pa.decimal128(10, 0))
+    df = daft.from_arrow(pa.table({"g": [1, 1, 1, 2, 2], "d": d}))
+    got = daft.sql("SELECT g, avg(d) AS m FROM df GROUP BY g ORDER BY g", df=df).to_pydict()
+    assert got["m"] == [decimal.Decimal("-0.6666"), decimal.Decimal("1.0000")]
+    w = daft.Window().partition_by("g")
+    got = df.select(col("g"), col("d").mean().over(w).alias("m")).sort("g").to_pydict()
+    assert got["m"] == [decimal.Decimal("-0.6666")] * 3 + [decimal.Decimal("1.0000")] * 2
+
+
+def test_decimal_mean_whose_sum_passes_38_digits_but_mean_fits_is_exact():
+    # Real Daft 0.7.26 returns null here (its scaled intermediate overflows).
+    big = pa.array([decimal.Decimal(10**33)] * 30, pa.decimal128(38, 0))
+    got = daft.from_arrow(pa.table({"d": big})).agg(col("d").mean()).to_pydict()
+    assert got["d"] == [decimal.Decimal(10**33)]
+
+
+def test_decimal_mean_that_needs_more_than_38_digits_is_an_error():
+    # Scale 36 + 4 is capped at 38, which leaves no integer digit for 1.66...:
+    # real Daft 0.7.26 returns null.
+    d = pa.array([decimal.Decimal(v) for v in ("1", "2", "2")], pa.decimal128(38, 36))
+    df = daft.from_arrow(pa.table({"d": d}))
+    assert df.agg(col("d").mean()).limit(0).to_arrow().schema.field("d").type == pa.decimal128(
+        38, 38
+    )
+    with pytest.raises(DaftCoreException, match=r"mean\(col\(d\)\) overflows Decimal128"):
+        df.agg(col("d").mean()).to_pydict()
+
+
+# -- filters above global aggregates ---------------------------------------
+
+
+def test_a_false_filter_above_a_global_aggregate_leaves_no_row():
+    # DataFusion pushed a predicate without columns below the aggregate,
+    # which then made its one row from no input (found by tests/fuzz_queries).
+    df = daft.from_pydict({"x": [1.0, 2.0]})
+    agg = df.agg(col("x").sum()).with_column("w", daft.lit(True))
+    assert agg.where(col("w") != col("w")).to_pydict() == {"x": [], "w": []}
+    assert agg.where(col("w")).to_pydict() == {"x": [3.0], "w": [True]}
+    sql = "SELECT * FROM (SELECT count(x) AS n, TRUE AS w FROM df) AS q WHERE w <> w"
+    assert daft.sql(sql, df=df).to_pydict() == {"n": [], "w": []}
+    grouped = "SELECT * FROM (SELECT x, count(x) AS n, TRUE AS w FROM df GROUP BY x) WHERE w <> w"
+    assert daft.sql(grouped, df=df).to_pydict() == {"x": [], "n": [], "w": []}
 
 
 # -- NaN and -0.0 as keys ---------------------------------------------------
@@ -237,6 +344,22 @@ def test_window_partitions_put_nans_and_zeros_together():
 
 
 # -- columns from files -----------------------------------------------------
+
+
+def test_distinct_nan_stays_one_row_under_a_sort_and_a_limit():
+    # DataFusion's top-K aggregation compared keys with ==, so NaN came out
+    # once per partition (found by tests/fuzz_queries).
+    df = daft.from_pydict({"x": [float("nan"), NEG_NAN, 1.0]}).into_partitions(2)
+    got = df.union(df).sort("x", desc=True).limit(50).to_pydict()["x"]
+    assert [_key(x) for x in got] == ["nan", 1.0]
+    got = df.groupby("x").agg(col("x").count().alias("n")).sort("x").limit(5).to_pydict()
+    assert [_key(x) for x in got["x"]] == [1.0, "nan"] and got["n"] == [1, 2]
+
+
+def test_agg_set_of_a_group_of_only_nulls_is_an_empty_list_as_in_daft():
+    df = daft.from_pydict({"g": [1, 1, 2], "x": [None, None, "a"]})
+    got = df.groupby("g").agg(col("x").list_agg_distinct().alias("s")).sort("g").to_pydict()
+    assert got == {"g": [1, 2], "s": [[], ["a"]]}
 
 
 def test_csv_with_a_repeated_header_name_is_refused_with_the_names(tmp_path):

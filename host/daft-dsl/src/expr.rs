@@ -200,6 +200,10 @@ impl AggKind {
                 )))
             }
         };
+        // As Daft: a decimal's mean keeps four more fraction digits.
+        if let (AggKind::Mean, DataType::Decimal128(_, s)) = (self, dt) {
+            return Ok(DataType::Decimal128(38, s.saturating_add(4).min(38)));
+        }
         Ok(match self {
             AggKind::Sum => {
                 check_numeric()?;

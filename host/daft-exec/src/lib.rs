@@ -7,6 +7,7 @@
 //! Python stops a query within a fraction of a second. Output keeps Daft's
 //! row order ([`ordered`]).
 
+pub mod guards;
 pub mod layout;
 pub mod ordered;
 pub mod session;

@@ -9,11 +9,15 @@ use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::optimizer::push_down_filter::PushDownFilter;
+use datafusion::optimizer::{Optimizer, OptimizerRule};
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use daft_core::{DaftError, DaftResult};
 
+use crate::guards::{FloatSafeTopKAggregation, GuardedPushDownFilter};
 use crate::ordered::PreserveOrder;
 
 /// What a user can set with `daft.set_execution_config(...)`.
@@ -147,10 +151,37 @@ pub fn engine() -> DaftResult<Arc<Engine>> {
     Ok(built)
 }
 
+/// DataFusion's logical rules, with `PushDownFilter` guarded (see
+/// `guards`), then the engine's own.
+fn logical_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
+    let mut rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> = Optimizer::new()
+        .rules
+        .into_iter()
+        .map(|rule| -> Arc<dyn OptimizerRule + Send + Sync> {
+            if rule.name() == PushDownFilter::new().name() {
+                Arc::new(GuardedPushDownFilter::default())
+            } else {
+                rule
+            }
+        })
+        .collect();
+    // After DataFusion's own rules, which bring filters down to the
+    // windows they bound.
+    rules.push(Arc::new(crate::topn::RankingPrefilter));
+    rules
+}
+
 fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.target_partitions.max(1))
         .thread_name("daft-exec")
+        // Plans are built and run on these threads, and DataFusion's type
+        // derivation (`ExprSchemable::to_field`) recurses once per level of
+        // a nested expression without growing the stack: tokio's 2 MiB
+        // overflowed on a 999-deep chain of checked integer operators
+        // (UDFs, whose frames are larger than BinaryExpr's). Untouched
+        // stack pages cost no memory.
+        .thread_stack_size(16 << 20)
         .enable_time()
         .build()
         .map_err(|e| DaftError::Internal(format!("cannot start the query runtime: {e}")))?;
@@ -187,7 +218,17 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
     opts.execution.enable_file_stream_work_stealing = !config.maintain_order;
     opts.execution.meta_fetch_concurrency =
         datafusion::common::config::ConfigNonZeroUsize::try_new(1).map_err(crate::df_err)?;
-    let mut rules = PhysicalOptimizer::new().rules;
+    let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> = PhysicalOptimizer::new()
+        .rules
+        .into_iter()
+        .map(|rule| -> Arc<dyn PhysicalOptimizerRule + Send + Sync> {
+            if rule.name() == FloatSafeTopKAggregation::default().name() {
+                Arc::new(FloatSafeTopKAggregation::default())
+            } else {
+                rule
+            }
+        })
+        .collect();
     if config.maintain_order {
         rules.push(Arc::new(PreserveOrder));
     }
@@ -196,9 +237,7 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
         .with_runtime_env(runtime_env)
         .with_physical_optimizer_rules(rules)
         .with_query_planner(Arc::new(crate::layout::EnginePlanner))
-        // After DataFusion's own rules, which bring filters down to the
-        // windows they bound.
-        .with_optimizer_rule(Arc::new(crate::topn::RankingPrefilter))
+        .with_optimizer_rules(logical_rules())
         // DataFusion's rewrite of `DISTINCT ON` (the engine's `distinct(*on)`)
         // looks this aggregate up by name; every other function reaches the
         // plan as an expression already resolved.

@@ -166,11 +166,10 @@ fn lower_binary(
             let r = cast_to(r, rt, &DataType::Float64);
             return Ok(dfx::binary_expr(l, D::Divide, r));
         }
-        // DataFusion's integer arithmetic wraps on overflow, as real Daft's
-        // does. Routing integers through the checked kernels of the
-        // operator UDF made planning cubic in the nesting depth (200 levels:
-        // 1.9 s), so it waits for a physical rule that sets BinaryExpr's
-        // fail_on_overflow (docs/reliability.md, "Not covered yet").
+        // DataFusion's integer arithmetic wraps on overflow (as real
+        // Daft's does), so integers go through the operator UDF's checked
+        // kernels; floats and decimals keep DataFusion's operator.
+        _ if common.is_integer() => None,
         Operator::Plus if common.is_numeric() => Some(D::Plus),
         Operator::Minus if common.is_numeric() => Some(D::Minus),
         Operator::Multiply if common.is_numeric() => Some(D::Multiply),

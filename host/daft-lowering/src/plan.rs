@@ -250,11 +250,7 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
                 .map(|a| Ok(lower_agg(a, &in_schema)?.alias(a.name())))
                 .collect::<DaftResult<Vec<_>>>()?;
             let b = df(lower(input, ctx)?.aggregate(keys, aggs))?;
-            let b = if group_by.is_empty() {
-                empty_lists_for_no_rows(b, aggs_spec, schema)?
-            } else {
-                b
-            };
+            let b = empty_lists_for_no_values(b, group_by.len(), aggs_spec, schema)?;
             conform(b, schema, Exactly::No)?
         }
     })
@@ -326,7 +322,16 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
             }
             _ => agg::sum(numeric_input(DataType::Int64)),
         },
-        AggKind::Mean => agg::avg(numeric_input(DataType::Float64)),
+        // A decimal mean divides the exact sum (see `sum`); DataFusion's
+        // decimal avg wraps its sum.
+        AggKind::Mean => match dt {
+            DataType::Decimal128(_, s) => {
+                let input = DataType::Decimal128(38, *s);
+                crate::sum::exact_decimal_mean_udaf(*s, e.to_string())
+                    .call(vec![cast_to(x, dt, &input)])
+            }
+            _ => agg::avg(numeric_input(DataType::Float64)),
+        },
         AggKind::Min => agg::min(x),
         AggKind::Max => agg::max(x),
         AggKind::Count(CountMode::Valid) => agg::count(x),
@@ -370,10 +375,13 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
     })
 }
 
-/// A global `agg_list` over no rows is an empty list in Daft, where
-/// DataFusion's `array_agg` gives null; every other aggregation agrees.
-fn empty_lists_for_no_rows(
+/// A global `agg_list` over no rows, and an `agg_set` of a group whose
+/// values are all null, is an empty list in Daft, where DataFusion's
+/// `array_agg` gives null; every other aggregation agrees. The output's
+/// first `n_keys` columns are the grouping keys.
+fn empty_lists_for_no_values(
     b: LogicalPlanBuilder,
+    n_keys: usize,
     aggs: &[Expr],
     planned: &SchemaRef,
 ) -> DaftResult<LogicalPlanBuilder> {
@@ -387,12 +395,18 @@ fn empty_lists_for_no_rows(
         return Ok(b);
     }
     let columns = b.schema().columns();
-    let exprs = columns
-        .into_iter()
-        .zip(aggs)
+    let keys = columns
+        .iter()
         .zip(planned.fields())
+        .take(n_keys)
+        .map(|(c, f)| Ok(DfExpr::Column(c.clone()).alias(f.name())));
+    let values = columns
+        .iter()
+        .skip(n_keys)
+        .zip(aggs)
+        .zip(planned.fields().iter().skip(n_keys))
         .map(|((c, a), f)| {
-            let e = DfExpr::Column(c);
+            let e = DfExpr::Column(c.clone());
             if !is_list_agg(a) {
                 return Ok(e.alias(f.name()));
             }
@@ -407,8 +421,8 @@ fn empty_lists_for_no_rows(
                 .otherwise(e)
                 .map_err(from_df)?;
             Ok(filled.alias(f.name()))
-        })
-        .collect::<DaftResult<Vec<_>>>()?;
+        });
+    let exprs = keys.chain(values).collect::<DaftResult<Vec<_>>>()?;
     b.project(exprs).map_err(from_df)
 }
 

@@ -1,0 +1,150 @@
+//! Two DataFusion rules kept from wrong answers, both found by the
+//! differential query fuzzer (tests/fuzz_queries).
+//!
+//! **`PushDownFilter` below an aggregate without GROUP BY.** The rule pushes
+//! a predicate below an aggregate when every column it references is a
+//! grouping column. A predicate that references no column (`WHERE false`,
+//! or `w <> w` after `w` was replaced by the literal it projects) passes
+//! that test vacuously, and below an aggregate without groups it only
+//! empties the aggregate's input: the aggregate still makes its one row
+//! (`sum` null, `count` 0), so `SELECT * FROM (SELECT sum(x) …) WHERE
+//! false` returned a row. Spark and Presto had the same bug (SPARK-22983).
+//! Over grouped aggregates the push is right (no input, no groups), so only
+//! filters directly above a global aggregate stay where they are.
+//!
+//! **`LimitAggregation` over float keys.** The top-K aggregation this rule
+//! plans (a group-by under a sort and a limit) finds groups in a hash table
+//! that compares keys with `==`, so NaN never finds its own group: the
+//! engine's canonical NaN (`float_keys` in daft-lowering) came out once per
+//! partition. Plans that group by a float keep the ordinary aggregation.
+
+use std::sync::Arc;
+
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::Result;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::optimizer::optimizer::ApplyOrder;
+use datafusion::optimizer::push_down_filter::PushDownFilter;
+use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
+use datafusion::physical_optimizer::topk_aggregation::TopKAggregation;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::aggregates::AggregateExec;
+use datafusion::physical_plan::ExecutionPlan;
+
+/// `PushDownFilter`, except for filters directly above a global aggregate.
+#[derive(Debug, Default)]
+pub struct GuardedPushDownFilter(PushDownFilter);
+
+impl OptimizerRule for GuardedPushDownFilter {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn apply_order(&self) -> Option<ApplyOrder> {
+        self.0.apply_order()
+    }
+
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        config: &dyn OptimizerConfig,
+    ) -> Result<Transformed<LogicalPlan>> {
+        if filters_over_global_aggregate(&plan) {
+            return Ok(Transformed::no(plan));
+        }
+        self.0.rewrite(plan, config)
+    }
+}
+
+/// Whether `plan` is one or more filters whose input is an aggregate
+/// without grouping expressions. (DataFusion merges stacked filters and
+/// pushes the merged one in the same step, so the whole stack is checked.)
+fn filters_over_global_aggregate(plan: &LogicalPlan) -> bool {
+    let mut node = plan;
+    let mut filtered = false;
+    while let LogicalPlan::Filter(f) = node {
+        filtered = true;
+        node = f.input.as_ref();
+    }
+    filtered && matches!(node, LogicalPlan::Aggregate(a) if a.group_expr.is_empty())
+}
+
+/// `TopKAggregation` (DataFusion's "LimitAggregation"), except for plans
+/// with an aggregate grouped by a float.
+#[derive(Debug, Default)]
+pub struct FloatSafeTopKAggregation(TopKAggregation);
+
+impl PhysicalOptimizerRule for FloatSafeTopKAggregation {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if groups_by_a_float(&plan)? {
+            return Ok(plan);
+        }
+        self.0.optimize(plan, config)
+    }
+
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn schema_check(&self) -> bool {
+        self.0.schema_check()
+    }
+}
+
+fn groups_by_a_float(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
+    let mut found = false;
+    plan.apply(|node| {
+        if let Some(agg) = node.downcast_ref::<AggregateExec>() {
+            let schema = agg.input().schema();
+            for (e, _) in agg.group_expr().expr() {
+                if e.data_type(&schema)?.is_floating() {
+                    found = true;
+                    return Ok(TreeNodeRecursion::Stop);
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::functions_aggregate::expr_fn::sum;
+    use datafusion::logical_expr::{col, lit, LogicalPlanBuilder};
+
+    #[test]
+    fn a_filter_above_a_global_aggregate_is_not_pushed() {
+        let plan = LogicalPlanBuilder::empty(true)
+            .project(vec![lit(1i64).alias("x")])
+            .unwrap()
+            .aggregate(
+                Vec::<datafusion::logical_expr::Expr>::new(),
+                vec![sum(col("x"))],
+            )
+            .unwrap()
+            .filter(lit(false))
+            .unwrap()
+            .filter(lit(true))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert!(filters_over_global_aggregate(&plan));
+        let grouped = LogicalPlanBuilder::empty(true)
+            .project(vec![lit(1i64).alias("x")])
+            .unwrap()
+            .aggregate(vec![col("x")], vec![sum(col("x"))])
+            .unwrap()
+            .filter(lit(false))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert!(!filters_over_global_aggregate(&grouped));
+    }
+}
