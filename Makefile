@@ -95,3 +95,14 @@ bench: install
 # DataFusion, DuckDB, Polars and the real Daft); writes docs/benchmarks-analytics.md.
 bench-analytics: install
 	$(VPY) benchmarks/run.py --only analytics --command "make bench-analytics"
+
+# Differential query fuzzing against DuckDB (tests/fuzz_queries): FUZZ_QUERY_CASES random
+# queries over random data from seed FUZZ_QUERY_SEED, on the installed engine (`make install`
+# first); each mismatch is shrunk and written to target/fuzz-queries/seed-N.py, a standalone script.
+.PHONY: fuzz-queries
+FUZZ_QUERY_CASES ?= 100000
+FUZZ_QUERY_SEED ?= 0
+
+fuzz-queries:
+	$(VPY) -m tests.fuzz_queries --seed-start $(FUZZ_QUERY_SEED) --cases $(FUZZ_QUERY_CASES) \
+		--out target/fuzz-queries

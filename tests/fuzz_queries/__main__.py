@@ -1,0 +1,7 @@
+"""`python -m tests.fuzz_queries` (from the repository root): see runner.py."""
+
+import sys
+
+from .runner import main
+
+sys.exit(main())
