@@ -362,6 +362,17 @@ def test_agg_set_of_a_group_of_only_nulls_is_an_empty_list_as_in_daft():
     assert got == {"g": [1, 2], "s": [[], ["a"]]}
 
 
+def test_a_lag_or_lead_default_that_does_not_fit_the_column_is_an_error():
+    # Before: the default -9 of a UInt64 column became null (found by
+    # tests/fuzz_queries); real Daft 0.7.26 cannot run this window at all.
+    df = daft.from_arrow(pa.table({"o": [1, 2], "n": pa.array([1, 2], pa.uint64())}))
+    w = daft.Window().order_by("o")
+    with pytest.raises(Exception, match=r"lead: the default lit\(-9\) does not fit .*UInt64"):
+        df.with_column("w", col("n").lead(1, default=-9).over(w)).to_pydict()
+    got = df.with_column("w", col("n").lag(1, default=7).over(w)).sort("o").to_pydict()
+    assert got["w"] == [7, 1]
+
+
 def test_csv_with_a_repeated_header_name_is_refused_with_the_names(tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("a,a,b\n1,2,3\n")

@@ -178,3 +178,10 @@ def test_sql_expr_and_string_predicates():
         daft.sql_expr("x >")
     # The same predicate as an expression and as SQL.
     assert df.where(col("x") > 1).to_pydict() == df.where("x > 1").to_pydict()
+
+
+def test_ceil_and_floor_are_the_registry_functions_in_sql():
+    # sqlparser parses them as nodes of their own, which were refused.
+    df = daft.from_pydict({"x": [1.5, -1.5, None]})
+    got = daft.sql("SELECT CEIL(x) AS c, floor(x) AS f FROM df", df=df).to_pydict()
+    assert got == {"c": [2.0, -1.0, None], "f": [1.0, -2.0, None]}

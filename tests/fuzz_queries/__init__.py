@@ -61,10 +61,4 @@ each checked on both engines, and what the fuzzer does about it:
 * daft.sql: `lag`/`lead` defaults must be plain literals, so numbers are
   written plainly there (`CAST(... AS DOUBLE)` for DuckDB, whose `1.5` is a
   DECIMAL).
-
-Known engine bugs the generator avoids (reported, see the fuzzing report):
-
-* daft.sql refuses `CEIL(x)` and `FLOOR(x)` ("the expression ... is not
-  supported": sqlparser parses them as their own nodes, not as the registry
-  functions): not generated in daft.sql mode.
 """

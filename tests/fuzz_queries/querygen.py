@@ -636,8 +636,6 @@ class QueryGen:
             return Arith(rnd.choice(["//", "%"]), a, k, "float")
         if what == "neg":
             return Neg(a, "float")
-        if what in ("ceil", "floor") and self.mode == "sql":
-            return None  # known engine gap: daft.sql refuses CEIL(x) and FLOOR(x)
         if what in ("abs", "ceil", "floor"):
             return Call(what, (a,), "float")
         if what == "sqrt":

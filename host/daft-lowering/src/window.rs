@@ -295,8 +295,22 @@ fn lower_window(
         } => {
             let (x, f) = arg(expr)?;
             let default = match default.as_deref() {
-                Some(Expr::Literal(a)) => {
-                    let a = arrow::compute::cast(a, f.data_type()).map_err(DaftError::from)?;
+                Some(d @ Expr::Literal(a)) => {
+                    // A safe cast would make a default that does not fit
+                    // (`-9` for a UInt64 count) null without a word.
+                    let strict = arrow::compute::CastOptions {
+                        safe: false,
+                        ..Default::default()
+                    };
+                    let a = arrow::compute::cast_with_options(a, f.data_type(), &strict).map_err(
+                        |e| {
+                            DaftError::type_error(format!(
+                                "{}: the default {d} does not fit the column's type {}: {e}",
+                                if *offset < 0 { "lag" } else { "lead" },
+                                f.data_type()
+                            ))
+                        },
+                    )?;
                     Some(
                         ScalarValue::try_from_array(&a, 0)
                             .map_err(|e| DaftError::Internal(e.to_string()))?,

@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray};
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DuplicateTreatment, Expr as SqlExpr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArguments, Ident, ObjectNamePart, OrderByExpr, UnaryOperator, Value,
-    WindowFrameBound, WindowFrameUnits, WindowType,
+    BinaryOperator, CastKind, CeilFloorKind, DateTimeField, DuplicateTreatment, Expr as SqlExpr,
+    Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectNamePart, OrderByExpr,
+    UnaryOperator, Value, WindowFrameBound, WindowFrameUnits, WindowType,
 };
 use sqlparser::tokenizer::Span;
 
@@ -423,6 +423,29 @@ impl ExprPlanner<'_> {
                 self.cast(lit(Arc::new(StringArray::from(vec![s]))), &ts.data_type)?
             }
             SqlExpr::Function(f) => self.function(f)?,
+            // sqlparser gives CEIL(x) and FLOOR(x) nodes of their own (for
+            // `CEIL(x TO DAY)`); the plain forms are the registry's.
+            SqlExpr::Ceil {
+                expr,
+                field: CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+            }
+            | SqlExpr::Floor {
+                expr,
+                field: CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+            } => {
+                let name = if matches!(e, SqlExpr::Ceil { .. }) {
+                    "ceil"
+                } else {
+                    "floor"
+                };
+                let args = Args {
+                    positional: vec![expr.as_ref()],
+                    named: Vec::new(),
+                    star: false,
+                    distinct: false,
+                };
+                self.registry_call(name, &args)?
+            }
             SqlExpr::Subquery(_) | SqlExpr::InSubquery { .. } | SqlExpr::Exists { .. } => {
                 return Err(DaftError::value_error(format!(
                     "SQL: subqueries in expressions are not supported (in {e}); join instead"
