@@ -77,27 +77,7 @@ class Agg:
         int_arg = self.arg is not None and self.arg.kind == "int"
         # An aggregated list of no rows is [] in the engine (as in Daft), NULL in DuckDB.
         empty = f"CAST([] AS {SQL_TYPES.get(self.arg.kind, 'BIGINT')}[])" if self.arg else ""
-        if d == DSQL:
-            text = {
-                "sum": f"sum({a}){over}",
-                "mean": f"avg({a}){over}",
-                "min": f"min({a}){over}",
-                "max": f"max({a}){over}",
-                "count": f"count({a}){over}",
-                "count_all": f"count(*){over}",
-                "count_null": f"(count(*){over} - count({a}){over})",
-                "count_distinct": f"count(DISTINCT {a}){over}",
-                "stddev": f"stddev({a}){over}",
-                "stddev_pop": f"stddev_pop({a}){over}",
-                "var": f"var({a}){over}",
-                "var_pop": f"var_pop({a}){over}",
-                "product": f"product({a}){over}",
-                "string_agg": f"string_agg({a}, ','){over}",
-                "agg_list": f"list_agg({a}){over}",
-                "agg_set": f"list_agg_distinct({a}){over}",
-            }
-            return text[self.fn]
-        text = {
+        texts = {
             "sum": f"sum({a}){over}",
             "mean": f"avg({a}){over}",
             "min": f"min({a}){over}",
@@ -106,15 +86,26 @@ class Agg:
             "count_all": f"count(*){over}",
             "count_null": f"(count(*){over} - count({a}){over})",
             "count_distinct": f"count(DISTINCT {a}){over}",
-            "stddev": f"stddev_samp({a}){over}",
             "stddev_pop": f"stddev_pop({a}){over}",
-            "var": f"var_samp({a}){over}",
             "var_pop": f"var_pop({a}){over}",
             "product": f"product({a}){over}",
+            "string_agg": f"string_agg({a}, ','){over}",
+        }
+        if d == DSQL:
+            texts |= {
+                "stddev": f"stddev({a}){over}",
+                "var": f"var({a}){over}",
+                "agg_list": f"list_agg({a}){over}",
+                "agg_set": f"list_agg_distinct({a}){over}",
+            }
+            return texts[self.fn]
+        texts |= {
+            "stddev": f"stddev_samp({a}){over}",
+            "var": f"var_samp({a}){over}",
             "agg_list": f"coalesce(list({a}){over}, {empty})",
             "agg_set": f"coalesce(list_distinct(list({a}){over}), {empty})",
-            "string_agg": f"string_agg({a}, ','){over}",
-        }[self.fn]
+        }
+        text = texts[self.fn]
         if self.fn in ("sum", "product") and int_arg:
             text = f"CAST({text} AS BIGINT)"
         if self.fn in ("stddev_pop", "var_pop"):
