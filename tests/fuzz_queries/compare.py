@@ -22,8 +22,9 @@ Rules, and why:
   lists (item order is not defined), CONCAT (string_agg with ",") as the
   sorted list of their comma-separated parts.
 * Both engines raising is agreement (for example both refusing an integer
-  overflow); exactly one raising is a mismatch, except for an overflow
-  error where the other engine returned no rows (see `compare`).
+  overflow), unless daft's error is an internal error or a panic; exactly
+  one raising is a mismatch, except for an overflow error where the other
+  engine returned no rows (see `compare`).
 """
 
 from __future__ import annotations
@@ -133,10 +134,17 @@ class Result:
         return f"{type(e).__name__}: {e}" if e is not None else ""
 
 
+def _engine_fault(e: BaseException) -> bool:
+    return type(e).__name__ == "PanicException" or "internal error" in str(e)
+
+
 def compare(
     got: Result, want: Result, hints: list[str], order_keys: list[int] | None
 ) -> str | None:
     """None when the results agree, else a one-line reason."""
+    if got.error is not None and _engine_fault(got.error):
+        # An internal error or a panic is a bug whatever DuckDB did.
+        return f"daft failed internally: {got.error_text()[:300]}"
     if got.error is not None and want.error is not None:
         return None
     # An overflow is evaluation-order dependent: an engine may fold a
