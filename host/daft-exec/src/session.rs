@@ -9,7 +9,6 @@ use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::optimizer::push_down_filter::PushDownFilter;
 use datafusion::optimizer::{Optimizer, OptimizerRule};
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
@@ -154,21 +153,31 @@ pub fn engine() -> DaftResult<Arc<Engine>> {
 /// DataFusion's logical rules, with `PushDownFilter` guarded (see
 /// `guards`), then the engine's own.
 fn logical_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
-    let mut rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> = Optimizer::new()
-        .rules
-        .into_iter()
-        .map(|rule| -> Arc<dyn OptimizerRule + Send + Sync> {
-            if rule.name() == PushDownFilter::new().name() {
-                Arc::new(GuardedPushDownFilter::default())
-            } else {
-                rule
-            }
-        })
-        .collect();
+    let guarded: Arc<dyn OptimizerRule + Send + Sync> = Arc::new(GuardedPushDownFilter::default());
+    let mut rules = replace_rule(Optimizer::new().rules, guarded, |r| r.name());
     // After DataFusion's own rules, which bring filters down to the
     // windows they bound.
     rules.push(Arc::new(crate::topn::RankingPrefilter));
     rules
+}
+
+/// `rules` with the one named like `with` (a guard wrapping it, which keeps
+/// its name) replaced by `with`, in the same place.
+fn replace_rule<R: ?Sized>(
+    rules: Vec<Arc<R>>,
+    with: Arc<R>,
+    name: impl Fn(&R) -> &str,
+) -> Vec<Arc<R>> {
+    rules
+        .into_iter()
+        .map(|rule| {
+            if name(&rule) == name(&with) {
+                with.clone()
+            } else {
+                rule
+            }
+        })
+        .collect()
 }
 
 fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
@@ -218,17 +227,9 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
     opts.execution.enable_file_stream_work_stealing = !config.maintain_order;
     opts.execution.meta_fetch_concurrency =
         datafusion::common::config::ConfigNonZeroUsize::try_new(1).map_err(crate::df_err)?;
-    let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> = PhysicalOptimizer::new()
-        .rules
-        .into_iter()
-        .map(|rule| -> Arc<dyn PhysicalOptimizerRule + Send + Sync> {
-            if rule.name() == FloatSafeTopKAggregation::default().name() {
-                Arc::new(FloatSafeTopKAggregation::default())
-            } else {
-                rule
-            }
-        })
-        .collect();
+    let guarded: Arc<dyn PhysicalOptimizerRule + Send + Sync> =
+        Arc::new(FloatSafeTopKAggregation::default());
+    let mut rules = replace_rule(PhysicalOptimizer::new().rules, guarded, |r| r.name());
     if config.maintain_order {
         rules.push(Arc::new(PreserveOrder));
     }

@@ -41,9 +41,7 @@ impl OperatorUdf {
             signature: Signature::any(2, Volatility::Immutable),
         }
     }
-}
 
-impl OperatorUdf {
     /// An error of this operator with the expression in front; an integer
     /// overflow says which values did not fit and what to do.
     fn explain(&self, e: DaftError) -> DaftError {

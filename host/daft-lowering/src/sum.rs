@@ -142,12 +142,7 @@ fn overflow(p: &Parts, sum: Option<i128>) -> DataFusionError {
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct ExactSum {
     input: DataType,
-    output: DataType,
-    /// For a mean: how many more fraction digits the output has than the
-    /// input; `None` for a sum.
-    mean_digits: Option<u32>,
-    /// The aggregation as the user wrote it, for the overflow error.
-    shown: String,
+    parts: Parts,
     signature: Signature,
 }
 
@@ -157,9 +152,11 @@ pub fn exact_sum_udaf(output: DataType, shown: String) -> AggregateUDF {
     AggregateUDF::new_from_impl(ExactSum {
         signature: Signature::exact(vec![output.clone()], Volatility::Immutable),
         input: output.clone(),
-        output,
-        mean_digits: None,
-        shown,
+        parts: Parts {
+            output,
+            mean_digits: None,
+            shown,
+        },
     })
 }
 
@@ -171,27 +168,22 @@ pub fn exact_decimal_mean_udaf(scale: i8, shown: String) -> AggregateUDF {
     AggregateUDF::new_from_impl(ExactSum {
         signature: Signature::exact(vec![input.clone()], Volatility::Immutable),
         input,
-        output: DataType::Decimal128(38, out_scale),
-        mean_digits: Some(out_scale.saturating_sub(scale).max(0) as u32),
-        shown,
+        parts: Parts {
+            output: DataType::Decimal128(38, out_scale),
+            mean_digits: Some(out_scale.saturating_sub(scale).max(0) as u32),
+            shown,
+        },
     })
 }
 
-impl ExactSum {
-    fn parts(&self) -> Parts {
-        Parts {
-            output: self.output.clone(),
-            mean_digits: self.mean_digits,
-            shown: self.shown.clone(),
-        }
-    }
-}
-
 /// What every accumulator of one `sum` or `mean` knows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Parts {
     output: DataType,
+    /// For a mean: how many more fraction digits the output has than the
+    /// input; `None` for a sum.
     mean_digits: Option<u32>,
+    /// The aggregation as the user wrote it, for the overflow error.
     shown: String,
 }
 
@@ -211,7 +203,7 @@ impl Parts {
 
 impl AggregateUDFImpl for ExactSum {
     fn name(&self) -> &str {
-        if self.mean_digits.is_some() {
+        if self.parts.mean_digits.is_some() {
             "daft_mean"
         } else {
             "daft_sum"
@@ -223,11 +215,11 @@ impl AggregateUDFImpl for ExactSum {
     }
 
     fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
-        Ok(self.output.clone())
+        Ok(self.parts.output.clone())
     }
 
     fn accumulator(&self, _: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
-        let p = self.parts();
+        let p = self.parts.clone();
         Ok(match self.input {
             DataType::UInt64 => Box::new(SumAcc::<UInt64Type>::new(p)),
             DataType::Decimal128(..) => Box::new(SumAcc::<Decimal128Type>::new(p)),
@@ -238,7 +230,7 @@ impl AggregateUDFImpl for ExactSum {
     fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
         let sum = Field::new(format!("{}[sum]", args.name), STATE, true);
         let mut fields = vec![Arc::new(sum)];
-        if self.mean_digits.is_some() {
+        if self.parts.mean_digits.is_some() {
             let count = Field::new(format!("{}[count]", args.name), DataType::UInt64, true);
             fields.push(Arc::new(count));
         }
@@ -253,7 +245,7 @@ impl AggregateUDFImpl for ExactSum {
         &self,
         _: AccumulatorArgs,
     ) -> DfResult<Box<dyn GroupsAccumulator>> {
-        let p = self.parts();
+        let p = self.parts.clone();
         Ok(match self.input {
             DataType::UInt64 => Box::new(SumGroups::<UInt64Type>::new(p)),
             DataType::Decimal128(..) => Box::new(SumGroups::<Decimal128Type>::new(p)),
