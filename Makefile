@@ -11,7 +11,7 @@ PLUGINS := hello text geo
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 
-.PHONY: demo test venv wheels install test-rust test-python lint fmt clean-wheels bench bench-analytics
+.PHONY: demo test venv wheels install test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,11 @@ bench: install
 # DataFusion, DuckDB, Polars and the real Daft); writes docs/benchmarks-analytics.md.
 bench-analytics: install
 	$(VPY) benchmarks/run.py --only analytics --command "make bench-analytics"
+
+# Only question 8, the cost of `isolation="process"` per call and per MiB (the benchmark
+# plugin in process against the same plugin isolated); writes docs/benchmarks-isolation.md.
+bench-isolation: install
+	$(VPY) benchmarks/run.py --only isolation --command "make bench-isolation"
 
 # Differential query fuzzing against DuckDB (tests/fuzz_queries): FUZZ_QUERY_CASES random
 # queries over random data from seed FUZZ_QUERY_SEED, on the installed engine (`make install`

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from common import BENCH, ROOT, WORK, Worker, clean_env, log, sh
 from report import Report, command_line, write_report
-from workloads import analytics, import_time, plugin_calls
+from workloads import analytics, import_time, isolation, plugin_calls
 
 # The peers, each installed from PyPI into its own virtual environment.
 PEERS = {
@@ -257,7 +257,7 @@ class Setup:
             shutil.copy(w, snap)
         wheels = {p.name.split("-")[0]: p for p in snap.glob("*.whl")}
         needed = {"daft_engine"}
-        if self.only != "analytics":
+        if self.only is None:
             needed |= {"daft_plugin_text", "daft_plugin_geo"}
         missing = needed - set(wheels)
         if missing:
@@ -278,6 +278,9 @@ class Setup:
         )
         self.pythons["ours"] = ours
         self.envs["ours"] = clean_env()
+        if self.only == "isolation":
+            self._bench_plugin()
+            return
         if self.only != "analytics":
             self._plugins(wheels)
         peers = ANALYTICS_PEERS if self.only == "analytics" else PEERS
@@ -285,11 +288,17 @@ class Setup:
             self.pythons[tool] = make_venv(tool, PEERS[tool])
             self.envs[tool] = clean_env()
 
-    def _plugins(self, wheels: dict) -> None:
-        """The benchmark plugin, the daft-ext twin and the plugin sets of question 4."""
+    def _bench_plugin(self) -> None:
+        """Builds the benchmark plugin's wheel and installs it for our engine's workers."""
         bench_wheel = build_plugin_wheel(
             BENCH / "plugin" / "Cargo.toml", WORK / "wheels", ROOT / "target"
         )
+        bench_site = install_target([bench_wheel], WORK / "site" / "bench")
+        self.envs["ours"] = clean_env(PYTHONPATH=str(bench_site))
+
+    def _plugins(self, wheels: dict) -> None:
+        """The benchmark plugin, the daft-ext twin and the plugin sets of question 4."""
+        self._bench_plugin()
         twin_dir = ROOT / "target" / "daft-ext-twin"
         sh(
             [
@@ -307,8 +316,6 @@ class Setup:
         self.twin = str(twin_dir / "release" / "libdaft_ext_twin.so")
         generated = generate_hello_plugins(N_GENERATED)
         site = WORK / "site"
-        bench_site = install_target([bench_wheel], site / "bench")
-        self.envs["ours"] = clean_env(PYTHONPATH=str(bench_site))
         self.import_sets = {
             "0": "",
             "2": str(
@@ -328,8 +335,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="full set-up, a tenth of the data")
     ap.add_argument(
         "--only",
-        choices=["analytics"],
-        help="run only this section (its report goes to docs/benchmarks-analytics.md)",
+        choices=["analytics", "isolation"],
+        help="run only this section (its report goes to docs/benchmarks-<section>.md)",
     )
     ap.add_argument(
         "--analytics-rows",
@@ -342,15 +349,15 @@ def main() -> None:
     ap.add_argument("--command", default=None, help="the command to record in the report")
     args = ap.parse_args()
     if args.out is None:
-        name = "benchmarks-analytics.md" if args.only == "analytics" else "benchmarks.md"
+        name = f"benchmarks-{args.only}.md" if args.only else "benchmarks.md"
         args.out = str(ROOT / "docs" / name)
     command = command_line(args)
     started = time.time()
     load_start = os.getloadavg()
     sizes = Sizes(args.smoke, args.quick, args.analytics_rows)
     setup = Setup(args.smoke, args.plugin_lib, args.only)
-    data = None if args.only else plugin_calls.generate_data(sizes, args.smoke)
-    analytics_files = analytics.prepare(sizes)
+    data = None if args.only == "analytics" else plugin_calls.generate_data(sizes, args.smoke)
+    analytics_files = None if args.only == "isolation" else analytics.prepare(sizes)
     log("data ready")
     setup.seconds = time.time() - started
     rep = Report()
@@ -363,15 +370,19 @@ def main() -> None:
             if tool in PLUGIN_QUESTION_TOOLS
         }
         try:
-            plugin_calls.q1_q2(rep, workers["ours"], sizes, setup, data)
-            plugin_calls.q3(rep, workers, sizes)
-            plugin_calls.q5(rep, setup, data, sizes)
-            plugin_calls.q6(rep, workers, setup, data, sizes)
+            if args.only is None:
+                plugin_calls.q1_q2(rep, workers["ours"], sizes, setup, data)
+                plugin_calls.q3(rep, workers, sizes)
+                plugin_calls.q5(rep, setup, data, sizes)
+                plugin_calls.q6(rep, workers, setup, data, sizes)
+            isolation.q8(rep, workers["ours"], setup, data, sizes)
         finally:
             for w in workers.values():
                 w.close()
-        import_time.q4(rep, setup, sizes)
-    analytics.run(rep, setup, sizes, analytics_files, command)
+        if args.only is None:
+            import_time.q4(rep, setup, sizes)
+    if analytics_files is not None:
+        analytics.run(rep, setup, sizes, analytics_files, command)
     write_report(args, rep, setup, sizes, started, load_start, command)
 
 

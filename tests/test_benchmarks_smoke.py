@@ -48,6 +48,7 @@ def test_bench_smoke_writes_a_well_formed_report(tmp_path):
         "## 4. Import time",
         "## 5. Memory",
         "## 6. Query throughput",
+        "## 8. Cost of crash isolation",
         *ANALYTICS_HEADINGS,
     ):
         assert heading in text, heading
@@ -78,6 +79,19 @@ def assert_well_formed(text: str) -> None:
         assert all(ln.count("|") == width for ln in lines), block
     assert "nan" not in text.lower().replace("nanosecond", "")
     assert "inf" not in text.lower().replace("info", "")
+
+
+@pytest.mark.skipif(not LIB.is_file(), reason=f"{LIB} not built (cargo build --workspace)")
+def test_bench_smoke_isolation_alone(tmp_path):
+    """`--only isolation`: the benchmark plugin in process against the same plugin with
+    `DAFT_PLUGIN_ISOLATION=process`, per call and per MiB, and nothing else."""
+    out = tmp_path / "isolation.md"
+    text = run_smoke(out, "--only", "isolation", "--plugin-lib", str(LIB))
+    assert text.startswith("# Benchmarks: isolation only\n\nSMOKE RUN")
+    assert "## 8. Cost of crash isolation" in text
+    assert "ns per call |" in text and "ns per MiB |" in text
+    assert "## 1. Boundary overhead" not in text and "## 7. Analytics" not in text
+    assert_well_formed(text)
 
 
 def test_bench_smoke_analytics_alone(tmp_path):

@@ -28,6 +28,20 @@ Environment switches:
 * ``DAFT_PLUGINS_ALLOW_WRITABLE=1`` — load plugin files that other users can write.
 * ``DAFT_PLUGIN_VALIDATION=full`` — fully validate every Arrow array a plugin returns (the
   always-on checks are its length and type); slower, meant for tests.
+* ``DAFT_PLUGIN_ISOLATION=process`` — run every plugin in isolated worker processes (see
+  below); ``DAFT_PLUGIN_ISOLATE=name,name`` isolates only these plugins, named as in
+  ``DAFT_PLUGINS_ALLOW``.
+* ``DAFT_PLUGIN_CALL_TIMEOUT=seconds`` — how long one call of an isolated plugin may take
+  (default 300); ``DAFT_PLUGIN_WORKERS=n`` — at most this many worker processes per isolated
+  plugin (default: the number of CPUs).
+
+Isolation: a plugin loaded with ``isolation="process"`` is never opened in this process. Its
+library is opened in a worker process, which runs its return-type rules and kernels; arguments
+and results travel as Arrow IPC through shared memory. A segfault, abort, ``exit()`` or a call
+that exceeds the timeout fails that call with a :class:`~daft.exceptions.DaftPluginError`
+naming the plugin, the function and how the worker ended; the worker is replaced and the next
+call (a retry of the query) works. The cost is a copy of each batch each way and a round trip
+per call (see ``docs/benchmarks.md``).
 
 A plugin that fails to load is reported with a warning and a ``failed`` status in
 :func:`plugins`; ``daft`` and every other plugin keep working.
@@ -81,8 +95,81 @@ def _resolve_module(name: str) -> str:
     return os.fspath(getter())
 
 
-def _load_path(path: str) -> dict[str, Any]:
-    status = _native.load_plugin(path, None)
+_ISOLATION_MODES = ("none", "process")
+_DEFAULT_CALL_TIMEOUT = 300.0
+
+
+def _worker_command() -> list[str]:
+    """How a worker process starts: this interpreter on ``_plugin_worker.py``, given this
+    process's own native module."""
+    if not sys.executable:
+        raise DaftPluginError(
+            "isolation='process' needs a Python interpreter to start workers, and "
+            "sys.executable is empty in this process"
+        )
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_plugin_worker.py")
+    return [sys.executable, "-I", "-S", script, os.path.abspath(_native.__file__)]
+
+
+def _env_number(name: str, default: float, kind: type) -> Any:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise DaftPluginError(f"{name}={raw!r} is not a {kind.__name__}") from None
+    if value <= 0:
+        raise DaftPluginError(f"{name}={raw!r} must be positive")
+    return value
+
+
+def _isolation_arg(
+    isolation: str, call_timeout: float | None, workers: int | None
+) -> tuple[list[str], float, int] | None:
+    """The native loader's ``isolation`` argument for a mode and its settings."""
+    if isolation not in _ISOLATION_MODES:
+        raise ValueError(
+            f"load_plugin: isolation must be one of {', '.join(map(repr, _ISOLATION_MODES))}, "
+            f"got {isolation!r}"
+        )
+    if isolation == "none":
+        return None
+    if call_timeout is None:
+        call_timeout = _env_number("DAFT_PLUGIN_CALL_TIMEOUT", _DEFAULT_CALL_TIMEOUT, float)
+    if workers is None:
+        workers = _env_number("DAFT_PLUGIN_WORKERS", os.cpu_count() or 1, int)
+    if not isinstance(call_timeout, (int, float)) or call_timeout <= 0:
+        raise ValueError(
+            f"load_plugin: call_timeout must be positive seconds, got {call_timeout!r}"
+        )
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"load_plugin: workers must be an int of at least 1, got {workers!r}")
+    return (_worker_command(), float(call_timeout), workers)
+
+
+def _isolation_from_env(identities: set[str]) -> str:
+    """The isolation the environment asks for a plugin known by these names."""
+    mode = os.environ.get("DAFT_PLUGIN_ISOLATION", "").strip().lower() or "none"
+    if mode not in _ISOLATION_MODES:
+        raise DaftPluginError(
+            f"DAFT_PLUGIN_ISOLATION={mode!r}: expected {' or '.join(map(repr, _ISOLATION_MODES))}"
+        )
+    raw = os.environ.get("DAFT_PLUGIN_ISOLATE")
+    if raw is not None and _allowed(identities, {n.strip() for n in raw.split(",") if n.strip()}):
+        return "process"
+    return mode
+
+
+def _load_path(
+    path: str,
+    isolation: str | None = None,
+    call_timeout: float | None = None,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    if isolation is None:
+        isolation = _isolation_from_env(_file_identities(path))
+    status = _native.load_plugin(path, None, _isolation_arg(isolation, call_timeout, workers))
     from daft import _registry
 
     _registry.sync()
@@ -120,18 +207,19 @@ def _allowed(identities: set[str], allow: set[str] | None) -> bool:
     return allow is None or bool(identities & {_normalize(a) for a in allow})
 
 
-def _installed_plugin_path(name: str) -> str:
-    """The library of the installed plugin called ``name``.
+def _installed_plugin_path(name: str) -> tuple[str, set[str]]:
+    """The library of the installed plugin called ``name``, and the names it is known by.
 
     ``name`` is an entry-point name, a distribution name or a plugin package's import name.
     """
     wanted = _normalize(name)
     for ep_name, ep in _discover_entry_points():
-        if wanted in _entry_point_identities(ep_name, ep):
+        identities = _entry_point_identities(ep_name, ep)
+        if wanted in identities:
             getter = ep.load()
-            return os.fspath(getter() if callable(getter) else getter)
+            return os.fspath(getter() if callable(getter) else getter), identities
     try:
-        return _resolve_module(name)
+        return _resolve_module(name), {wanted}
     except ImportError as e:
         raise DaftPluginError(
             f"load_plugin: no installed plugin is called {name!r} (no entry point or "
@@ -141,12 +229,24 @@ def _installed_plugin_path(name: str) -> str:
         ) from None
 
 
-def load_plugin(path_or_module: str | os.PathLike) -> dict[str, Any] | None:
+def load_plugin(
+    path_or_module: str | os.PathLike,
+    *,
+    isolation: str | None = None,
+    call_timeout: float | None = None,
+    workers: int | None = None,
+) -> dict[str, Any] | None:
     """Loads one plugin now, from a library path or an installed plugin's name.
 
     A string with a path separator (``"./libmy_plugin.so"``) or a :class:`os.PathLike` is a
     library file; a bare name (``"hello"``, ``"daft-plugin-hello"``) is an installed plugin,
     found by its entry point or distribution name, never a file in the working directory.
+
+    ``isolation="process"`` runs the plugin in supervised worker processes instead of this
+    one, so that a crash or hang in it fails a call instead of the process (see the module
+    docs); ``"none"`` loads it here. By default the environment decides
+    (``DAFT_PLUGIN_ISOLATION``, ``DAFT_PLUGIN_ISOLATE``). ``call_timeout`` (seconds) and
+    ``workers`` override ``DAFT_PLUGIN_CALL_TIMEOUT`` and ``DAFT_PLUGIN_WORKERS`` for it.
 
     Its functions become available in ``daft.functions`` and as ``Expression`` methods at
     once. Returns the plugin's status record. Raises :class:`~daft.exceptions.DaftPluginError`
@@ -157,10 +257,12 @@ def load_plugin(path_or_module: str | os.PathLike) -> dict[str, Any] | None:
     if not isinstance(path_or_module, str) or any(sep in target for sep in separators):
         if not os.path.exists(target):
             raise FileNotFoundError(f"load_plugin: no such plugin file: {target}")
-        path = target
+        path, identities = target, _file_identities(target)
     else:
-        path = _installed_plugin_path(target)
-    return _load_path(path)
+        path, identities = _installed_plugin_path(target)
+    if isolation is None:
+        isolation = _isolation_from_env(identities)
+    return _load_path(path, isolation, call_timeout, workers)
 
 
 def _discover_entry_points() -> list[tuple[str, Any]]:
@@ -204,7 +306,8 @@ def load_at_import() -> None:
             _report(f"{name!r} (entry point {ep.value})", e, strict)
             continue
         try:
-            _native.load_plugin(path, None)
+            isolation = _isolation_from_env(_entry_point_identities(name, ep))
+            _native.load_plugin(path, None, _isolation_arg(isolation, None, None))
         except Exception as e:
             _report(f"{name!r} ({path})", e, strict, record=False)
     raw_path = os.environ.get("DAFT_PLUGIN_PATH", "")
@@ -218,7 +321,8 @@ def load_at_import() -> None:
             if not _allowed(_file_identities(path), allow):
                 continue
             try:
-                _native.load_plugin(path, None)
+                isolation = _isolation_from_env(_file_identities(path))
+                _native.load_plugin(path, None, _isolation_arg(isolation, None, None))
             except Exception as e:
                 _report(path, e, strict, record=False)
 
@@ -250,7 +354,8 @@ def plugins():
 
     Columns: ``name``, ``version``, ``status`` (``loaded`` or ``failed``), ``abi_version``,
     ``path``, ``functions``, ``types``, ``namespaced_only`` (functions whose plain name was
-    taken, reachable as ``daft.functions.<plugin>.<name>``), ``error``.
+    taken, reachable as ``daft.functions.<plugin>.<name>``), ``isolation`` (``none`` or
+    ``process``), ``error``.
     """
     import pyarrow as pa
 
@@ -267,6 +372,7 @@ def plugins():
             ("functions", pa.list_(pa.string())),
             ("types", pa.list_(pa.string())),
             ("namespaced_only", pa.list_(pa.string())),
+            ("isolation", pa.string()),
             ("error", pa.string()),
         ]
     )

@@ -22,74 +22,94 @@ pub(crate) struct PluginFunction {
     pub(crate) handle: FunctionHandle,
 }
 
-impl PluginFunction {
-    /// An error about this function's misbehaviour (not the user's input).
-    fn bug(&self, message: impl std::fmt::Display) -> DaftError {
-        DaftError::Plugin {
-            plugin: self.plugin.clone(),
-            message: format!("function {}: {message}", self.name),
-        }
-    }
-
-    fn options(&self, options: &FunctionOptions) -> DaftResult<Vec<(String, Value)>> {
-        options
-            .0
-            .iter()
-            .map(|(name, v)| {
-                let v = match v {
-                    OptionValue::Null => Value::Null,
-                    OptionValue::Bool(b) => Value::Bool(*b),
-                    OptionValue::Int(i) => Value::Int(*i),
-                    OptionValue::Float(x) => Value::Float(*x),
-                    OptionValue::Str(s) => Value::Str(s.clone()),
-                    // Plugins cannot declare DataType options, so bind_options
-                    // never lets one through; refuse rather than guess.
-                    OptionValue::DataType(_) => {
-                        return Err(DaftError::Internal(format!(
-                            "option `{name}` of plugin function {}.{} is a DataType",
-                            self.plugin, self.name
-                        )))
-                    }
-                };
-                Ok((name.clone(), v))
-            })
-            .collect()
-    }
-
-    /// Fills in and checks the extension metadata of a returned field.
-    fn check_extension(&self, field: Field) -> DaftResult<Field> {
-        let Some(ext_name) = field.metadata().get(EXTENSION_NAME_KEY).cloned() else {
-            return Ok(field);
-        };
-        let Some(ext) = crate::extension_type(&ext_name) else {
-            // Not one of ours (e.g. a canonical Arrow extension): pass it on.
-            return Ok(field);
-        };
-        if field.data_type() != &ext.storage {
-            return Err(self.bug(format!(
-                "returned extension type {ext_name} with storage {} but it is declared as {}",
-                field.data_type(),
-                ext.storage
-            )));
-        }
-        if field.metadata().contains_key(EXTENSION_METADATA_KEY) {
-            return Ok(field);
-        }
-        let mut metadata = field.metadata().clone();
-        metadata.insert(EXTENSION_METADATA_KEY.to_string(), ext.metadata.to_string());
-        Ok(field.with_metadata(metadata))
+/// An error about a plugin function's misbehaviour (not the user's input).
+pub(crate) fn plugin_bug(
+    plugin: &str,
+    function: &str,
+    message: impl std::fmt::Display,
+) -> DaftError {
+    DaftError::Plugin {
+        plugin: plugin.to_string(),
+        message: format!("function {function}: {message}"),
     }
 }
 
-impl ScalarFunction for PluginFunction {
-    fn return_field(&self, args: &[Field], options: &FunctionOptions) -> DaftResult<Field> {
+/// The options of a call as the plugin ABI's values.
+pub(crate) fn option_values(
+    plugin: &str,
+    function: &str,
+    options: &FunctionOptions,
+) -> DaftResult<Vec<(String, Value)>> {
+    options
+        .0
+        .iter()
+        .map(|(name, v)| {
+            let v = match v {
+                OptionValue::Null => Value::Null,
+                OptionValue::Bool(b) => Value::Bool(*b),
+                OptionValue::Int(i) => Value::Int(*i),
+                OptionValue::Float(x) => Value::Float(*x),
+                OptionValue::Str(s) => Value::Str(s.clone()),
+                // Plugins cannot declare DataType options, so bind_options
+                // never lets one through; refuse rather than guess.
+                OptionValue::DataType(_) => {
+                    return Err(DaftError::Internal(format!(
+                        "option `{name}` of plugin function {plugin}.{function} is a DataType"
+                    )))
+                }
+            };
+            Ok((name.clone(), v))
+        })
+        .collect()
+}
+
+/// Fills in and checks the extension metadata of a field a plugin function
+/// returned.
+pub(crate) fn check_extension(plugin: &str, function: &str, field: Field) -> DaftResult<Field> {
+    let Some(ext_name) = field.metadata().get(EXTENSION_NAME_KEY).cloned() else {
+        return Ok(field);
+    };
+    let Some(ext) = crate::extension_type(&ext_name) else {
+        // Not one of ours (e.g. a canonical Arrow extension): pass it on.
+        return Ok(field);
+    };
+    if field.data_type() != &ext.storage {
+        return Err(plugin_bug(
+            plugin,
+            function,
+            format!(
+                "returned extension type {ext_name} with storage {} but it is declared as {}",
+                field.data_type(),
+                ext.storage
+            ),
+        ));
+    }
+    if field.metadata().contains_key(EXTENSION_METADATA_KEY) {
+        return Ok(field);
+    }
+    let mut metadata = field.metadata().clone();
+    metadata.insert(EXTENSION_METADATA_KEY.to_string(), ext.metadata.to_string());
+    Ok(field.with_metadata(metadata))
+}
+
+impl PluginFunction {
+    fn bug(&self, message: impl std::fmt::Display) -> DaftError {
+        plugin_bug(&self.plugin, &self.name, message)
+    }
+
+    /// The return-type rule, with options already as ABI values (the
+    /// isolated worker receives them so).
+    pub(crate) fn return_field_with(
+        &self,
+        args: &[Field],
+        options: &[(String, Value)],
+    ) -> DaftResult<Field> {
         let schemas = args
             .iter()
             .map(ffi::export_field)
             .collect::<Result<Vec<_>, _>>()
             .map_err(DaftError::Internal)?;
-        let options = self.options(options)?;
-        let out = self.handle.return_field(&schemas, &options).map_err(|e| {
+        let out = self.handle.return_field(&schemas, options).map_err(|e| {
             match e.strip_prefix(PANIC_PREFIX) {
                 Some(text) => self.bug(format!("return-type rule panicked: {text}")),
                 // The plugin's rule rejected the arguments: the user's mistake.
@@ -98,16 +118,18 @@ impl ScalarFunction for PluginFunction {
             }
         })?;
         let field = ffi::import_field(&out).map_err(|e| self.bug(e))?;
-        self.check_extension(field)
+        check_extension(&self.plugin, &self.name, field)
     }
 
-    fn call(
+    /// The kernel, with options as ABI values and the validation level
+    /// given (an isolated worker gets it from the host with each call).
+    pub(crate) fn call_with(
         &self,
         args: &[ArrayRef],
-        options: &FunctionOptions,
+        options: &[(String, Value)],
         num_rows: usize,
+        strict: bool,
     ) -> DaftResult<ArrayRef> {
-        let strict = STRICT.load(Ordering::Relaxed);
         // Strict mode hands the kernel copies and compares them with the
         // originals afterwards: a kernel that writes into its inputs is
         // caught, and the caller's data (a DataFrame, the user's numpy
@@ -129,10 +151,9 @@ impl ScalarFunction for PluginFunction {
             arrays.push(array);
             schemas.push(schema);
         }
-        let options = self.options(options)?;
         let (array, schema) = self
             .handle
-            .call(&mut arrays, &schemas, &options, num_rows)
+            .call(&mut arrays, &schemas, options, num_rows)
             .map_err(|e| {
                 if let Some(text) = e.strip_prefix(PANIC_PREFIX) {
                     self.bug(format!("kernel panicked: {text}"))
@@ -168,6 +189,22 @@ impl ScalarFunction for PluginFunction {
                 .map_err(|e| self.bug(format!("returned an invalid array: {e}")))?;
         }
         Ok(make_array(data))
+    }
+}
+
+impl ScalarFunction for PluginFunction {
+    fn return_field(&self, args: &[Field], options: &FunctionOptions) -> DaftResult<Field> {
+        self.return_field_with(args, &option_values(&self.plugin, &self.name, options)?)
+    }
+
+    fn call(
+        &self,
+        args: &[ArrayRef],
+        options: &FunctionOptions,
+        num_rows: usize,
+    ) -> DaftResult<ArrayRef> {
+        let options = option_values(&self.plugin, &self.name, options)?;
+        self.call_with(args, &options, num_rows, STRICT.load(Ordering::Relaxed))
     }
 }
 

@@ -18,6 +18,8 @@
 
 mod adapter;
 mod ffi;
+#[cfg(unix)]
+pub mod isolation;
 pub mod preflight;
 
 use std::collections::{BTreeMap, HashSet};
@@ -35,6 +37,8 @@ use daft_core::{DaftError, DaftResult};
 use daft_plugin_api::abi::{self, LoadedLibrary, ParamSpec};
 
 use crate::adapter::PluginFunction;
+#[cfg(unix)]
+pub use crate::isolation::ProcessOptions;
 
 /// The outcome of registering one plugin function.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +77,8 @@ pub struct PluginStatus {
     pub functions: Vec<FunctionStatus>,
     /// Its extension types.
     pub types: Vec<ExtensionTypeInfo>,
+    /// Whether it runs in isolated worker processes.
+    pub isolated: bool,
 }
 
 /// A plugin that could not be loaded.
@@ -193,6 +199,27 @@ pub fn load_plugin_if_allowed(
     path: impl AsRef<Path>,
     allow: Option<&[String]>,
 ) -> DaftResult<Option<PluginStatus>> {
+    load_plugin_with(path, allow, &Isolation::InProcess)
+}
+
+/// How a plugin's code runs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Isolation {
+    /// In this process, called directly through the plugin ABI.
+    #[default]
+    InProcess,
+    /// In supervised worker processes ([`isolation`]): the host never
+    /// opens the library, and a crash or hang fails one call, not the host.
+    #[cfg(unix)]
+    Process(ProcessOptions),
+}
+
+/// Like [`load_plugin_if_allowed`], running the plugin as `isolation` says.
+pub fn load_plugin_with(
+    path: impl AsRef<Path>,
+    allow: Option<&[String]>,
+    isolation: &Isolation,
+) -> DaftResult<Option<PluginStatus>> {
     let path = path.as_ref();
     // An absolute path, so the dynamic loader never searches its library
     // path (or the working directory) for a bare file name; canonical when
@@ -201,7 +228,7 @@ pub fn load_plugin_if_allowed(
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf());
     let mut state = state();
-    let result = load_locked(&mut state, &path, allow);
+    let result = load_locked(&mut state, &path, allow, isolation);
     match &result {
         Ok(None) => {
             tracing::debug!(path = %path.display(), "daft plugin not in the allow-list; skipped");
@@ -212,6 +239,7 @@ pub fn load_plugin_if_allowed(
                 version = %status.version,
                 path = %status.path.display(),
                 functions = status.functions.len(),
+                isolated = status.isolated,
                 "loaded daft plugin"
             );
             state.records.push(LoadRecord::Loaded(status.clone()));
@@ -235,51 +263,207 @@ fn file_label(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+fn file_error(path: &Path, message: impl std::fmt::Display) -> DaftError {
+    DaftError::Plugin {
+        plugin: file_label(path),
+        message: format!("cannot load {}: {message}", path.display()),
+    }
+}
+
+/// An error about the plugin `name` (version `version`) from `path`; an
+/// invalid name (which `validate` rejects) is replaced by the file's name.
+pub(crate) fn plugin_error(
+    path: &Path,
+    name: &str,
+    version: &str,
+    message: impl std::fmt::Display,
+) -> DaftError {
+    DaftError::Plugin {
+        plugin: if is_identifier(name) {
+            name.to_string()
+        } else {
+            file_label(path)
+        },
+        message: format!("{} (version {version}): {message}", path.display()),
+    }
+}
+
+/// Opens the library at `path` and validates its manifest: what an
+/// in-process load and an isolated worker both do.
+pub(crate) fn open_checked(path: &Path) -> DaftResult<LoadedLibrary> {
+    let lib = abi::open_library(path).map_err(|e| file_error(path, e))?;
+    validate(&lib).map_err(|e| plugin_error(path, &lib.name, &lib.version, e))?;
+    Ok(lib)
+}
+
+/// Adds extension types to the process-wide table.
+pub(crate) fn register_types(types: Vec<ExtensionTypeInfo>) {
+    let mut table = EXTENSION_TYPES.write().unwrap_or_else(|e| e.into_inner());
+    for t in types {
+        table.insert(t.name.clone(), t);
+    }
+}
+
+/// A plugin's manifest with each function's implementation, however the
+/// plugin runs: what registration needs.
+struct Described {
+    abi_version: (u32, u32),
+    name: String,
+    version: String,
+    functions: Vec<DescribedFunction>,
+    types: Vec<ExtensionTypeInfo>,
+    isolated: bool,
+}
+
+struct DescribedFunction {
+    name: String,
+    doc: String,
+    params: Vec<(String, ParamSpec)>,
+    implementation: Arc<dyn registry::ScalarFunction>,
+}
+
 fn load_locked(
     state: &mut LoaderState,
     path: &Path,
     allow: Option<&[String]>,
+    isolation: &Isolation,
 ) -> DaftResult<Option<PluginStatus>> {
-    let file_error = |message: String| DaftError::Plugin {
-        plugin: file_label(path),
-        message: format!("cannot load {}: {message}", path.display()),
-    };
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(file_error("no such file".into()))
+            return Err(file_error(path, "no such file"))
         }
-        Err(e) => return Err(file_error(e.to_string())),
+        Err(e) => return Err(file_error(path, e)),
         Ok(m) if m.is_dir() => {
             return Err(file_error(
-                "it is a directory; name the plugin library file".into(),
+                path,
+                "it is a directory; name the plugin library file",
             ))
         }
         Ok(_) => {}
     }
-    // Before `dlopen` runs any of the file's code or maps it.
-    preflight::check_permissions(path).map_err(&file_error)?;
-    preflight::check_elf(path).map_err(&file_error)?;
+    // Before `dlopen` runs any of the file's code or maps it (here, or in
+    // an isolated worker).
+    preflight::check_permissions(path).map_err(|e| file_error(path, e))?;
+    preflight::check_elf(path).map_err(|e| file_error(path, e))?;
 
-    let lib = abi::open_library(path).map_err(|e| file_error(e.to_string()))?;
-    // An invalid (e.g. empty) plugin name would make a useless label;
-    // `validate` rejects it, naming the file instead.
-    let label = if is_identifier(&lib.name) {
-        lib.name.clone()
-    } else {
-        file_label(path)
+    let described = match isolation {
+        Isolation::InProcess => describe_in_process(path)?,
+        #[cfg(unix)]
+        Isolation::Process(options) => describe_isolated(path, options.clone())?,
     };
-    let plugin_error = |message: String| DaftError::Plugin {
-        plugin: label.clone(),
-        message: format!("{} (version {}): {message}", path.display(), lib.version),
-    };
+    register_described(state, path, allow, described)
+}
 
-    validate(&lib).map_err(&plugin_error)?;
+fn describe_in_process(path: &Path) -> DaftResult<Described> {
+    let lib = open_checked(path)?;
+    let error = |m: String| plugin_error(path, &lib.name, &lib.version, m);
+    let types = lib
+        .types
+        .iter()
+        .map(|t| {
+            Ok(ExtensionTypeInfo {
+                name: t.name.clone(),
+                plugin: lib.name.clone(),
+                storage: ffi::import_data_type(&t.storage)
+                    .map_err(|e| error(format!("extension type {:?}: {e}", t.name)))?,
+                metadata: t.metadata.clone(),
+            })
+        })
+        .collect::<DaftResult<Vec<_>>>()?;
+    let LoadedLibrary {
+        abi_version,
+        name,
+        version,
+        functions,
+        types: _,
+    } = lib;
+    let functions = functions
+        .into_iter()
+        .map(|f| DescribedFunction {
+            implementation: Arc::new(PluginFunction {
+                plugin: name.clone(),
+                name: f.name.clone(),
+                handle: f.handle,
+            }),
+            name: f.name,
+            doc: f.doc,
+            params: f.params,
+        })
+        .collect();
+    Ok(Described {
+        abi_version: (abi_version.major, abi_version.minor),
+        name,
+        version,
+        functions,
+        types,
+        isolated: false,
+    })
+}
 
-    if allow.is_some_and(|allow| !allow.contains(&lib.name)) {
+#[cfg(unix)]
+fn describe_isolated(path: &Path, options: ProcessOptions) -> DaftResult<Described> {
+    let (pool, manifest) = isolation::Pool::start(&file_label(path), path, options)?;
+    let isolation::Manifest {
+        abi_version,
+        name,
+        version,
+        functions,
+        types,
+    } = manifest;
+    // The worker validated the manifest too, but the host does not take a
+    // child process's word for what it registers.
+    validate_parts(
+        &name,
+        functions
+            .iter()
+            .map(|f| (f.name.as_str(), f.params.as_slice())),
+        types.iter().map(|t| t.name.as_str()),
+    )
+    .map_err(|e| plugin_error(path, &name, &version, e))?;
+    let functions = functions
+        .into_iter()
+        .map(|f| DescribedFunction {
+            implementation: Arc::new(isolation::IsolatedFunction {
+                pool: pool.clone(),
+                name: f.name.clone(),
+            }),
+            name: f.name,
+            doc: f.doc,
+            params: f.params,
+        })
+        .collect();
+    let types = types
+        .into_iter()
+        .map(|t| ExtensionTypeInfo {
+            name: t.name,
+            plugin: name.clone(),
+            storage: t.storage,
+            metadata: t.metadata,
+        })
+        .collect();
+    Ok(Described {
+        abi_version,
+        name,
+        version,
+        functions,
+        types,
+        isolated: true,
+    })
+}
+
+fn register_described(
+    state: &mut LoaderState,
+    path: &Path,
+    allow: Option<&[String]>,
+    described: Described,
+) -> DaftResult<Option<PluginStatus>> {
+    let plugin_error =
+        |message: String| plugin_error(path, &described.name, &described.version, message);
+    if allow.is_some_and(|allow| !allow.contains(&described.name)) {
         return Ok(None);
     }
 
-    if let Some(prev) = state.loaded.iter().find(|p| p.name == lib.name) {
+    if let Some(prev) = state.loaded.iter().find(|p| p.name == described.name) {
         return Err(plugin_error(if prev.path == path {
             "this file is already loaded".to_string()
         } else {
@@ -294,68 +478,51 @@ fn load_locked(
     }
 
     let registry = registry::global();
-    if let Some(f) = lib
+    if let Some(f) = described
         .functions
         .iter()
-        .find(|f| registry.get_from(&lib.name, &f.name).is_some())
+        .find(|f| registry.get_from(&described.name, &f.name).is_some())
     {
         return Err(plugin_error(format!(
             "the registry already has a function {}.{}",
-            lib.name, f.name
+            described.name, f.name
         )));
     }
 
-    // Extension types: import and check before registering anything.
-    let mut types = Vec::with_capacity(lib.types.len());
     {
         let table = EXTENSION_TYPES.read().unwrap_or_else(|e| e.into_inner());
-        for t in &lib.types {
-            let storage = ffi::import_data_type(&t.storage)
-                .map_err(|e| plugin_error(format!("extension type {:?}: {e}", t.name)))?;
-            if let Some(prev) = table.get(&t.name) {
-                return Err(plugin_error(format!(
-                    "extension type {:?} is already registered by plugin {:?}",
-                    t.name, prev.plugin
-                )));
-            }
-            types.push(ExtensionTypeInfo {
-                name: t.name.clone(),
-                plugin: lib.name.clone(),
-                storage,
-                metadata: t.metadata.clone(),
-            });
+        if let Some((t, prev)) = described
+            .types
+            .iter()
+            .find_map(|t| table.get(&t.name).map(|prev| (t, prev)))
+        {
+            return Err(plugin_error(format!(
+                "extension type {:?} is already registered by plugin {:?}",
+                t.name, prev.plugin
+            )));
         }
     }
 
-    let LoadedLibrary {
+    let Described {
         abi_version,
         name,
         version,
         functions,
-        types: _,
-    } = lib;
-
+        types,
+        isolated,
+    } = described;
     let defs: Vec<FunctionDef> = functions
         .into_iter()
         .map(|f| FunctionDef {
             params: f.params.iter().map(|(n, k)| to_param(n, k)).collect(),
-            implementation: Arc::new(PluginFunction {
-                plugin: name.clone(),
-                name: f.name.clone(),
-                handle: f.handle,
-            }),
+            implementation: f.implementation,
             name: f.name,
             provider: Provider::Plugin(name.clone()),
             doc: f.doc,
         })
         .collect();
 
-    {
-        let mut table = EXTENSION_TYPES.write().unwrap_or_else(|e| e.into_inner());
-        for t in &types {
-            table.insert(t.name.clone(), t.clone());
-        }
-    }
+    register_types(types.clone());
 
     let mut statuses = Vec::with_capacity(defs.len());
     for def in defs {
@@ -391,10 +558,11 @@ fn load_locked(
     Ok(Some(PluginStatus {
         name,
         version,
-        abi_version: (abi_version.major, abi_version.minor),
+        abi_version,
         path: path.to_path_buf(),
         functions: statuses,
         types,
+        isolated,
     }))
 }
 

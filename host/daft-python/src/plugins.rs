@@ -2,7 +2,7 @@
 //! loaded or failed. Discovery (entry points, `DAFT_PLUGIN_PATH`, the
 //! switches) is Python's job, in `daft/plugins.py`.
 
-use daft_plugin_loader::{LoadRecord, PluginStatus};
+use daft_plugin_loader::{Isolation, LoadRecord, PluginStatus};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -36,21 +36,50 @@ fn status_dict<'py>(py: Python<'py>, s: &PluginStatus) -> PyResult<Bound<'py, Py
         "types",
         s.types.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
     )?;
+    d.set_item("isolation", if s.isolated { "process" } else { "none" })?;
     d.set_item("error", py.None())?;
     Ok(d)
 }
 
 /// Loads the plugin library at `path` and registers its functions; returns
 /// its status, or `None` when `allow` is given and does not name it.
+///
+/// `isolation` is `None` (in process) or `(command, call_timeout_s,
+/// workers)`: the plugin then runs in worker processes started with
+/// `command` (see `daft/_plugin_worker.py`).
 #[pyfunction]
-#[pyo3(signature = (path, allow=None))]
+#[pyo3(signature = (path, allow=None, isolation=None))]
 pub fn load_plugin<'py>(
     py: Python<'py>,
     path: String,
     allow: Option<Vec<String>>,
+    isolation: Option<(Vec<String>, f64, usize)>,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let isolation = match isolation {
+        None => Isolation::InProcess,
+        Some((command, timeout, workers)) => {
+            let call_timeout = std::time::Duration::try_from_secs_f64(timeout)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    pyo3::exceptions::PyValueError::new_err(format!(
+                        "load_plugin: call_timeout must be a positive number of seconds, got {timeout}"
+                    ))
+                })?;
+            if workers == 0 {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "load_plugin: workers must be at least 1",
+                ));
+            }
+            Isolation::Process(daft_plugin_loader::ProcessOptions {
+                command: command.into_iter().map(Into::into).collect(),
+                call_timeout,
+                workers,
+            })
+        }
+    };
     let result = py
-        .detach(|| daft_plugin_loader::load_plugin_if_allowed(&path, allow.as_deref()))
+        .detach(|| daft_plugin_loader::load_plugin_with(&path, allow.as_deref(), &isolation))
         .py()?;
     for status in result.iter() {
         for f in &status.functions {
@@ -105,6 +134,7 @@ pub fn plugin_statuses(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
                 d.set_item("functions", Vec::<String>::new())?;
                 d.set_item("namespaced_only", Vec::<String>::new())?;
                 d.set_item("types", Vec::<String>::new())?;
+                d.set_item("isolation", py.None())?;
                 d.set_item("error", &f.reason)?;
                 Ok(d)
             }
@@ -148,4 +178,30 @@ pub fn plugin_extension_types() -> crate::plan::PySchema {
     crate::plan::PySchema {
         schema: std::sync::Arc::new(Schema::new(fields)),
     }
+}
+
+/// The body of an isolated plugin's worker process: serves the plugin at
+/// `plugin` over the two descriptors the host passed, until the host closes
+/// the socket. Only `daft/_plugin_worker.py` calls it.
+#[pyfunction]
+#[pyo3(name = "_plugin_worker")]
+pub fn plugin_worker(
+    py: Python<'_>,
+    plugin: String,
+    socket_fd: i32,
+    region_fd: i32,
+) -> PyResult<()> {
+    py.detach(|| {
+        // SAFETY: the worker script passes the descriptor numbers the host
+        // put on its command line; the host opened them for this process
+        // only, and nothing else in the worker uses them.
+        unsafe {
+            daft_plugin_loader::isolation::serve(
+                std::path::Path::new(&plugin),
+                socket_fd,
+                region_fd,
+            )
+        }
+    })
+    .py()
 }
