@@ -185,3 +185,24 @@ def test_ceil_and_floor_are_the_registry_functions_in_sql():
     df = daft.from_pydict({"x": [1.5, -1.5, None]})
     got = daft.sql("SELECT CEIL(x) AS c, floor(x) AS f FROM df", df=df).to_pydict()
     assert got == {"c": [2.0, -1.0, None], "f": [1.0, -2.0, None]}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("SELECT count(*) FILTER (WHERE x < 0) FROM t", r"FILTER \(WHERE x < 0\) is not supported"),
+        (
+            "SELECT sum(x) FILTER (WHERE x > 1) AS s FROM t",
+            r"FILTER \(WHERE x > 1\) is not supported",
+        ),
+        (
+            "SELECT lag(x) IGNORE NULLS OVER (ORDER BY x) FROM t",
+            "IGNORE NULLS is not supported",
+        ),
+    ],
+)
+def test_sql_refuses_function_clauses_it_would_otherwise_ignore(query: str, message: str) -> None:
+    # Before: the clause was dropped and count(*) FILTER (WHERE x < 0) counted all 3 rows.
+    t = daft.from_pydict({"x": [1, 2, 3]})
+    with pytest.raises(ValueError, match=message):
+        daft.sql(query, t=t).to_pydict()

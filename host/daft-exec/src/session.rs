@@ -16,7 +16,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use daft_core::{DaftError, DaftResult};
 
-use crate::guards::{FloatSafeTopKAggregation, GuardedPushDownFilter};
+use crate::guards::{FloatSafeTopKAggregation, GuardedAggregateStatistics, GuardedPushDownFilter};
 use crate::ordered::PreserveOrder;
 
 /// What a user can set with `daft.set_execution_config(...)`.
@@ -230,6 +230,9 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
     let guarded: Arc<dyn PhysicalOptimizerRule + Send + Sync> =
         Arc::new(FloatSafeTopKAggregation::default());
     let mut rules = replace_rule(PhysicalOptimizer::new().rules, guarded, |r| r.name());
+    let guarded: Arc<dyn PhysicalOptimizerRule + Send + Sync> =
+        Arc::new(GuardedAggregateStatistics::default());
+    rules = replace_rule(rules, guarded, |r| r.name());
     if config.maintain_order {
         rules.push(Arc::new(PreserveOrder));
     }

@@ -67,9 +67,17 @@ impl RegistryUdf {
 
     fn call(&self, args: ScalarFunctionArgs) -> DaftResult<ArrayRef> {
         let rows = args.number_rows;
-        // Kernels see every argument as a column (literals broadcast), as
-        // the registry's contract says.
-        let arrays = ColumnarValue::values_to_arrays(&args.args)
+        // Kernels see every argument as a column of the batch's `rows` rows
+        // (literals broadcast), as the registry's contract says. Not
+        // `ColumnarValue::values_to_arrays`: it takes the length from the
+        // array arguments, so when every argument is a literal (a call the
+        // optimizer did not fold) it made them one row long whatever the
+        // batch's length, and the kernel saw 1-row columns for `rows` rows.
+        let arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array_of_size(rows))
+            .collect::<DfResult<Vec<_>>>()
             .map_err(|e| DaftError::Internal(format!("broadcasting arguments: {e}")))?;
         let func = &self.func;
         // A kernel that panics (a bug in a built-in, or arrow asserting on

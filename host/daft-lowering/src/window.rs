@@ -55,11 +55,55 @@ pub fn lower_windows(
         .map(|e| replace_windows(e, schema, &mut found))
         .collect::<DaftResult<Vec<_>>>()?;
 
+    // Partition keys that are not plain columns (every float key: it is
+    // wrapped in `canonical_key`) are computed as columns of a projection
+    // first, and the windows partition by those columns. DataFusion 55's
+    // window operator rejected its own plan for an expression key over a
+    // column with an equal twin (`select(a.alias("b"), ceil(a).alias("c"),
+    // a)` partitioned by `a, c`): EnforceSorting sorts by the twin, and at
+    // run time "Expects PARTITION BY expression to be ordered" (fuzz seeds
+    // 6741, 26092). The extra columns are dropped by the projection below.
+    let mut materialized: Vec<(DfExpr, String)> = Vec::new();
+    let mut window_keys = Vec::with_capacity(found.len());
+    for (_, spec, _) in &found {
+        let (partition_by, order_by) = keys(spec, schema)?;
+        let partition_by = partition_by
+            .into_iter()
+            .map(|e| {
+                if matches!(e, DfExpr::Column(_)) {
+                    return e;
+                }
+                let name = match materialized.iter().find(|(m, _)| *m == e) {
+                    Some((_, name)) => name.clone(),
+                    None => {
+                        let name = window_key_column(materialized.len());
+                        materialized.push((e, name.clone()));
+                        name
+                    }
+                };
+                crate::expr::column(&name)
+            })
+            .collect::<Vec<_>>();
+        window_keys.push((partition_by, order_by));
+    }
+    let mut b = b;
+    if !materialized.is_empty() {
+        let mut with_keys: Vec<DfExpr> = b
+            .schema()
+            .columns()
+            .into_iter()
+            .map(DfExpr::Column)
+            .collect();
+        with_keys.extend(materialized.into_iter().map(|(e, name)| e.alias(name)));
+        b = b.project(with_keys).map_err(from_df)?;
+    }
+
     // One DataFusion window node per distinct (partition, order) pair, as
     // its planner would group them.
     let mut groups: Vec<(Vec<DfExpr>, Vec<SortExpr>, Vec<DfExpr>)> = Vec::new();
-    for (i, (func, spec, _)) in found.iter().enumerate() {
-        let (partition_by, order_by) = keys(spec, schema)?;
+    for (i, ((func, spec, _), (partition_by, order_by))) in
+        found.iter().zip(window_keys).enumerate()
+    {
         let (e, rows) = lower_window(func, spec, schema, partition_by.clone(), order_by.clone())?;
         let mut list = vec![e.alias(window_column(i))];
         if let Some(rows) = rows {
@@ -73,7 +117,6 @@ pub fn lower_windows(
             None => groups.push((partition_by, order_by, list)),
         }
     }
-    let mut b = b;
     for (_, _, list) in groups {
         b = b.window(list).map_err(from_df)?;
     }
@@ -122,6 +165,11 @@ pub fn lower_windows(
 
 fn window_column(i: usize) -> String {
     format!("__daft_window_{i}")
+}
+
+/// The `i`-th partition key computed as a column (see `lower_windows`).
+fn window_key_column(i: usize) -> String {
+    format!("__daft_window_key_{i}")
 }
 
 /// The rows in window `i`'s frame, for `min_periods`.

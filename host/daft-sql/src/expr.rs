@@ -186,6 +186,30 @@ struct Args<'f> {
     distinct: bool,
 }
 
+/// Clauses of a function call that change its result and that daft.sql does
+/// not implement are refused: ignoring them would give a wrong answer
+/// (`count(*) FILTER (WHERE false)` counted every row).
+fn refuse_unsupported_clauses(f: &Function, name: &str) -> DaftResult<()> {
+    let clause = if let Some(filter) = &f.filter {
+        format!(
+            "FILTER (WHERE {filter}) is not supported; move the condition into the argument, \
+             as in sum(CASE WHEN {filter} THEN x END) or count(CASE WHEN {filter} THEN 1 END)"
+        )
+    } else if let Some(nulls) = &f.null_treatment {
+        format!("{nulls} is not supported")
+    } else if !f.within_group.is_empty() {
+        "WITHIN GROUP (ORDER BY ...) is not supported".to_string()
+    } else if !matches!(f.parameters, FunctionArguments::None) {
+        format!("parameters {} are not supported", f.parameters)
+    } else {
+        return Ok(());
+    };
+    Err(DaftError::value_error(format!(
+        "SQL: {name}(){}: {clause}",
+        at(f.name.0.first().map(span_of).unwrap_or(Span::empty()))
+    )))
+}
+
 fn args_of<'f>(f: &'f Function, name: &str) -> DaftResult<Args<'f>> {
     let mut out = Args {
         positional: vec![],
@@ -492,6 +516,7 @@ impl ExprPlanner<'_> {
     fn function(&self, f: &Function) -> DaftResult<Expr> {
         let name = function_name(f);
         let lower = name.to_ascii_lowercase();
+        refuse_unsupported_clauses(f, &name)?;
         let args = args_of(f, &name)?;
         if let Some(over) = &f.over {
             return self.window(f, &lower, &args, over);
