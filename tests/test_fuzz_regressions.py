@@ -99,3 +99,64 @@ def test_window_api_partition_by_twin_and_floor_division():
     )
     out = df.with_column("w", F.rank().over(Window().partition_by("p9", "p11").order_by("p10")))
     assert sorted(out.to_pydict()["w"]) == [1, 1, 1]
+
+
+def _float_rows(seed: int) -> dict:
+    import random
+    import struct
+
+    rnd = random.Random(seed)
+    neg_nan = struct.unpack("<d", struct.pack("<Q", 0xFFF8000000000000))[0]
+    pool = [float("nan"), neg_nan, float("inf"), float("-inf"), -0.0, 0.0, 1.5, -2.5, None]
+    n = 400
+    return {
+        "k": [rnd.randrange(12) for _ in range(n)],
+        "x": [rnd.choice(pool) if rnd.random() < 0.5 else rnd.uniform(-9, 9) for _ in range(n)],
+    }
+
+
+def _same_floats(got: list, expected: list) -> bool:
+    import math
+
+    return len(got) == len(expected) and all(
+        (a is None and b is None)
+        or (a is not None and b is not None and (a == b or (math.isnan(a) and math.isnan(b))))
+        for a, b in zip(got, expected)
+    )
+
+
+def test_float_min_max_put_every_nan_above_every_number_grouped_and_global():
+    # Before: DataFusion's grouped max kept or dropped a group's NaN depending on row order,
+    # the max of a group of only -inf was -1.797e308 (min of only inf: 1.797e308), and the
+    # global min returned a NaN with its sign bit set. DuckDB, the oracle, orders NaN above
+    # every number.
+    import duckdb
+
+    for seed in range(5):
+        data = _float_rows(seed)
+        t = pa.table({"k": pa.array(data["k"], pa.int64()), "x": pa.array(data["x"], pa.float64())})
+        only = pa.table(
+            {
+                "k": pa.array([0, 0, 1, 1, 2], pa.int64()),
+                "x": pa.array(
+                    [float("-inf"), float("-inf"), float("inf"), None, None], pa.float64()
+                ),
+            }
+        )
+        for table in (t, only):
+            df = daft.from_arrow(table).into_partitions(4)
+            got = (
+                df.groupby("k")
+                .agg(col("x").min().alias("mn"), col("x").max().alias("mx"))
+                .sort("k")
+                .to_pydict()
+            )
+            con = duckdb.connect()
+            con.register("tbl", table)
+            want = con.sql("SELECT k, min(x), max(x) FROM tbl GROUP BY k ORDER BY k").fetchall()
+            assert got["k"] == [r[0] for r in want]
+            assert _same_floats(got["mn"], [r[1] for r in want]), (seed, got["mn"], want)
+            assert _same_floats(got["mx"], [r[2] for r in want]), (seed, got["mx"], want)
+            g = df.agg(col("x").min().alias("mn"), col("x").max().alias("mx")).to_pydict()
+            w = con.sql("SELECT min(x), max(x) FROM tbl").fetchall()[0]
+            assert _same_floats(g["mn"] + g["mx"], list(w)), (seed, g, w)

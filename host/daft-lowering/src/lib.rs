@@ -26,6 +26,7 @@ pub mod error;
 pub mod explode;
 pub mod expr;
 pub mod float_keys;
+pub mod float_minmax;
 pub mod join;
 pub mod operators;
 pub mod partition;

@@ -25,6 +25,7 @@ use crate::error::from_df;
 use crate::explode::lower_explode;
 use crate::expr::{cast_to, lower_expr};
 use crate::float_keys::{canonical_columns, canonical_key};
+use crate::float_minmax::Extreme;
 use crate::join::{lower_join, lower_set_op};
 use crate::partition::lower_repartition;
 use crate::scan;
@@ -290,6 +291,7 @@ fn empty_strings_not_null(
 }
 
 /// One aggregation (possibly under an alias) as a DataFusion aggregate.
+/// Window frames lower their `min`/`max` themselves (see `window`).
 pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
     let (kind, input) = match e {
         Expr::Alias(inner, _) => return lower_agg(inner, schema),
@@ -332,6 +334,14 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
             }
             _ => agg::avg(numeric_input(DataType::Float64)),
         },
+        // DataFusion's float min/max mishandle NaN and the infinities (see
+        // `float_minmax`).
+        AggKind::Min if crate::float_minmax::is_float(dt) => {
+            crate::float_minmax::float_min_max_udaf(Extreme::Min, dt.clone()).call(vec![x])
+        }
+        AggKind::Max if crate::float_minmax::is_float(dt) => {
+            crate::float_minmax::float_min_max_udaf(Extreme::Max, dt.clone()).call(vec![x])
+        }
         AggKind::Min => agg::min(x),
         AggKind::Max => agg::max(x),
         AggKind::Count(CountMode::Valid) => agg::count(x),

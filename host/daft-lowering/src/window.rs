@@ -315,6 +315,16 @@ fn lower_window(
                         DataType::Int64,
                     )))?
                 }
+                // A sliding frame retracts rows, which the float min/max of
+                // `lower_agg` cannot: DataFusion's own (see `float_minmax`).
+                AggKind::Min | AggKind::Max => {
+                    let (x, _) = arg(input)?;
+                    over(if *kind == AggKind::Min {
+                        datafusion::functions_aggregate::expr_fn::min(x)
+                    } else {
+                        datafusion::functions_aggregate::expr_fn::max(x)
+                    })?
+                }
                 _ => over(lower_agg(
                     &Expr::Agg {
                         kind: kind.clone(),
