@@ -160,16 +160,13 @@ impl PhysicalOptimizerRule for GuardedAggregateStatistics {
 /// to the first raw-input ungrouped aggregate without filters), passes an
 /// aggregate that reads raw rows (its own partial stage with a `FILTER`,
 /// or any other aggregation) before it finds one.
-pub(crate) fn statistics_walk_passes_an_aggregate(
-    plan: &Arc<dyn ExecutionPlan>,
-) -> Result<bool> {
+pub(crate) fn statistics_walk_passes_an_aggregate(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
     let mut found = false;
     plan.apply(|node| {
         let Some(agg) = node.downcast_ref::<AggregateExec>() else {
             return Ok(TreeNodeRecursion::Continue);
         };
-        if agg.mode().input_mode() != AggregateInputMode::Partial || !agg.group_expr().is_empty()
-        {
+        if agg.mode().input_mode() != AggregateInputMode::Partial || !agg.group_expr().is_empty() {
             return Ok(TreeNodeRecursion::Continue);
         }
         let mut passed = false;
