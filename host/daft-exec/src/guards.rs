@@ -86,29 +86,53 @@ fn filters_over_global_aggregate(plan: &LogicalPlan) -> bool {
     filtered && matches!(node, LogicalPlan::Aggregate(a) if a.group_expr.is_empty())
 }
 
-/// `TopKAggregation` (DataFusion's "LimitAggregation"), except for plans
-/// with an aggregate grouped by a float.
-#[derive(Debug, Default)]
-pub struct FloatSafeTopKAggregation(TopKAggregation);
+/// A DataFusion physical optimizer rule, skipped for the plans its guard
+/// recognises (the plans it would get wrong).
+#[derive(Debug)]
+pub struct GuardedPhysicalRule {
+    rule: Arc<dyn PhysicalOptimizerRule + Send + Sync>,
+    skip: fn(&Arc<dyn ExecutionPlan>) -> Result<bool>,
+}
 
-impl PhysicalOptimizerRule for FloatSafeTopKAggregation {
+impl GuardedPhysicalRule {
+    /// `TopKAggregation` (DataFusion's "LimitAggregation"), except for plans
+    /// with an aggregate grouped by a float.
+    pub fn float_safe_topk_aggregation() -> Self {
+        GuardedPhysicalRule {
+            rule: Arc::new(TopKAggregation::default()),
+            skip: groups_by_a_float,
+        }
+    }
+
+    /// `AggregateStatistics`, except for plans where it would take an
+    /// aggregate below another one for that one's partial stage (see the
+    /// module docs).
+    pub fn guarded_aggregate_statistics() -> Self {
+        GuardedPhysicalRule {
+            rule: Arc::new(AggregateStatistics::default()),
+            skip: statistics_walk_passes_an_aggregate,
+        }
+    }
+}
+
+impl PhysicalOptimizerRule for GuardedPhysicalRule {
     fn optimize(
         &self,
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if groups_by_a_float(&plan)? {
+        if (self.skip)(&plan)? {
             return Ok(plan);
         }
-        self.0.optimize(plan, config)
+        self.rule.optimize(plan, config)
     }
 
     fn name(&self) -> &str {
-        self.0.name()
+        self.rule.name()
     }
 
     fn schema_check(&self) -> bool {
-        self.0.schema_check()
+        self.rule.schema_check()
     }
 }
 
@@ -127,32 +151,6 @@ fn groups_by_a_float(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
         Ok(TreeNodeRecursion::Continue)
     })?;
     Ok(found)
-}
-
-/// `AggregateStatistics`, except for plans where it would take an aggregate
-/// below another one for that one's partial stage (see the module docs).
-#[derive(Debug, Default)]
-pub struct GuardedAggregateStatistics(AggregateStatistics);
-
-impl PhysicalOptimizerRule for GuardedAggregateStatistics {
-    fn optimize(
-        &self,
-        plan: Arc<dyn ExecutionPlan>,
-        config: &ConfigOptions,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        if statistics_walk_passes_an_aggregate(&plan)? {
-            return Ok(plan);
-        }
-        self.0.optimize(plan, config)
-    }
-
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-
-    fn schema_check(&self) -> bool {
-        self.0.schema_check()
-    }
 }
 
 /// Whether `plan` has an ungrouped aggregate over partial states whose

@@ -16,7 +16,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use daft_core::{DaftError, DaftResult};
 
-use crate::guards::{FloatSafeTopKAggregation, GuardedAggregateStatistics, GuardedPushDownFilter};
+use crate::guards::{GuardedPhysicalRule, GuardedPushDownFilter};
 use crate::ordered::PreserveOrder;
 
 /// What a user can set with `daft.set_execution_config(...)`.
@@ -227,12 +227,14 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
     opts.execution.enable_file_stream_work_stealing = !config.maintain_order;
     opts.execution.meta_fetch_concurrency =
         datafusion::common::config::ConfigNonZeroUsize::try_new(1).map_err(crate::df_err)?;
-    let guarded: Arc<dyn PhysicalOptimizerRule + Send + Sync> =
-        Arc::new(FloatSafeTopKAggregation::default());
-    let mut rules = replace_rule(PhysicalOptimizer::new().rules, guarded, |r| r.name());
-    let guarded: Arc<dyn PhysicalOptimizerRule + Send + Sync> =
-        Arc::new(GuardedAggregateStatistics::default());
-    rules = replace_rule(rules, guarded, |r| r.name());
+    let mut rules = PhysicalOptimizer::new().rules;
+    for guarded in [
+        GuardedPhysicalRule::float_safe_topk_aggregation(),
+        GuardedPhysicalRule::guarded_aggregate_statistics(),
+    ] {
+        let guarded: Arc<dyn PhysicalOptimizerRule + Send + Sync> = Arc::new(guarded);
+        rules = replace_rule(rules, guarded, |r| r.name());
+    }
     if config.maintain_order {
         rules.push(Arc::new(PreserveOrder));
     }

@@ -58,6 +58,16 @@ enum Failure {
     Protocol(String),
 }
 
+impl Failure {
+    /// A socket error: the timeout set on the socket, or a broken one.
+    fn of(e: &io::Error) -> Failure {
+        match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Failure::Timeout,
+            _ => Failure::Gone,
+        }
+    }
+}
+
 /// One worker process and its channels.
 struct Worker {
     child: Child,
@@ -156,32 +166,14 @@ impl Worker {
         match read_frame(&mut self.socket) {
             Ok(Some(frame)) => Response::decode(&frame).map_err(Failure::Protocol),
             Ok(None) => Err(Failure::Gone),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                Err(Failure::Timeout)
-            }
-            Err(_) => Err(Failure::Gone),
+            Err(e) => Err(Failure::of(&e)),
         }
     }
 
     fn ask(&mut self, request: &Request) -> Result<Response, Failure> {
         let bytes = request.encode().map_err(Failure::Protocol)?;
-        match write_frame(&mut self.socket, &bytes) {
-            Ok(()) => self.receive(),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                Err(Failure::Timeout)
-            }
-            Err(_) => Err(Failure::Gone),
-        }
+        write_frame(&mut self.socket, &bytes).map_err(|e| Failure::of(&e))?;
+        self.receive()
     }
 
     /// Stops the worker (if it still runs) and says how it ended, for the
