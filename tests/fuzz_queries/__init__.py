@@ -22,7 +22,26 @@ each checked on both engines, and what the fuzzer does about it:
   cast back to BIGINT in the SQL, so DuckDB raises where the engine does.
   Both raising counts as agreement.
 * `round` rounds half to even in the engine (pyarrow's default, as in Daft),
-  half away from zero in DuckDB: DuckDB's `round_even` is used.
+  half away from zero in DuckDB: DuckDB's `round_even` is used, spelled
+  `round_even(x * 10^d, 0) / 10^d` as the engine computes it (DuckDB's
+  `round_even(x, d)` differs in the last bit for large x).
+* Float comparisons and `between` follow Arrow's total order in the engine
+  (as in Daft), except that -0.0 equals 0.0: a NaN with its sign bit set
+  (`inf - inf`, `0 / 0`, `-nan` on x86) is below -inf and unequal to NaN.
+  DuckDB has every NaN equal and above +inf: the SQL compares
+  `daft_fkey(x)`, a DuckDB macro with the engine's order (`DUCKDB_MACROS`).
+* `is_in` on floats compares bit patterns in the engine (as in Daft): -0.0
+  is not in `[0.0]`. DuckDB's `IN` uses `=`: the SQL compares
+  `daft_fbits(x)`. (The engine's `==` has -0.0 equal to 0.0.)
+* The engine evaluates every argument of `coalesce`, `fill_null` and
+  `if_else` (raising on an overflow in any), DuckDB only the ones it needs;
+  and the engine folds literal-only arithmetic when planning, where DuckDB
+  evaluates it per row (none on an empty input). Deliberate overflows are
+  placed only where both must evaluate them: over a column, outside those
+  functions.
+* A `mean` of integers is a Float64 sum in the engine (as in Daft), exact in
+  DuckDB: past 2**53 it is compared as inexact; a float `product` of more
+  than 30 rows (which may reach inf) is not generated.
 * `sign` of a float is a float in the engine with `sign(NaN) = NaN`; DuckDB
   returns an integer with `sign(NaN) = 0`: `sign` is generated for integers
   only.

@@ -15,7 +15,7 @@ import duckdb
 
 from .compare import Result, compare
 from .datagen import Table
-from .exprs import DSQL, DUCK
+from .exprs import DSQL, DUCK, DUCKDB_MACROS
 from .plan import Pipeline, final_order, render_daft, render_sql, schema_of
 
 PRELUDE = """\
@@ -65,6 +65,7 @@ def _connection():
     if _CON is None:
         _CON = duckdb.connect()
         _CON.execute("SET threads = 2")
+        _CON.execute(DUCKDB_MACROS)
     return _CON
 
 

@@ -38,6 +38,28 @@ DAFT_TYPES = {
 }
 
 
+# DuckDB macros the SQL uses (run on the connection before a case, and in
+# every reproduction script):
+# * daft_fkey(x): the engine's order of floats in comparisons and `between`
+#   (Arrow's total order, as in Daft, except that -0.0 equals 0.0): a NaN
+#   with its sign bit set (`inf - inf`, `0 / 0`, `-nan` on x86) is below
+#   -inf and unequal to NaN; DuckDB has every NaN equal and above +inf.
+# * daft_fbits(x): the engine's `is_in` on floats compares bit patterns (as
+#   Daft): -0.0 is not 0.0, -NaN is not NaN.
+DUCKDB_MACROS = (
+    "CREATE OR REPLACE MACRO daft_fkey(x) AS CASE WHEN x IS NULL THEN NULL ELSE "
+    "row(CASE WHEN isnan(x) THEN (CASE WHEN signbit(x) THEN -1 ELSE 1 END) ELSE 0 END, "
+    "CASE WHEN isnan(x) THEN CAST(0 AS DOUBLE) ELSE CAST(x AS DOUBLE) END) END; "
+    "CREATE OR REPLACE MACRO daft_fbits(x) AS CASE WHEN x IS NULL THEN NULL ELSE "
+    "row(CAST(x AS DOUBLE), signbit(CAST(x AS DOUBLE))) END;"
+)
+
+
+def _fkey(e: Expr, d: str, floaty: bool) -> str:
+    text = e.sql(d)
+    return f"daft_fkey({text})" if floaty and d == DUCK else text
+
+
 def q(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -188,7 +210,9 @@ class Cmp(Expr):
         return f"({self.a.daft()} {self.op} {self.b.daft()})"
 
     def sql(self, d: str) -> str:
-        return f"({self.a.sql(d)} {CMP_SQL[self.op]} {self.b.sql(d)})"
+        floaty = "float" in (self.a.kind, self.b.kind)
+        a, b = _fkey(self.a, d, floaty), _fkey(self.b, d, floaty)
+        return f"({a} {CMP_SQL[self.op]} {b})"
 
 
 @dataclass(frozen=True)
@@ -271,8 +295,11 @@ class IsIn(Expr):
         return f"{self.a.daft()}.is_in([{', '.join(py_literal(v) for v in self.items)}])"
 
     def sql(self, d: str) -> str:
-        items = ", ".join(sql_literal(v, self.a.kind, d) for v in self.items)
-        return f"({self.a.sql(d)} IN ({items}))"
+        items = [sql_literal(v, self.a.kind, d) for v in self.items]
+        if d == DUCK and self.a.kind == "float":
+            wrapped = ", ".join(f"daft_fbits({i})" for i in items)
+            return f"(daft_fbits({self.a.sql(d)}) IN ({wrapped}))"
+        return f"({self.a.sql(d)} IN ({', '.join(items)}))"
 
 
 @dataclass(frozen=True)
@@ -292,7 +319,12 @@ class Between(Expr):
         return f"{self.a.daft()}.between({self.lo.daft()}, {self.hi.daft()})"
 
     def sql(self, d: str) -> str:
-        return f"({self.a.sql(d)} BETWEEN {self.lo.sql(d)} AND {self.hi.sql(d)})"
+        floaty = "float" in (self.a.kind, self.lo.kind, self.hi.kind)
+        a, lo, hi = (_fkey(x, d, floaty) for x in (self.a, self.lo, self.hi))
+        if floaty and d == DUCK:
+            # `between` is `lo <= a AND a <= hi` with the engine's comparisons.
+            return f"(({a} >= {lo}) AND ({a} <= {hi}))"
+        return f"({a} BETWEEN {lo} AND {hi})"
 
 
 @dataclass(frozen=True)
@@ -350,7 +382,14 @@ FUNCS: dict[str, tuple[str, str, str]] = {
     "sqrt": ("{0}.sqrt()", "sqrt({0})", "sqrt({0})"),
     "sign": ("{0}.sign()", "CAST(sign({0}) AS BIGINT)", "sign({0})"),  # DuckDB: TINYINT
     # The engine rounds half to even (pyarrow's default, as Daft): DuckDB's round_even.
-    "round": ("{0}.round({1})", "round_even({0}, {1})", "round({0}, {1})"),
+    # The engine (as Daft) rounds to d digits as round_half_even(x * 10^d) / 10^d,
+    # DuckDB's round_even(x, d) by another algorithm: they differ in the last
+    # bit for large x (37494879540908.734 -> .74 vs .73), so it is spelled out.
+    "round": (
+        "{0}.round({1})",
+        "(round_even({0} * power(10, {1}), 0) / power(10, {1}))",
+        "round({0}, {1})",
+    ),
     "upper": ("{0}.upper()", "upper({0})", "upper({0})"),
     "lower": ("{0}.lower()", "lower({0})", "lower({0})"),
     "length": ("{0}.length()", "length({0})", "length({0})"),

@@ -33,6 +33,7 @@ from .exprs import (
     Logic,
     Neg,
     Not,
+    subexpressions,
 )
 from .plan import (
     APPROX,
@@ -56,6 +57,15 @@ from .plan import (
 
 INT_SAFE = 2**62  # integer values a query may produce without meaning to overflow
 ORDERABLE = ("int", "float", "str", "bool", "date")
+
+
+def deliberate_overflow(e: Expr) -> bool:
+    """Whether `e` holds a deliberately overflowing multiplication (by a
+    literal of magnitude about 2**62, see `_int_expr`)."""
+    return any(
+        isinstance(x, Lit) and x.kind == "int" and abs(x.value or 0) >= 2**61
+        for x in subexpressions(e)
+    )
 
 
 @dataclass
@@ -363,7 +373,14 @@ class QueryGen:
                 "agg_list": "list",
                 "agg_set": "list",
             }.get(fn, kind)
+            if fn == "product" and kind == "float" and rel.max_rows > 30:
+                # Values up to ~1e6: a longer product may reach inf, and
+                # inf * 0 is NaN or 0 * ... stays 0 depending on the order.
+                continue
             approx = fn in ("sum", "mean") and self.inexact(arg, rel)
+            # A mean of integers is a Float64 sum in the engine (as Daft),
+            # exact (HUGEINT) in DuckDB: beyond 2**53 the last bits differ.
+            approx = approx or (fn == "mean" and kind == "int" and b * rel.max_rows >= 2**53)
             return Agg(fn, arg, out, approx)
         return Agg("count_all", Col(rel.cols[0].name, rel.cols[0].kind), "int")
 
@@ -447,6 +464,7 @@ class QueryGen:
         out = {"count": "int", "mean": "float"}.get(fn, kind)
         arg = Col(c.name, c.kind)
         approx = fn in ("sum", "mean") and c.inexact
+        approx = approx or (fn == "mean" and kind == "int" and c.bound * rel.max_rows >= 2**53)
         r = rnd.random()
         if r < 0.4:
             return Win(fn, arg, partition, (), None, out, approx=approx)
@@ -564,12 +582,18 @@ class QueryGen:
         r = self.rnd.random()
         if r < 0.4:
             args = tuple(self.expr(rel, kind, d) for _ in range(self.rnd.randint(2, 3)))
-            return Call("coalesce", args, kind)
-        if r < 0.7:
-            return Call("fill_null", (self.expr(rel, kind, d), self.literal(kind)), kind)
-        return IfElse(
-            self.expr(rel, "bool", d), self.expr(rel, kind, d), self.expr(rel, kind, d), kind
-        )
+            e = Call("coalesce", args, kind)
+        elif r < 0.7:
+            e = Call("fill_null", (self.expr(rel, kind, d), self.literal(kind)), kind)
+        else:
+            e = IfElse(
+                self.expr(rel, "bool", d), self.expr(rel, kind, d), self.expr(rel, kind, d), kind
+            )
+        # The engine evaluates every argument (and raises on an overflow in
+        # any), DuckDB's coalesce and CASE only the ones they need and its
+        # optimizer folds `x * C = D` to `x = D / C`: a deliberate overflow
+        # is only placed where both engines must evaluate it.
+        return None if deliberate_overflow(e) else e
 
     def _int_expr(self, rel: Rel, d: int) -> Expr | None:
         rnd = self.rnd
@@ -585,7 +609,11 @@ class QueryGen:
             return Arith("+" if what == "add" else "-", a, b, "int")
         if what == "mul":
             if rnd.random() < 0.05:
-                # Deliberate overflow: both engines must raise.
+                # Deliberate overflow: both engines must raise. Not of a
+                # literal-only operand: the engine folds it when planning,
+                # DuckDB only evaluates it for rows (an empty side has none).
+                if not any(isinstance(x, Col) for x in subexpressions(a)):
+                    return None
                 return Arith(
                     "*", a, Lit(rnd.choice([2**62, -(2**62)]) + rnd.randint(0, 9), "int"), "int"
                 )

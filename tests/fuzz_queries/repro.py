@@ -12,6 +12,7 @@ import textwrap
 
 from .datagen import Table, table_source
 from .engines import Outcome
+from .exprs import DUCKDB_MACROS
 
 TEMPLATE = '''\
 """Fuzz case seed {seed} ({mode} mode), shrunk: {reason}
@@ -31,6 +32,7 @@ import daft.functions as F  # noqa: F401
 
 {tables}
 
+DUCKDB_MACROS = {macros!r}
 DUCKDB_SQL = {sql!r}
 
 
@@ -43,6 +45,7 @@ def run_daft():
 
 def run_duckdb():
     con = duckdb.connect()
+    con.execute(DUCKDB_MACROS)
 {registers}
     cur = con.execute(DUCKDB_SQL)
     return [d[0] for d in cur.description], cur.fetchall()
@@ -72,6 +75,7 @@ def repro_script(seed: int, mode: str, query_tables: list[Table], out: Outcome) 
         reason=out.reason,
         tables=tables,
         sql=out.sql,
+        macros=DUCKDB_MACROS,
         frames=frames,
         program=textwrap.indent(out.program, "    "),
         registers=registers,
