@@ -160,3 +160,70 @@ def test_float_min_max_put_every_nan_above_every_number_grouped_and_global():
             g = df.agg(col("x").min().alias("mn"), col("x").max().alias("mx")).to_pydict()
             w = con.sql("SELECT min(x), max(x) FROM tbl").fetchall()[0]
             assert _same_floats(g["mn"] + g["mx"], list(w)), (seed, g, w)
+
+
+def test_between_with_a_nan_bound_agrees_with_the_comparison_operators():
+    # seed 5705: `between` compared floats by IEEE rules while `<=` uses the total order.
+    df = daft.from_pydict({"x": [1.0, float("inf"), float("nan"), -0.0]})
+    between = df.select(col("x").between(lit(0.0), lit(float("nan"))).alias("b"))
+    ops = df.select(((col("x") >= lit(0.0)) & (col("x") <= lit(float("nan")))).alias("b"))
+    assert between.to_pydict() == ops.to_pydict() == {"b": [True, True, True, True]}
+
+
+def test_a_nan_with_its_sign_bit_set_sorts_last_like_every_nan():
+    # seed 34235: 0.0 / 0.0 is a NaN with its sign bit set on x86; the total-order sort put
+    # it below -inf. In Daft (and DuckDB) every NaN sorts last, -0.0 ties with 0.0.
+    t = daft.from_pydict({"x": [0.0, 1.0, float("-inf")]})
+    out = t.select((col("x") / col("x")).alias("p")).sort("p").to_pydict()["p"]
+    assert out[:1] == [1.0] and len(out) == 3
+    assert all(v != v for v in out[1:])
+    w = t.select((col("x") / col("x")).alias("p")).with_column(
+        "r", F.row_number().over(Window().order_by("p"))
+    )
+    ranked = w.sort("r").to_pydict()["p"]
+    assert ranked[0] == 1.0
+
+
+def test_count_distinct_of_a_literal_column_counts_its_rows():
+    # seeds 32933, 77713: DataFusion answered it from a literal's statistics (always 1).
+    empty = daft.from_arrow(pa.table({"k": pa.array([], pa.int64())})).select(lit("abc").alias("p"))
+    assert empty.agg(col("p").count_distinct().alias("a")).to_pydict() == {"a": [0]}
+    nulls = daft.from_pydict({"k": [1, 2, 3]}).select(lit(None).cast(DataType.int64()).alias("p"))
+    assert nulls.agg(col("p").count_distinct().alias("a")).to_pydict() == {"a": [0]}
+
+
+def test_a_sort_and_limit_above_a_window_see_the_whole_partition():
+    # seeds 48709, 95466: DataFusion's top-K aggregation pushed the limit below the window.
+    t0 = daft.from_arrow(pa.table({"p1": pa.array([], pa.int64())}))
+    t1 = daft.from_pydict({"p1": [-9, 6, -5]})
+    df = t0.union(t1).with_column("w3", col("p1").mean().over(Window()))
+    out = df.sort("p1", desc=True).limit(2).to_pydict()
+    assert out["p1"] == [6, -5]
+    assert all(abs(w - (-8 / 3)) < 1e-12 for w in out["w3"])
+
+
+def test_a_window_ordered_by_a_window_over_a_global_count_plans():
+    # seeds 60844, 68263, 94708: SanityCheckPlan refused the order after AggregateStatistics.
+    t = daft.from_arrow(pa.table({"k": pa.array([], pa.int64())}))
+    a = t.agg(col("k").count("all").alias("a1"))
+    df = a.with_column("w2", col("a1").mean().over(Window().partition_by("a1")))
+    out = df.with_column("w3", col("w2").count().over(Window().order_by("w2", desc=True)))
+    assert out.to_pydict() == {"a1": [0], "w2": [0.0], "w3": [1]}
+
+
+def test_population_stddev_and_var_of_one_row_are_v_minus_v():
+    # seed 86089: DataFusion's var_pop/stddev_pop give 0.0 for any single value; Daft (and
+    # every larger group, as NaN propagates) gives NaN for NaN or an infinity.
+    import math
+
+    df = daft.from_pydict({"k": [1, 2, 3, 4, 4], "x": [float("nan"), float("inf"), 2.5, 1.0, 3.0]})
+    out = (
+        df.groupby("k")
+        .agg(col("x").stddev(ddof=0).alias("s"), col("x").var(ddof=0).alias("v"))
+        .sort("k")
+        .to_pydict()
+    )
+    assert math.isnan(out["s"][0]) and math.isnan(out["s"][1])
+    assert out["s"][2:] == [0.0, 1.0] and out["v"][2:] == [0.0, 1.0]
+    one = daft.from_pydict({"x": [float("nan")]}).agg(col("x").stddev(ddof=0).alias("s"))
+    assert math.isnan(one.to_pydict()["s"][0])

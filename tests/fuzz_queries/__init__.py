@@ -60,9 +60,9 @@ each checked on both engines, and what the fuzzer does about it:
   error in the engine).
 * Sort nulls: last ascending and first descending by default in the engine,
   always last in DuckDB: the SQL states NULLS FIRST/LAST.
-* Floats in an order (sort keys, window order keys) are ordered totally by
-  the engine: -0.0 before 0.0 (DuckDB: equal, peers of a rank). The DuckDB
-  order gets `signbit(x)` as the key after `x`.
+* Floats in an order (sort keys, window order keys): every NaN last
+  ascending, -0.0 a peer of 0.0, in both (the engine sorts by the canonical
+  key, as Daft does).
 * Floats as keys (grouping, distinct, count_distinct, joins, set operations,
   partitions): every NaN one value, -0.0 equal to 0.0 in both. The value a
   group keeps may be -0.0 or 0.0: the comparer treats them as equal.

@@ -130,14 +130,8 @@ class OrderKey:
     def sql(self, d: str) -> str:
         direction = "DESC" if self.desc else "ASC"
         nulls = "FIRST" if self.effective_nulls_first else "LAST"
-        key = f"{q(self.name)} {direction} NULLS {nulls}"
-        if self.kind == "float" and d == DUCK:
-            # The engine orders floats totally: -0.0 before 0.0 (so they are
-            # not peers of a rank, and a later key does not decide between
-            # them); DuckDB sees them equal. The sign bit as the next key
-            # gives DuckDB the same order.
-            key += f", signbit({q(self.name)}) {'ASC' if self.desc else 'DESC'}"
-        return key
+        # Floats: every NaN last and -0.0 a peer of 0.0 in both engines.
+        return f"{q(self.name)} {direction} NULLS {nulls}"
 
 
 def _daft_order(keys: tuple[OrderKey, ...]) -> str:

@@ -96,21 +96,47 @@ pub struct GuardedPhysicalRule {
 
 impl GuardedPhysicalRule {
     /// `TopKAggregation` (DataFusion's "LimitAggregation"), except for plans
-    /// with an aggregate grouped by a float.
+    /// with an aggregate grouped by a float, and plans with a window.
+    ///
+    /// From a `SortExec` with a fetch the rule walks down through every
+    /// operator whose cardinality effect is `Equal` to a group-by and gives
+    /// it the limit. A window operator keeps the row count but its values
+    /// depend on every row of its partition: with the limit below it,
+    /// `union(...).with_column("w", mean("x").over(Window())).sort("x").limit(2)`
+    /// averaged only the two kept groups (fuzz seeds 48709, 95466; upstream
+    /// apache/datafusion#25066, open).
     pub fn float_safe_topk_aggregation() -> Self {
         GuardedPhysicalRule {
             rule: Arc::new(TopKAggregation::default()),
-            skip: groups_by_a_float,
+            skip: |p| Ok(groups_by_a_float(p)? || has_a_window(p)?),
         }
     }
 
     /// `AggregateStatistics`, except for plans where it would take an
     /// aggregate below another one for that one's partial stage (see the
     /// module docs).
+    ///
+    /// Also skipped for plans with a DISTINCT aggregate: `count(DISTINCT c)`
+    /// is answered from `c`'s `distinct_count` statistic, which a projection
+    /// of a literal sets to `Exact(1)` whatever the row count and also for a
+    /// NULL literal (DataFusion 55.2, physical-expr `projection.rs`,
+    /// `project_statistics`), so `count_distinct` of a literal column gave 1
+    /// over no rows and for `lit(None)` (fuzz seeds 32933, 77713, 60844).
+    ///
+    /// And for plans with a window: a one-row aggregate replaced by its
+    /// statistics' literal loses its constness through the window's
+    /// equivalence properties, and `SanityCheckPlan` then refuses an order
+    /// above it ("does not satisfy order requirements"; seeds 60844, 68263,
+    /// 94708: a window partitioned by a global count, then one ordered by
+    /// the first).
     pub fn guarded_aggregate_statistics() -> Self {
         GuardedPhysicalRule {
             rule: Arc::new(AggregateStatistics::default()),
-            skip: statistics_walk_passes_an_aggregate,
+            skip: |p| {
+                Ok(statistics_walk_passes_an_aggregate(p)?
+                    || has_a_distinct_aggregate(p)?
+                    || has_a_window(p)?)
+            },
         }
     }
 }
@@ -134,6 +160,22 @@ impl PhysicalOptimizerRule for GuardedPhysicalRule {
     fn schema_check(&self) -> bool {
         self.rule.schema_check()
     }
+}
+
+fn has_a_window(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
+    use datafusion::physical_plan::windows::{BoundedWindowAggExec, WindowAggExec};
+    plan.exists(|node| {
+        Ok(node.downcast_ref::<WindowAggExec>().is_some()
+            || node.downcast_ref::<BoundedWindowAggExec>().is_some())
+    })
+}
+
+fn has_a_distinct_aggregate(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
+    plan.exists(|node| {
+        Ok(node
+            .downcast_ref::<AggregateExec>()
+            .is_some_and(|agg| agg.aggr_expr().iter().any(|e| e.is_distinct())))
+    })
 }
 
 fn groups_by_a_float(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {

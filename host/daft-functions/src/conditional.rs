@@ -138,25 +138,34 @@ fn eq_nulls(a: &ArrayRef, b: &ArrayRef) -> Option<BooleanArray> {
     Some(BooleanArray::new(nulls.inner().clone(), None))
 }
 
-/// `a >= b` (or `a <= b` when `ge` is false), with IEEE semantics for
-/// floats (NaN compares false, -0.0 == 0.0) rather than Arrow's total order,
-/// so `between` agrees with ordinary comparisons.
+/// `a >= b` (or `a <= b` when `ge` is false) as the engine's `>=` / `<=`
+/// operators compare (DataFusion's comparison of Arrow arrays): floats by
+/// Arrow's total order (a NaN is above +inf, a NaN with its sign bit set
+/// below -inf), except that -0.0 equals 0.0. So `x.between(lo, hi)` is
+/// `(x >= lo) & (x <= hi)`, as in Daft (whose `between` is total-order too).
 fn compare(a: &ArrayRef, b: &ArrayRef, ge: bool) -> DaftResult<BooleanArray> {
-    fn ieee<T: ArrowPrimitiveType>(a: &ArrayRef, b: &ArrayRef, ge: bool) -> BooleanArray
+    fn total<T: ArrowPrimitiveType>(a: &ArrayRef, b: &ArrayRef, ge: bool) -> BooleanArray
     where
-        T::Native: PartialOrd,
+        T::Native: num_traits::Float,
     {
+        use num_traits::Zero;
+        // `v + 0.0` turns -0.0 into 0.0 and keeps every other value
+        // (a NaN keeps its sign); then Arrow's total order.
+        let key = |v: T::Native| v + T::Native::zero();
         let (a, b) = (a.as_primitive::<T>(), b.as_primitive::<T>());
-        if ge {
-            BooleanArray::from_binary(a, b, |x, y| x >= y)
-        } else {
-            BooleanArray::from_binary(a, b, |x, y| x <= y)
-        }
+        BooleanArray::from_binary(a, b, |x, y| {
+            let o = arrow::array::ArrowNativeTypeOp::compare(key(x), key(y));
+            if ge {
+                o.is_ge()
+            } else {
+                o.is_le()
+            }
+        })
     }
     Ok(match a.data_type() {
-        DataType::Float16 => ieee::<Float16Type>(a, b, ge),
-        DataType::Float32 => ieee::<Float32Type>(a, b, ge),
-        DataType::Float64 => ieee::<Float64Type>(a, b, ge),
+        DataType::Float16 => total::<Float16Type>(a, b, ge),
+        DataType::Float32 => total::<Float32Type>(a, b, ge),
+        DataType::Float64 => total::<Float64Type>(a, b, ge),
         _ if ge => gt_eq(a, b)?,
         _ => lt_eq(a, b)?,
     })
@@ -259,6 +268,27 @@ mod tests {
         assert_eq!(
             out.as_boolean(),
             &BooleanArray::from(vec![Some(true), Some(false), None, Some(false)])
+        );
+    }
+
+    #[test]
+    fn between_with_a_nan_bound_compares_as_the_operators_do() {
+        // `x <= NaN` is true for every number (NaN is above +inf, as in
+        // `col("x") <= lit(float("nan"))`); a NaN with its sign bit set is
+        // below -inf; -0.0 equals 0.0.
+        let x: ArrayRef = Arc::new(Float64Array::from(vec![
+            1.0,
+            f64::INFINITY,
+            f64::NAN,
+            -0.0,
+            1.0,
+        ]));
+        let lo: ArrayRef = Arc::new(Float64Array::from(vec![0.0, 0.0, 0.0, 0.0, -f64::NAN]));
+        let hi: ArrayRef = Arc::new(Float64Array::from(vec![f64::NAN; 5]));
+        let out = run("between", &[x, lo, hi], &[]);
+        assert_eq!(
+            out.as_boolean(),
+            &BooleanArray::from(vec![true, true, true, true, true])
         );
     }
 

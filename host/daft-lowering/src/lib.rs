@@ -34,6 +34,7 @@ pub mod plan;
 pub mod scan;
 pub mod sum;
 pub mod udf;
+pub mod variance;
 pub mod views;
 pub mod window;
 

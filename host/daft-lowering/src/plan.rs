@@ -134,8 +134,15 @@ fn lower(plan: &LogicalPlan, ctx: &Ctx) -> DaftResult<LogicalPlanBuilder> {
             let keys = keys
                 .iter()
                 .map(|k| {
-                    let (e, _) = lower_expr(&k.expr, &in_schema)?;
-                    Ok(SortExpr::new(e, !k.descending, k.nulls_first))
+                    // Floats sort by their canonical key: every NaN last (Arrow's
+                    // total order puts a NaN with its sign bit set, as `0.0 / 0.0`
+                    // gives on x86, below -inf) and -0.0 tied with 0.0, as in Daft.
+                    let (e, f) = lower_expr(&k.expr, &in_schema)?;
+                    Ok(SortExpr::new(
+                        canonical_key(e, f.data_type()),
+                        !k.descending,
+                        k.nulls_first,
+                    ))
                 })
                 .collect::<DaftResult<Vec<_>>>()?;
             df(lower(input, ctx)?.sort(keys))?
@@ -370,9 +377,14 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
             dfx::cast(x, DataType::Utf8),
             dfx::lit(ScalarValue::Utf8(Some(delimiter.to_string()))),
         ),
-        AggKind::Stddev(0) => agg::stddev_pop(cast_to(x, dt, &DataType::Float64)),
+        // DataFusion's give 0.0 for one NaN or infinity (see `variance`).
+        AggKind::Stddev(0) => {
+            crate::variance::population_udaf(true).call(vec![cast_to(x, dt, &DataType::Float64)])
+        }
         AggKind::Stddev(_) => agg::stddev(cast_to(x, dt, &DataType::Float64)),
-        AggKind::Var(0) => agg::var_pop(cast_to(x, dt, &DataType::Float64)),
+        AggKind::Var(0) => {
+            crate::variance::population_udaf(false).call(vec![cast_to(x, dt, &DataType::Float64)])
+        }
         AggKind::Var(_) => agg::var_sample(cast_to(x, dt, &DataType::Float64)),
         AggKind::Product => {
             let out = kind.output_type(&f)?;

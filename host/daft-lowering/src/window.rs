@@ -241,8 +241,11 @@ fn keys(spec: &WindowSpec, schema: &Schema) -> DaftResult<(Vec<DfExpr>, Vec<Sort
         .order_by
         .iter()
         .map(|o| {
+            // As sort keys (see `LogicalPlan::Sort` in `plan`): every NaN
+            // last, -0.0 a peer of 0.0.
+            let (x, f) = lower_expr(&o.expr, schema)?;
             Ok(SortExpr::new(
-                lower_expr(&o.expr, schema)?.0,
+                canonical_key(x, f.data_type()),
                 !o.descending,
                 o.nulls_first,
             ))
