@@ -46,12 +46,16 @@ DAFT_TYPES = {
 #   -inf and unequal to NaN; DuckDB has every NaN equal and above +inf.
 # * daft_fbits(x): the engine's `is_in` on floats compares bit patterns (as
 #   Daft): -0.0 is not 0.0, -NaN is not NaN.
+# * daft_fcanon(x): the canonical float the engine keeps for a key of a
+#   grouping, `distinct` or set operation: -0.0 as 0.0, every NaN positive.
 DUCKDB_MACROS = (
     "CREATE OR REPLACE MACRO daft_fkey(x) AS CASE WHEN x IS NULL THEN NULL ELSE "
     "row(CASE WHEN isnan(x) THEN (CASE WHEN signbit(x) THEN -1 ELSE 1 END) ELSE 0 END, "
     "CASE WHEN isnan(x) THEN CAST(0 AS DOUBLE) ELSE CAST(x AS DOUBLE) END) END; "
     "CREATE OR REPLACE MACRO daft_fbits(x) AS CASE WHEN x IS NULL THEN NULL ELSE "
-    "row(CAST(x AS DOUBLE), signbit(CAST(x AS DOUBLE))) END;"
+    "row(CAST(x AS DOUBLE), signbit(CAST(x AS DOUBLE))) END; "
+    "CREATE OR REPLACE MACRO daft_fcanon(x) AS CASE WHEN isnan(x) THEN CAST('nan' AS DOUBLE) "
+    "ELSE x + CAST(0 AS DOUBLE) END;"
 )
 
 

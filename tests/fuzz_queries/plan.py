@@ -477,16 +477,15 @@ def _sql(p: Pipeline, tables: dict, d: str, names: _Names) -> str:
 
 
 def _canonical(inner: str, schema: Schema, only: set | None, d: str, names: _Names) -> str:
-    """`inner` with -0.0 made 0.0 in its float columns (all, or those in
-    `only`), for DuckDB: the engine keeps the canonical value of a float key
-    of a grouping, `distinct` or set operation (NaN, 0.0), and a later order
-    (which sees -0.0 before 0.0) depends on which one is kept."""
+    """`inner` with its float columns (all, or those in `only`) made canonical
+    for DuckDB, -0.0 as 0.0 and every NaN the positive one: the engine keeps
+    the canonical value of a float key of a grouping, `distinct` or set
+    operation, and later comparisons (where a NaN with its sign bit set is
+    below -inf) depend on which one is kept."""
     floats = [n for n, k, _ in schema if k == "float" and (only is None or n in only)]
     if d != DUCK or not floats:
         return inner
-    cols = [
-        f"({q(n)} + CAST(0 AS DOUBLE)) AS {q(n)}" if n in floats else q(n) for n, _, _ in schema
-    ]
+    cols = [f"daft_fcanon({q(n)}) AS {q(n)}" if n in floats else q(n) for n, _, _ in schema]
     return f"SELECT {', '.join(cols)} FROM {_from(inner, names)}"
 
 
