@@ -236,7 +236,14 @@ def test_the_environment_isolates_plugins_found_at_import(env: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    "fn", ["bad_wrong_length", "bad_wrong_type", "bad_offsets", "bad_offsets_past_buffer"]
+    "fn",
+    [
+        "bad_wrong_length",
+        "bad_wrong_type",
+        "bad_offsets",
+        "bad_offsets_past_buffer",
+        "bad_writes_input",
+    ],
 )
 def test_an_isolated_plugin_gets_the_same_errors_as_in_process(fn: str) -> None:
     code = """
@@ -312,3 +319,22 @@ def test_workers_end_when_the_host_process_exits(busy: bool) -> None:
     while not _ended(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _ended(pid), f"worker {pid} outlived its host"
+
+
+def test_a_kernel_writing_into_its_inputs_cannot_reach_the_callers_data_when_isolated() -> None:
+    # Without strict mode: in process this kernel changes the user's numpy array (the case
+    # test_broken_plugins.py shows caught by strict mode); isolated, it writes into the
+    # worker's copy of the batch.
+    values, frame, result = ok(
+        f"""
+        import numpy as np
+        daft.load_plugin({lib(BAD_RESULTS)!r}, isolation="process")
+        values = np.array([1, 2, 3], dtype=np.int64)
+        df = daft.from_pydict({{"x": values}})
+        out = df.select(F.bad_writes_input(col("x")).alias("y")).to_pydict()["y"]
+        print(json.dumps([values.tolist(), df.to_pydict()["x"], out]))
+        """
+    )
+    assert values == [1, 2, 3]
+    assert frame == [1, 2, 3]
+    assert result == [1, 2, 3]
