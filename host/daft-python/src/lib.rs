@@ -44,6 +44,7 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plugins::record_plugin_failure, m)?)?;
     m.add_function(wrap_pyfunction!(plugins::set_plugin_strict_validation, m)?)?;
     m.add_function(wrap_pyfunction!(plugins::plugin_extension_types, m)?)?;
+    #[cfg(unix)]
     m.add_function(wrap_pyfunction!(plugins::plugin_worker, m)?)?;
     let functions = PyModule::new(m.py(), registry::SUBMODULE)?;
     functions.add(

@@ -57,6 +57,14 @@ pub fn load_plugin<'py>(
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
     let isolation = match isolation {
         None => Isolation::InProcess,
+        #[cfg(not(unix))]
+        Some(_) => {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "load_plugin: isolation='process' needs a Unix system (worker processes are \
+                 started with fork/exec and talk over Unix sockets)",
+            ))
+        }
+        #[cfg(unix)]
         Some((command, timeout, workers)) => {
             let call_timeout = std::time::Duration::try_from_secs_f64(timeout)
                 .ok()
@@ -183,6 +191,7 @@ pub fn plugin_extension_types() -> crate::plan::PySchema {
 /// The body of an isolated plugin's worker process: serves the plugin at
 /// `plugin` over the two descriptors the host passed, until the host closes
 /// the socket. Only `daft/_plugin_worker.py` calls it.
+#[cfg(unix)]
 #[pyfunction]
 #[pyo3(name = "_plugin_worker")]
 pub fn plugin_worker(
