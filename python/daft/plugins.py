@@ -162,13 +162,8 @@ def _isolation_from_env(identities: set[str]) -> str:
 
 
 def _load_path(
-    path: str,
-    isolation: str | None = None,
-    call_timeout: float | None = None,
-    workers: int | None = None,
+    path: str, isolation: str, call_timeout: float | None, workers: int | None
 ) -> dict[str, Any]:
-    if isolation is None:
-        isolation = _isolation_from_env(_file_identities(path))
     status = _native.load_plugin(path, None, _isolation_arg(isolation, call_timeout, workers))
     from daft import _registry
 

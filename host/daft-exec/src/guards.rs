@@ -179,20 +179,18 @@ fn has_a_distinct_aggregate(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
 }
 
 fn groups_by_a_float(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
-    let mut found = false;
-    plan.apply(|node| {
-        if let Some(agg) = node.downcast_ref::<AggregateExec>() {
-            let schema = agg.input().schema();
-            for (e, _) in agg.group_expr().expr() {
-                if e.data_type(&schema)?.is_floating() {
-                    found = true;
-                    return Ok(TreeNodeRecursion::Stop);
-                }
+    plan.exists(|node| {
+        let Some(agg) = node.downcast_ref::<AggregateExec>() else {
+            return Ok(false);
+        };
+        let schema = agg.input().schema();
+        for (e, _) in agg.group_expr().expr() {
+            if e.data_type(&schema)?.is_floating() {
+                return Ok(true);
             }
         }
-        Ok(TreeNodeRecursion::Continue)
-    })?;
-    Ok(found)
+        Ok(false)
+    })
 }
 
 /// Whether `plan` has an ungrouped aggregate over partial states whose

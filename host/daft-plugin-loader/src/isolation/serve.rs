@@ -6,18 +6,15 @@ use std::fs::File;
 use std::os::fd::{FromRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use arrow::array::{Array, ArrayRef, RecordBatch, RecordBatchOptions};
-use arrow::datatypes::{Field, Schema};
-use arrow::ipc::reader::StreamDecoder;
-use arrow::ipc::writer::StreamWriter;
+use arrow::array::Array;
 use daft_core::{DaftError, DaftResult};
 
 use super::region::Region;
 use super::wire::{
-    read_frame, write_frame, Manifest, ManifestFunction, ManifestType, Request, Response,
+    decode_batch, encode_batch, read_frame, write_frame, Manifest, ManifestFunction, ManifestType,
+    Request, Response,
 };
 use crate::adapter::PluginFunction;
 
@@ -182,51 +179,4 @@ fn answer(
             Ok(Response::Result { len: writer.len() })
         }
     }
-}
-
-/// Writes `columns` as an IPC stream of one batch of `num_rows` rows (a
-/// batch without columns still carries its row count).
-pub(crate) fn encode_batch(
-    out: &mut impl std::io::Write,
-    columns: &[ArrayRef],
-    num_rows: usize,
-) -> DaftResult<()> {
-    let arrow = |e: arrow::error::ArrowError| {
-        DaftError::Internal(format!("writing arrays for an isolated plugin: {e}"))
-    };
-    let fields: Vec<Field> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
-        .collect();
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new_with_options(
-        schema.clone(),
-        columns.to_vec(),
-        &RecordBatchOptions::new().with_row_count(Some(num_rows)),
-    )
-    .map_err(arrow)?;
-    let mut writer = StreamWriter::try_new(out, &schema).map_err(arrow)?;
-    writer.write(&batch).map_err(arrow)?;
-    writer.finish().map_err(arrow)?;
-    Ok(())
-}
-
-/// The columns of the one batch in an IPC stream, fully validated (the
-/// decoder checks offsets, UTF-8 and dictionary keys), zero-copy from
-/// `bytes`.
-pub(crate) fn decode_batch(bytes: &mut arrow::buffer::Buffer) -> DaftResult<Vec<ArrayRef>> {
-    let bad = |e: String| DaftError::Internal(format!("reading arrays of an isolated plugin: {e}"));
-    let mut decoder = StreamDecoder::new();
-    let mut batch = None;
-    while !bytes.is_empty() {
-        if let Some(b) = decoder.decode(bytes).map_err(|e| bad(e.to_string()))? {
-            if batch.replace(b).is_some() {
-                return Err(bad("more than one batch".into()));
-            }
-        }
-    }
-    decoder.finish().map_err(|e| bad(e.to_string()))?;
-    let batch = batch.ok_or_else(|| bad("no batch".into()))?;
-    Ok(batch.columns().to_vec())
 }

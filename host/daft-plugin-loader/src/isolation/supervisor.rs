@@ -19,8 +19,9 @@ use daft_core::registry::ScalarFunction;
 use daft_core::{DaftError, DaftResult};
 
 use super::region::Region;
-use super::serve::{decode_batch, encode_batch};
-use super::wire::{read_frame, write_frame, Manifest, Request, Response};
+use super::wire::{
+    decode_batch, encode_batch, read_frame, write_frame, Manifest, Request, Response,
+};
 use crate::adapter::{check_extension, option_values, plugin_bug};
 use crate::STRICT;
 

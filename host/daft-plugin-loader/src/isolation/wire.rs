@@ -15,10 +15,11 @@
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
+use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow::datatypes::{DataType, Field, Schema};
-use arrow::ipc::reader::StreamReader;
+use arrow::ipc::reader::{StreamDecoder, StreamReader};
 use arrow::ipc::writer::StreamWriter;
-use daft_core::DaftError;
+use daft_core::{DaftError, DaftResult};
 use daft_plugin_api::abi::ParamSpec;
 use daft_plugin_api::{OptionKind, TypeClass, Value};
 
@@ -357,6 +358,53 @@ pub(crate) fn fields_from_ipc(bytes: &[u8]) -> Result<Vec<Field>, String> {
     let reader = StreamReader::try_new(bytes, None).map_err(|e| format!("a schema: {e}"))?;
     let schema: Arc<Schema> = reader.schema();
     Ok(schema.fields().iter().map(|f| f.as_ref().clone()).collect())
+}
+
+/// Writes `columns` as an IPC stream of one batch of `num_rows` rows (a
+/// batch without columns still carries its row count).
+pub(crate) fn encode_batch(
+    out: &mut impl std::io::Write,
+    columns: &[ArrayRef],
+    num_rows: usize,
+) -> DaftResult<()> {
+    let arrow = |e: arrow::error::ArrowError| {
+        DaftError::Internal(format!("writing arrays for an isolated plugin: {e}"))
+    };
+    let fields: Vec<Field> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns.to_vec(),
+        &RecordBatchOptions::new().with_row_count(Some(num_rows)),
+    )
+    .map_err(arrow)?;
+    let mut writer = StreamWriter::try_new(out, &schema).map_err(arrow)?;
+    writer.write(&batch).map_err(arrow)?;
+    writer.finish().map_err(arrow)?;
+    Ok(())
+}
+
+/// The columns of the one batch in an IPC stream, fully validated (the
+/// decoder checks offsets, UTF-8 and dictionary keys), zero-copy from
+/// `bytes`.
+pub(crate) fn decode_batch(bytes: &mut arrow::buffer::Buffer) -> DaftResult<Vec<ArrayRef>> {
+    let bad = |e: String| DaftError::Internal(format!("reading arrays of an isolated plugin: {e}"));
+    let mut decoder = StreamDecoder::new();
+    let mut batch = None;
+    while !bytes.is_empty() {
+        if let Some(b) = decoder.decode(bytes).map_err(|e| bad(e.to_string()))? {
+            if batch.replace(b).is_some() {
+                return Err(bad("more than one batch".into()));
+            }
+        }
+    }
+    decoder.finish().map_err(|e| bad(e.to_string()))?;
+    let batch = batch.ok_or_else(|| bad("no batch".into()))?;
+    Ok(batch.columns().to_vec())
 }
 
 impl Request {
