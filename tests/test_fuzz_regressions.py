@@ -9,6 +9,10 @@ failing before its fix. The seeds are those of the 100,000-case run in docs/reli
 - DataFusion plans that its own checks rejected (seeds 28246, 40778, 44032, 69815: an
   aggregate over a global `count`; 6741, 26092: a window partitioned by a float expression
   next to a twin of its column).
+- Sorts DataFusion 55.2 left out because a key looked constant: over a union whose
+  branches hold different literals in a key (a wrong answer with a limit: seeds 42837,
+  50574, 74152; a refused plan without: 8142, 10564, 24798, 94696), and where a rebuilt
+  operator no longer knew the constant (seeds 190, 36512, 60262, 60844, 94708).
 """
 
 from __future__ import annotations
@@ -227,3 +231,123 @@ def test_population_stddev_and_var_of_one_row_are_v_minus_v():
     assert out["s"][2:] == [0.0, 1.0] and out["v"][2:] == [0.0, 1.0]
     one = daft.from_pydict({"x": [float("nan")]}).agg(col("x").stddev(ddof=0).alias("s"))
     assert math.isnan(one.to_pydict()["s"][0])
+
+
+def _physical_plan(df, capsys) -> str:
+    capsys.readouterr()
+    df.explain(show_all=True)
+    out = capsys.readouterr().out
+    return out[out.index("== Physical Plan ==") :]
+
+
+def test_a_top_k_over_a_union_sorts_by_a_key_that_is_a_different_literal_in_each_branch(capsys):
+    # seeds 42837, 50574, 74152: DataFusion 55.2 dropped `p2` (constant within each branch,
+    # but -2 on the left and 1 on the right) from the top-K under the merge; the branches'
+    # top-Ks then shared one dynamic filter on `p1` alone, and when the right branch ran
+    # first it filtered rows out of the left: the rows of the wrong branch, by timing.
+    t = daft.from_pydict({"k": ["É", "x1", "9"], "s": ["10", "ab", "é"]})
+    left = t.select(col("s").alias("p1"), lit(-2).alias("p2"))
+    right = t.select(col("s").alias("p1"), lit(True).cast(DataType.int64()).alias("p2"))
+    df = left.union_all(right).sort(["p2", "p1"], nulls_first=[True, False]).limit(3)
+    top_k = [line for line in _physical_plan(df, capsys).splitlines() if "TopK" in line]
+    assert top_k and all("p2@" in line for line in top_k), top_k
+    assert df.to_pydict() == {"p1": ["10", "ab", "é"], "p2": [-2, -2, -2]}
+
+
+def test_a_window_over_a_union_ordered_by_a_key_that_is_a_literal_in_one_branch():
+    # seed 8142: the sort pushed into the union left the literal branch unsorted (right),
+    # and SanityCheckPlan refused the union, which could not show it was sorted.
+    left = daft.from_pydict({"k": [3, 1, 2]}).select(
+        lit(-9).alias("p1"), col("k").alias("p2"), col("k").alias("p3")
+    )
+    right = daft.from_pydict({"b": [7, 8]}).select(
+        lit(0).alias("p1"), col("b").alias("p2"), lit(5).alias("p3")
+    )
+    df = left.union_all(right).with_column(
+        "w", col("p2").min().over(Window().order_by("p3", desc=True))
+    )
+    out = df.sort(["p3", "p2"]).to_pydict()
+    assert out == {
+        "p1": [-9, -9, -9, 0, 0],
+        "p2": [1, 2, 3, 7, 8],
+        "p3": [1, 2, 3, 5, 5],
+        "w": [1, 1, 1, 1, 1],
+    }
+
+
+def test_a_sort_over_a_union_by_keys_each_constant_in_a_different_branch():
+    # seed 94696: `p2` is a literal on the left and `p3` on the right.
+    left = daft.from_pydict({"k": [1, 2], "f": [0.5, -1.0]}).select(
+        col("k").alias("p1"), lit(100.0).alias("p2"), col("f").alias("p3")
+    )
+    right = daft.from_pydict({"k": [3, 4], "f": [200.0, 7.0]}).select(
+        col("k").alias("p1"), col("f").alias("p2"), lit(-3.5).alias("p3")
+    )
+    out = left.union_all(right).sort(["p2", "p3", "p1"], desc=[True, True, False]).to_pydict()
+    rows = list(zip(out["p1"], out["p2"], out["p3"]))
+    assert rows == sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))
+    assert len(rows) == 4
+
+
+def test_sql_window_over_a_union_of_branches_with_twin_columns():
+    # seed 10564: each branch has `p2` and `p3` equal; the union could not show the order.
+    t = daft.from_pydict({"k": [True, False, None], "s": ["b", "a", "c"]})
+    out = daft.sql(
+        "SELECT *, row_number() OVER (ORDER BY p3 ASC NULLS LAST, p1 ASC NULLS FIRST, "
+        "p2 ASC NULLS LAST) AS w FROM (SELECT s AS p1, k AS p2, k AS p3 FROM t "
+        "UNION ALL SELECT s AS p1, k AS p2, k AS p3 FROM t) AS u",
+        t=t,
+    ).to_pydict()
+    rows = sorted(zip(out["w"], out["p3"], out["p1"]))
+    assert [(p3, p1) for _, p3, p1 in rows] == [
+        (False, "a"),
+        (False, "a"),
+        (True, "b"),
+        (True, "b"),
+        (None, "c"),
+        (None, "c"),
+    ]
+
+
+def test_a_sort_by_a_key_a_filter_made_constant_above_an_except():
+    # seed 60262: `where(p2)` makes p2 constant on both sides of the anti join; after the
+    # join was rebuilt the sort DataFusion had left out could no longer be proven
+    # unnecessary, and SanityCheckPlan refused the merge above it.
+    t = daft.from_pydict({"f": [1.0, 0.7, 0.2], "d": [1, 2, 3], "k": [1, 2, 3]})
+    t = t.with_column("b", col("d") != 2)
+    left = t.where(col("f") >= lit(0.5)).select(
+        col("d").alias("p1"), (lit(float("nan")) == col("k")).alias("p2")
+    )
+    right = t.select(col("d").alias("p3"), col("b").alias("p4"))
+    out = left.except_distinct(right).where(col("p2")).sort("p2", desc=True)
+    assert out.to_pydict() == {"p1": [], "p2": []}
+    # The same plan shape with rows to return.
+    left = t.select(col("d").alias("p1"), (lit(2.0) == col("k")).alias("p2"))
+    out = left.except_distinct(right).where(col("p2")).sort("p2", desc=True)
+    assert out.to_pydict() == {"p1": [2], "p2": [True]}
+
+
+def test_intersect_all_under_a_filter_on_a_key_the_filter_makes_constant():
+    # seeds 190, 36512: the occurrence window of intersect_all partitions by p1, which the
+    # filter fixed; SanityCheckPlan refused the sort planned for the window.
+    t0 = daft.from_pydict({"k": [1, 1, 2], "b": [True, True, True], "f": [0.5, 0.5, 1.5]})
+    t1 = daft.from_pydict({"n": [None, None, 1], "f": [0.5, 0.5, 0.5]})
+    left = t0.where(col("b")).select(
+        (lit(1.0) == col("k")).alias("p1"),
+        col("f").alias("p2"),
+        col("k").cast(DataType.string()).alias("p3"),
+    )
+    right = t1.select(col("n").is_null().alias("p4"), col("f").alias("p5"), lit("1").alias("p6"))
+    out = left.intersect_all(right).where(col("p1")).to_pydict()
+    assert out == {"p1": [True, True], "p2": [0.5, 0.5], "p3": ["1", "1"]}
+
+
+def test_a_window_ordered_by_a_window_over_a_global_count_distinct():
+    # seeds 60844, 94708: as above, with count_distinct of a literal.
+    t = daft.from_pydict({"k": [1, 2]}).select(lit("9").alias("p2"))
+    df = t.agg(col("p2").count_distinct().alias("a4"))
+    df = df.with_column("w5", col("a4").min().over(Window().partition_by("a4")))
+    df = df.with_column(
+        "w6", col("a4").first_value().over(Window().order_by("w5", desc=True, nulls_first=True))
+    )
+    assert df.to_pydict() == {"a4": [1], "w5": [1], "w6": [1]}

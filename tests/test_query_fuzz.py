@@ -22,11 +22,7 @@ SEEDS = range(0, 300)
 # Seeds in SEEDS that mismatch because of known engine bugs (each reported,
 # not fixed here): seed -> the bug. They run as xfail below, so a fix shows
 # up as XPASS and the entry can go.
-KNOWN_ENGINE_BUGS: dict[int, str] = {
-    190: "intersect_all under a filter on a key that the filter makes constant: DataFusion's "
-    "SanityCheckPlan refuses the sort EnforceSorting planned for the occurrence window "
-    "(an error, not a wrong answer; docs/reliability.md, 'Not covered yet')",
-}
+KNOWN_ENGINE_BUGS: dict[int, str] = {}
 
 
 def test_fixed_seed_range_agrees_with_duckdb():

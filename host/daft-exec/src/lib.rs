@@ -11,7 +11,9 @@ pub mod guards;
 pub mod layout;
 pub mod ordered;
 pub mod session;
+pub mod sort_repair;
 pub mod topn;
+pub mod union_fence;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -235,6 +235,14 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
         let guarded: Arc<dyn PhysicalOptimizerRule + Send + Sync> = Arc::new(guarded);
         rules = replace_rule(rules, guarded, |r| r.name());
     }
+    // Before every rule that plans a sort (see the module's docs).
+    rules.insert(0, Arc::new(crate::union_fence::FenceUnions));
+    // Just before DataFusion's sanity check, which it serves.
+    let check = rules
+        .iter()
+        .position(|r| r.name() == "SanityCheckPlan")
+        .unwrap_or(rules.len());
+    rules.insert(check, Arc::new(crate::sort_repair::RepairSortRequirements));
     if config.maintain_order {
         rules.push(Arc::new(PreserveOrder));
     }
