@@ -166,6 +166,52 @@ def test_float_min_max_put_every_nan_above_every_number_grouped_and_global():
             assert _same_floats(g["mn"] + g["mx"], list(w)), (seed, g, w)
 
 
+def test_float_min_max_over_window_frames_put_every_nan_above_every_number():
+    # DataFusion's window min/max order floats by IEEE total order, in which a NaN with its
+    # sign bit set is below -inf: the min of a frame holding one was that NaN, and the max
+    # of a sliding frame holding one and -inf was -inf. DuckDB is the oracle.
+    import duckdb
+
+    frames = {
+        "": Window().partition_by("k"),
+        "ORDER BY o ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW": Window()
+        .partition_by("k")
+        .order_by("o")
+        .rows_between(Window.unbounded_preceding, Window.current_row),
+        "ORDER BY o ROWS BETWEEN 2 PRECEDING AND CURRENT ROW": Window()
+        .partition_by("k")
+        .order_by("o")
+        .rows_between(-2, 0),
+    }
+    for seed in range(3):
+        data = _float_rows(seed)
+        data["o"] = list(range(len(data["k"])))
+        table = pa.table(
+            {
+                "k": pa.array(data["k"], pa.int64()),
+                "o": pa.array(data["o"], pa.int64()),
+                "x": pa.array(data["x"], pa.float64()),
+            }
+        )
+        con = duckdb.connect()
+        con.register("tbl", table)
+        for sql_frame, window in frames.items():
+            got = (
+                daft.from_arrow(table)
+                .into_partitions(3)
+                .with_column("mn", col("x").min().over(window))
+                .with_column("mx", col("x").max().over(window))
+                .sort("o")
+                .to_pydict()
+            )
+            want = con.sql(
+                f"SELECT min(x) OVER (PARTITION BY k {sql_frame}), "
+                f"max(x) OVER (PARTITION BY k {sql_frame}) FROM tbl ORDER BY o"
+            ).fetchall()
+            assert _same_floats(got["mn"], [r[0] for r in want]), (seed, sql_frame)
+            assert _same_floats(got["mx"], [r[1] for r in want]), (seed, sql_frame)
+
+
 def test_between_with_a_nan_bound_agrees_with_the_comparison_operators():
     # seed 5705: `between` compared floats by IEEE rules while `<=` uses the total order.
     df = daft.from_pydict({"x": [1.0, float("inf"), float("nan"), -0.0]})

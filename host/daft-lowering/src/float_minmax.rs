@@ -14,7 +14,9 @@
 //!   bit set (`inf - inf` on x86) is below `-inf`, so `min` returns it.
 //!
 //! These aggregates replace them for grouped and global aggregations. Window
-//! frames keep DataFusion's (a sliding frame needs retraction).
+//! frames keep DataFusion's (a sliding frame needs retraction), over the
+//! argument with every NaN made the positive one (`window.rs`): in IEEE
+//! total order, which those use, that NaN is above every number.
 
 use std::fmt::Debug;
 use std::mem::size_of;

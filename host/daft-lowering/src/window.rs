@@ -320,8 +320,13 @@ fn lower_window(
                 }
                 // A sliding frame retracts rows, which the float min/max of
                 // `lower_agg` cannot: DataFusion's own (see `float_minmax`).
+                // These order floats by IEEE total order, which puts a NaN
+                // with its sign bit set below -inf; with every NaN made the
+                // positive one first, NaN is above every number, as in
+                // `float_minmax` (and -0.0 comes back as 0.0).
                 AggKind::Min | AggKind::Max => {
-                    let (x, _) = arg(input)?;
+                    let (x, f) = arg(input)?;
+                    let x = canonical_key(x, f.data_type());
                     over(if *kind == AggKind::Min {
                         datafusion::functions_aggregate::expr_fn::min(x)
                     } else {
