@@ -71,6 +71,23 @@ def test_concat_keeps_order_and_needs_the_same_schema():
         a.concat(b.select("s", "x"))
 
 
+def test_a_sorted_branch_of_a_union_stays_sorted_as_in_daft():
+    # DataFusion drops a sort below a union when nothing above needs the order, so
+    # `l.sort("x").union_all(r)` came out in l's input order (daft-exec/src/union_fence.rs).
+    # Real Daft 0.7.26 gives each branch in its order, one after the other.
+    left = daft.from_pydict({"x": [3, 1, 2, 6, 5, 4]})
+    right = daft.from_pydict({"x": [9, 7, 8]})
+    assert left.sort("x").union_all(right).to_pydict() == {"x": [1, 2, 3, 4, 5, 6, 9, 7, 8]}
+    both = left.sort("x").concat(right.sort("x", desc=True)).to_pydict()
+    assert both == {"x": [1, 2, 3, 4, 5, 6, 9, 8, 7]}
+    three = left.sort("x").union_all(right).union_all(left.sort("x", desc=True))
+    assert three.to_pydict()["x"] == [1, 2, 3, 4, 5, 6, 9, 7, 8, 6, 5, 4, 3, 2, 1]
+    sql = daft.sql(
+        "SELECT * FROM (SELECT * FROM l ORDER BY x) UNION ALL SELECT * FROM r", l=left, r=right
+    )
+    assert sql.to_pydict() == {"x": [1, 2, 3, 4, 5, 6, 9, 7, 8]}
+
+
 def test_union_all_matches_by_position_in_the_common_type():
     a = daft.from_pydict({"x": [1], "s": ["a"]})
     b = daft.from_pydict({"y": [2.5], "t": ["b"]})

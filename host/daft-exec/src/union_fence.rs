@@ -19,7 +19,16 @@
 //! derive from such branches that its output is sorted, and the sanity
 //! check refuses the plan.
 //!
-//! [`FenceUnions`] puts a [`UnionFenceExec`] above every union. The fence
+//! A third, of the opposite kind: DataFusion drops a sort below a union
+//! when nothing above needs the order, since its union promises none. Daft
+//! keeps each branch's rows in their order, one branch after the other
+//! (`l.sort("x").union_all(r)` is `l` sorted, then `r`), and so does this
+//! engine's ordered gather (`ordered.rs`), given sorted branches.
+//!
+//! [`FenceUnions`] puts a [`UnionFenceExec`] above every union, and
+//! DataFusion's `OutputRequirementExec` above every branch that comes out
+//! sorted, which keeps its sort (DataFusion removes those nodes after its
+//! sorting rules, as it does the one it puts above the whole plan). The fence
 //! passes batches through and tells the optimizer less: no per-partition
 //! constants, and no sort pushed through it. A sort or merge a parent needs
 //! is planned above the fence, on all its keys, unless the orderings the
@@ -34,9 +43,11 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{internal_err, Result, Statistics};
 use datafusion::execution::TaskContext;
+use datafusion::physical_expr::Distribution;
 use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_optimizer::output_requirements::OutputRequirementExec;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::execution_plan::CardinalityEffect;
+use datafusion::physical_plan::execution_plan::{replace_children_if_necessary, CardinalityEffect};
 use datafusion::physical_plan::filter_pushdown::{
     ChildPushdownResult, FilterDescription, FilterPushdownPhase, FilterPushdownPropagation,
 };
@@ -190,8 +201,23 @@ impl ExecutionPlan for UnionFenceExec {
     }
 }
 
-/// Puts a [`UnionFenceExec`] above every union. It runs first, before any
-/// rule that plans sorts.
+/// `branch`, required to keep the order it comes out in, if any.
+fn keep_sorted(branch: &Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
+    match branch.output_ordering() {
+        Some(ordering) if branch.downcast_ref::<OutputRequirementExec>().is_none() => {
+            Arc::new(OutputRequirementExec::new(
+                Arc::clone(branch),
+                Some(ordering.clone().into()),
+                Distribution::UnspecifiedDistribution,
+                None,
+            ))
+        }
+        _ => Arc::clone(branch),
+    }
+}
+
+/// Puts a [`UnionFenceExec`] above every union, and keeps its sorted
+/// branches sorted. It runs first, before any rule that plans sorts.
 #[derive(Debug, Default)]
 pub struct FenceUnions;
 
@@ -213,8 +239,10 @@ impl PhysicalOptimizerRule for FenceUnions {
             if node.downcast_ref::<UnionExec>().is_none() {
                 return Ok(Transformed::no(node));
             }
+            let branches = node.children().into_iter().map(keep_sorted).collect();
+            let union = replace_children_if_necessary(node, branches)?;
             Ok(Transformed::yes(
-                Arc::new(UnionFenceExec::new(node)) as Arc<dyn ExecutionPlan>
+                Arc::new(UnionFenceExec::new(union)) as Arc<dyn ExecutionPlan>
             ))
         })
         .map(|t| t.data)
@@ -238,7 +266,10 @@ pub(crate) mod tests {
     use datafusion::common::ScalarValue;
     use datafusion::datasource::memory::MemorySourceConfig;
     use datafusion::physical_expr::expressions::{col, lit};
-    use datafusion::physical_expr::AcrossPartitions;
+    use datafusion::physical_expr::{
+        AcrossPartitions, LexOrdering, LexRequirement, PhysicalSortExpr,
+    };
+    use datafusion::physical_plan::sorts::sort::SortExec;
 
     /// `SELECT p1, <literal> AS p2` over rows 0..3, for each literal: a
     /// union of branches that agree on `p2` only within each branch.
@@ -286,6 +317,32 @@ pub(crate) mod tests {
             .unwrap();
         let uniform = AcrossPartitions::Uniform(Some(ScalarValue::Int64(Some(7))));
         assert_eq!(p2_constant(&fenced), Some(uniform));
+    }
+
+    #[test]
+    fn a_sorted_branch_is_required_to_stay_sorted() {
+        let union = union_of_literals(&[-2, 1]);
+        let first = Arc::clone(union.children()[0]);
+        let p1 = PhysicalSortExpr::new(col("p1", &first.schema()).unwrap(), Default::default());
+        let sorted = SortExec::new(LexOrdering::new([p1]).unwrap(), first);
+        let second = Arc::clone(union.children()[1]);
+        let union = UnionExec::try_new(vec![Arc::new(sorted), second]).unwrap();
+        let fenced = FenceUnions
+            .optimize(union, &ConfigOptions::default())
+            .unwrap();
+        let branches = fenced.children()[0].children();
+        assert_eq!(branches[0].name(), "OutputRequirementExec");
+        let required = branches[0].required_input_ordering()[0]
+            .clone()
+            .map(|r| r.into_single());
+        let expected = LexRequirement::from(
+            branches[0].children()[0]
+                .output_ordering()
+                .cloned()
+                .unwrap(),
+        );
+        assert_eq!(required, Some(expected));
+        assert_eq!(branches[1].name(), "ProjectionExec");
     }
 
     #[test]
