@@ -25,17 +25,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release"))
-
-
-def lib(name: str) -> str:
-    path = LIB_DIR / f"lib{name}.so"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing; run `cargo build --workspace` (make test does)")
-    return str(path)
-
+from fixture_libs import lib
 
 HELLO = "daft_plugin_hello"
 FIXTURE = "daft_plugin_test_fixture"

@@ -16,26 +16,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import daft
 import pyarrow as pa
 import pytest
+from fixture_libs import lib
 
 testing = pytest.importorskip("daft.testing", reason="daft.testing needs hypothesis")
 
-ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release"))
-
 # Two morsels of the engine (128Ki rows each), so the second starts at an offset.
 SMALL = {"max_examples": 12, "large_rows": 140_000, "threads": 3}
-
-
-def lib(name: str) -> str:
-    path = LIB_DIR / f"lib{name}.so"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing; run `cargo build --workspace` (make test does)")
-    return str(path)
 
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="fixtures are built as .so")

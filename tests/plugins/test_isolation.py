@@ -16,21 +16,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release"))
+from fixture_libs import lib
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="fixtures are built as .so")
-
-
-def lib(name: str) -> str:
-    path = LIB_DIR / f"lib{name}.so"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing; run `cargo build --workspace` (make test does)")
-    return str(path)
 
 
 CRASHES = "broken_crashes"

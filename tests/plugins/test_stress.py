@@ -13,10 +13,8 @@ build, ``target/release`` by default) when the wheel is not installed. See
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
-from pathlib import Path
 
 import daft
 import daft.functions as F
@@ -24,9 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from daft import col
+from fixture_libs import LIB_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
-LIB_DIR = Path(os.environ.get("DAFT_TEST_PLUGIN_DIR", ROOT / "target" / "release"))
 MORSEL_ROWS = 128 * 1024  # host/daft-exec/src/lib.rs
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the plugin is built as .so")
