@@ -481,6 +481,25 @@ def test_a_kernel_that_writes_into_its_input_is_caught_in_strict_mode_and_change
     ]
 
 
+def test_a_kernel_that_writes_only_under_the_nulls_of_its_input_is_caught_in_strict_mode():
+    # Before: strict mode compared the copies by value, and a null slot's value is no
+    # value, so a write there passed. Now every byte of every input buffer is compared.
+    body = f"""
+    daft.load_plugin({lib(BAD_RESULTS)!r})
+    df = daft.from_pydict({{"x": [1, None, 3]}})
+    print(json.dumps(df.select(F.bad_writes_null_slots(col("x"))).to_pydict()["x"]))
+    """
+    err, proc = run_case(body)
+    assert err is None
+    assert json.loads(proc.stdout.strip().splitlines()[-2]) == [1, None, 3]
+    err, _ = run_case(body, DAFT_PLUGIN_VALIDATION="full")
+    assert err == [
+        "DaftPluginError",
+        'plugin "bad_results": function bad_writes_null_slots: wrote into its argument #1 '
+        "(Int64, 3 rows): a kernel must not modify its inputs, which belong to the caller",
+    ]
+
+
 @pytest.mark.parametrize(
     ("function", "problem"),
     [

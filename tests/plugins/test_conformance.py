@@ -154,6 +154,8 @@ def test_the_fixtures_healthy_functions_pass(fixture_report, function):
         ("bad_offsets", "all-null", "returned an invalid array"),
         ("bad_offsets_past_buffer", "all-null", "of Utf8 is larger than values length 4"),
         ("bad_writes_input", "random", "wrote into its argument #1"),
+        # Writes only under the nulls: every value stays the same, the bytes do not.
+        ("bad_writes_null_slots", "all-null", "wrote into its argument #1"),
         ("bad_ignores_offset", "sliced", "the result depends on the array's offset"),
         ("bad_nondeterministic", "determinism", "the same input twice gave different results"),
     ],
@@ -194,6 +196,7 @@ def test_a_crash_fails_the_running_check_and_the_rest_is_still_checked(bad_resul
             "bad_offsets",
             "bad_offsets_past_buffer",
             "bad_writes_input",
+            "bad_writes_null_slots",
             "sqrt",
             "bad_ignores_offset",
             "bad_nondeterministic",
