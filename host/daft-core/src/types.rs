@@ -31,6 +31,10 @@ pub enum TypeClass {
     BinaryLike,
     /// A list type.
     List,
+    /// A list or binary type: what `slice` cuts.
+    ListOrBinary,
+    /// A struct type.
+    Struct,
 }
 
 impl TypeClass {
@@ -57,6 +61,11 @@ impl TypeClass {
                 dt,
                 DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _)
             ),
+            TypeClass::ListOrBinary => {
+                TypeClass::List.accepts(dt)
+                    || matches!(dt, DataType::Binary | DataType::LargeBinary)
+            }
+            TypeClass::Struct => matches!(dt, DataType::Struct(_)),
         }
     }
 
@@ -70,6 +79,8 @@ impl TypeClass {
             TypeClass::Boolean => "a boolean",
             TypeClass::BinaryLike => "a string or binary",
             TypeClass::List => "a list",
+            TypeClass::ListOrBinary => "a list or binary",
+            TypeClass::Struct => "a struct",
         }
     }
 }

@@ -12,6 +12,7 @@ mod cast;
 mod conditional;
 mod hash;
 mod math;
+mod nested;
 mod null;
 mod regex;
 mod string;

@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, ListArray, NullArray, StringArray,
+    StructArray,
 };
-use arrow::datatypes::{DataType, Field};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::{DataType, Field, Int64Type};
 use daft_core::options::{FunctionOptions, OptionValue};
 use daft_core::registry::{global, FunctionDef, ParamKind, Provider};
 use daft_core::types::TypeClass;
@@ -69,7 +71,27 @@ fn sample(class: TypeClass) -> ArrayRef {
             Some(true),
             Some(true),
         ])),
-        TypeClass::List => unreachable!("no built-in takes a list yet"),
+        TypeClass::List | TypeClass::ListOrBinary => {
+            Arc::new(ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
+                Some(vec![Some(1), Some(2), Some(3)]),
+                Some(vec![]),
+                None,
+                Some(vec![Some(4), None]),
+                Some(vec![Some(5)]),
+                Some(vec![Some(-1), Some(0)]),
+                None,
+                Some(vec![Some(6), Some(7), Some(8), Some(9)]),
+                Some(vec![None]),
+                Some(vec![Some(2)]),
+            ]))
+        }
+        TypeClass::Struct => Arc::new(StructArray::new(
+            vec![Field::new("x", DataType::Int64, true)].into(),
+            vec![sample(TypeClass::Integer)],
+            Some(NullBuffer::from(
+                (0..ROWS).map(|i| i != 4).collect::<Vec<bool>>(),
+            )),
+        )),
     }
 }
 
@@ -93,10 +115,10 @@ fn sample_args(def: &FunctionDef) -> Vec<ArrayRef> {
 
 /// Options for the sweep: only the required ones need a value.
 fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
-    if def.name == "cast" {
-        vec![("dtype", OptionValue::DataType(DataType::Utf8))]
-    } else {
-        vec![]
+    match def.name.as_str() {
+        "cast" => vec![("dtype", OptionValue::DataType(DataType::Utf8))],
+        "struct_get" => vec![("name", OptionValue::Str("x".into()))],
+        _ => vec![],
     }
 }
 
