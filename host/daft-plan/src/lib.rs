@@ -147,6 +147,69 @@ pub(crate) fn check_unique_names(schema: &Schema, what: &str) -> DaftResult<()> 
     Ok(())
 }
 
+/// Whether `e` is an aggregation of a plain expression, perhaps renamed:
+/// what an Aggregate node computes itself.
+fn is_plain_agg(e: &Expr) -> bool {
+    let inner = match e {
+        Expr::Alias(e, _) => e.as_ref(),
+        e => e,
+    };
+    matches!(inner, Expr::Agg { expr, .. } if !expr.has_agg() && !expr.has_window())
+}
+
+/// `e` with each aggregation in it replaced by a column `__daft_agg_<i>`,
+/// the aggregation (so named) pushed onto `lifted`. Outside aggregations
+/// only literals may occur: a column there has no single value (Daft's
+/// rule, and its message).
+fn lift_aggs(e: &Expr, lifted: &mut Vec<Expr>) -> DaftResult<Expr> {
+    Ok(match e {
+        Expr::Agg { expr, .. } => {
+            if expr.has_agg() || expr.has_window() {
+                return Err(DaftError::value_error(format!(
+                    "aggregation {e} cannot contain another aggregation or a window function"
+                )));
+            }
+            let name = format!("__daft_agg_{}", lifted.len());
+            lifted.push(e.clone().alias(name.clone()));
+            Expr::col(name)
+        }
+        Expr::Column(_) => {
+            return Err(DaftError::value_error(format!(
+                "Expressions in aggregations must be composed of non-nested aggregation \
+                 expressions, got {e}"
+            )))
+        }
+        Expr::Window { .. } => {
+            return Err(DaftError::value_error(format!(
+                "an aggregation list cannot contain the window function {e}; compute it with \
+                 with_column(...) before or after aggregating"
+            )))
+        }
+        Expr::Literal(_) => e.clone(),
+        Expr::Alias(inner, n) => Expr::Alias(Arc::new(lift_aggs(inner, lifted)?), n.clone()),
+        Expr::Not(inner) => Expr::Not(Arc::new(lift_aggs(inner, lifted)?)),
+        Expr::Binary { op, left, right } => Expr::Binary {
+            op: *op,
+            left: Arc::new(lift_aggs(left, lifted)?),
+            right: Arc::new(lift_aggs(right, lifted)?),
+        },
+        Expr::Function {
+            func,
+            args,
+            options,
+            ..
+        } => Expr::Function {
+            func: func.clone(),
+            args: args
+                .iter()
+                .map(|a| lift_aggs(a, lifted))
+                .collect::<DaftResult<_>>()?,
+            options: options.clone(),
+            return_field: None,
+        },
+    })
+}
+
 impl LogicalPlan {
     /// The output schema of this node.
     pub fn schema(&self) -> SchemaRef {
@@ -177,12 +240,11 @@ impl LogicalPlan {
         let input_schema = self.schema();
         let mut bound = Vec::with_capacity(exprs.len());
         let mut fields = Vec::with_capacity(exprs.len());
+        if exprs.iter().any(Expr::has_agg) {
+            // As in Daft: a select with aggregations is a global aggregation, one row.
+            return self.aggregate(exprs, vec![]);
+        }
         for e in exprs {
-            if e.has_agg() {
-                return Err(DaftError::value_error(format!(
-                    "aggregation {e} can only be used in agg(...) or groupby(...).agg(...)"
-                )));
-            }
             let b = e.bind(&input_schema)?;
             fields.push(b.to_field(&input_schema)?);
             bound.push(b);
@@ -382,20 +444,11 @@ impl LogicalPlan {
             fields.push(b.to_field(&schema)?);
             keys.push(b);
         }
+        if !aggs.iter().all(is_plain_agg) {
+            return self.aggregate_composites(aggs, keys, fields);
+        }
         let mut bound_aggs = Vec::new();
         for a in aggs {
-            let inner = match &a {
-                Expr::Alias(e, _) => e.as_ref(),
-                e => e,
-            };
-            match inner {
-                Expr::Agg { expr, .. } if !expr.has_agg() && !expr.has_window() => {}
-                _ => {
-                    return Err(DaftError::value_error(format!(
-                        "agg(...) takes aggregation expressions such as col(\"x\").sum(); got {a}"
-                    )))
-                }
-            }
             let b = a.bind(&schema)?;
             fields.push(b.to_field(&schema)?);
             bound_aggs.push(b);
@@ -408,6 +461,47 @@ impl LogicalPlan {
             group_by: keys,
             schema: Arc::new(out),
         }))
+    }
+
+    /// An aggregation list with items built over aggregations
+    /// (`col("x").sum() + 1`, a literal beside a `sum`): the aggregations
+    /// are computed under internal names, and a projection above builds the
+    /// items from them. `keys` and `key_fields` are the bound group keys.
+    fn aggregate_composites(
+        self: &Arc<Self>,
+        aggs: Vec<Expr>,
+        keys: Vec<Expr>,
+        key_fields: Vec<Field>,
+    ) -> DaftResult<Arc<Self>> {
+        let mut lifted = Vec::new();
+        let mut outer = Vec::with_capacity(key_fields.len() + aggs.len());
+        outer.extend(key_fields.iter().map(|f| Expr::col(f.name())));
+        for a in &aggs {
+            outer.push(lift_aggs(a, &mut lifted)?.alias(a.name()));
+        }
+        if lifted.is_empty() {
+            return Err(DaftError::value_error(format!(
+                "agg(...) takes aggregation expressions such as col(\"x\").sum(); got {}",
+                aggs[0]
+            )));
+        }
+        let schema = self.schema();
+        let mut fields = key_fields;
+        let mut bound_aggs = Vec::with_capacity(lifted.len());
+        for a in lifted {
+            let b = a.bind(&schema)?;
+            fields.push(b.to_field(&schema)?);
+            bound_aggs.push(b);
+        }
+        let inner = Arc::new(LogicalPlan::Aggregate {
+            input: self.clone(),
+            aggs: bound_aggs,
+            group_by: keys,
+            schema: Arc::new(Schema::new(fields)),
+        });
+        let out = inner.project(outer)?;
+        check_unique_names(&out.schema(), "agg")?;
+        Ok(out)
     }
 
     /// The plan as an indented tree, root first, for `DataFrame.explain()`.
