@@ -408,7 +408,7 @@ def test_grouped_shortcuts_aggregate_every_non_key_column():
 def test_frame_level_shortcuts_aggregate_every_column():
     df = daft.from_pydict({"v": [1, 2, 3], "w": [4, None, 6]})
     assert df.sum().to_pydict() == {"v": [6], "w": [10]}
-    assert df.count().to_pydict() == {"v": [3], "w": [2]}
+    assert df.count("v", "w").to_pydict() == {"v": [3], "w": [2]}
     assert df.max("w").to_pydict() == {"w": [6]}
 
 

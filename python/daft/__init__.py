@@ -16,7 +16,9 @@ from daft import daft as daft  # the native module, initialized on import
 from daft._logging import configure_from_env as _configure_logging
 from daft._logging import refresh_logger
 from daft.context import (
+    execution_config_ctx,
     get_execution_config,
+    planning_config_ctx,
     set_execution_config,
     set_planning_config,
     set_runner_native,
@@ -41,7 +43,7 @@ from daft.window import Window
 
 # isort: split
 # After the classes they use.
-from daft import _registry, exceptions, functions
+from daft import _registry, errors, exceptions, functions
 from daft.plugins import load_at_import as _load_plugins_at_import
 from daft.plugins import load_plugin, plugins
 
@@ -53,7 +55,10 @@ _registry.sync()
 
 __all__ = [
     "context",
+    "errors",
+    "execution_config_ctx",
     "get_execution_config",
+    "planning_config_ctx",
     "set_execution_config",
     "set_planning_config",
     "set_runner_native",

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +16,10 @@ __all__ = [
     "DaftContext",
     "ExecutionConfig",
     "PlanningConfig",
+    "execution_config_ctx",
     "get_context",
     "get_execution_config",
+    "planning_config_ctx",
     "set_execution_config",
     "set_planning_config",
     "set_runner_native",
@@ -200,6 +204,37 @@ def set_planning_config(
         else bool(enable_strict_filter_pushdown),
     )
     return _context
+
+
+@contextlib.contextmanager
+def execution_config_ctx(**settings: Any) -> Iterator[None]:
+    """Changes execution settings (as :func:`set_execution_config`) inside a
+    ``with`` block, and restores the previous ones when the block ends, also
+    when it raises or when a setting is refused.
+
+    Example:
+        >>> with daft.execution_config_ctx(num_preview_rows=20):
+        ...     df.show()
+    """
+    original = get_context().daft_execution_config
+    try:
+        set_execution_config(**settings)
+        yield
+    finally:
+        set_execution_config(config=original)
+
+
+@contextlib.contextmanager
+def planning_config_ctx(**settings: Any) -> Iterator[None]:
+    """Changes planning settings (as :func:`set_planning_config`) inside a
+    ``with`` block and restores the previous ones when it ends, also on error."""
+    global _planning
+    original = _planning
+    try:
+        set_planning_config(**settings)
+        yield
+    finally:
+        _planning = original
 
 
 class NativeRunner:

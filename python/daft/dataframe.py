@@ -7,6 +7,7 @@ A collected DataFrame keeps its result, so later methods start from it.
 
 from __future__ import annotations
 
+import builtins
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ import pyarrow as pa
 
 from daft.daft import PyLogicalPlan
 from daft.exceptions import DaftFieldNotFoundError
-from daft.expressions import Expression, _to_expr, col
+from daft.expressions import Expression, _to_expr, col, lit
 from daft.schema import Schema
 
 # isort: split
@@ -79,14 +80,37 @@ class DataFrame(JoinsAndSetOps, Partitions):
         """A column expression per column."""
         return [col(n) for n in self.column_names]
 
-    def __getitem__(self, name: str) -> Expression:
-        if not isinstance(name, str):
-            raise TypeError("df[...] takes a column name")
-        if name not in self.column_names:
-            raise DaftFieldNotFoundError(
-                f"column {name!r} not found; available columns: {self.column_names}"
-            )
-        return col(name)
+    def __getitem__(self, item: Any) -> Expression | DataFrame:
+        """``df["a"]`` and ``df[0]`` are a column's expression (an index counts
+        from the end when negative); ``df["a", "b"]``, ``df[["a", 1]]`` and
+        ``df[1:3]`` are a DataFrame of those columns, as ``select``."""
+        names = self.column_names
+        if isinstance(item, builtins.slice):
+            return self.select(*names[item])
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            return col(self._column_at(item, names))
+        if isinstance(item, (list, tuple)):
+            return self.select(*[self._column_at(i, names) for i in item])
+        raise TypeError(
+            "df[...] takes a column name, an index, a slice, or a list of names and "
+            f"indices, got {type(item).__name__}"
+        )
+
+    @staticmethod
+    def _column_at(item: Any, names: list[str]) -> str:
+        if isinstance(item, str):
+            if item not in names:
+                raise DaftFieldNotFoundError(
+                    f"column {item!r} not found; available columns: {names}"
+                )
+            return item
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(names) <= item < len(names):
+                raise IndexError(
+                    f"column index {item} out of range for {len(names)} columns {names}"
+                )
+            return names[item]
+        raise TypeError(f"df[...]: a column is a name or an index, got {type(item).__name__}")
 
     def __contains__(self, name: object) -> bool:
         return name in self.column_names
@@ -390,7 +414,19 @@ class DataFrame(JoinsAndSetOps, Partitions):
         return self._agg_all("max", cols)
 
     def count(self, *cols: str | Expression) -> DataFrame:
-        """Number of non-null values of each given column."""
+        """Counts, in one row. With no argument (or ``"*"``) the number of
+        rows, in a column ``count`` (UInt64), as SQL's ``COUNT(*)``, and so
+        with one int (``COUNT(1)``); with columns, the number of non-null
+        values of each."""
+        one = cols[0] if len(cols) == 1 else None
+        if (
+            not cols
+            or (isinstance(one, str) and one == "*")
+            or (isinstance(one, int) and not isinstance(one, bool))
+        ):
+            return self.agg(lit(True).count("all").alias("count"))
+        if any(isinstance(c, str) and c == "*" for c in cols):
+            raise ValueError("Cannot call count() with both * and column names")
         return self._agg_all("count", cols)
 
     def count_distinct(self, *cols: str | Expression) -> DataFrame:

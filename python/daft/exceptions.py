@@ -8,11 +8,18 @@ the kinds a caller may want to catch separately.
 from __future__ import annotations
 
 __all__ = [
+    "ByteStreamError",
+    "ConnectTimeoutError",
     "DaftCoreException",
     "DaftFieldNotFoundError",
     "DaftPluginError",
     "DaftSchemaMismatchError",
+    "DaftTransientError",
     "DaftTypeError",
+    "MiscTransientError",
+    "ReadTimeoutError",
+    "SocketError",
+    "ThrottleError",
 ]
 
 
@@ -34,3 +41,36 @@ class DaftSchemaMismatchError(DaftCoreException):
 
 class DaftPluginError(DaftCoreException):
     """A plugin failed to load, or one of its functions misbehaved."""
+
+
+class DaftTransientError(DaftCoreException):
+    """A failure that may pass if retried (a network timeout, throttling).
+
+    It and its subclasses below are Daft's classes for remote I/O; this engine
+    reads local files only so far, so none is raised yet. They exist so that
+    code catching them runs unchanged.
+    """
+
+
+class ConnectTimeoutError(DaftTransientError):
+    """No connection to the server within the connect timeout."""
+
+
+class ReadTimeoutError(DaftTransientError):
+    """No bytes from the server within the read timeout."""
+
+
+class ByteStreamError(DaftTransientError):
+    """A byte stream from the server broke off."""
+
+
+class SocketError(DaftTransientError):
+    """A socket failed."""
+
+
+class ThrottleError(DaftTransientError):
+    """The server asked the client to slow down."""
+
+
+class MiscTransientError(DaftTransientError):
+    """Another failure that may pass if retried."""

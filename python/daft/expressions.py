@@ -7,6 +7,7 @@ function of the registry — built in or from a plugin — is also a method of
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import pyarrow as pa
@@ -319,3 +320,42 @@ class Expression:
         from daft.functions import regexp
 
         return regexp(self, pattern)
+
+    # --- nested values --------------------------------------------------
+    def get(self, key: Any, default: Any = None) -> Expression:
+        """An element of each list (``key`` an int or an integer expression;
+        negative from the end; ``default`` where out of range) or a field of
+        each struct (``key`` a str). Same as :func:`daft.functions.get`."""
+        from daft.functions import get
+
+        return get(self, key, default)
+
+    def slice(self, start: Any, end: Any = None) -> Expression:
+        """A cut ``[start:end]`` of each list or binary value. Same as
+        :func:`daft.functions.slice`."""
+        from daft.functions import slice as slice_
+
+        return slice_(self, start, end)
+
+    def coalesce(self, *others: Any) -> Expression:
+        """The first non-null of this expression and ``others``, row by row.
+        Same as :func:`daft.functions.coalesce`."""
+        from daft.functions import coalesce
+
+        return coalesce(self, *others)
+
+    def __getitem__(self, key: Any) -> Expression:
+        """``expr[i]`` (list element, negative from the end), ``expr["f"]``
+        (struct field) and ``expr[start:end]`` (cut of a list or binary)."""
+        if isinstance(key, builtins.slice):
+            if key.step is not None:
+                raise ValueError(
+                    "Expression[start:stop:step]: a step is not supported; use expr[start:stop]"
+                )
+            return self.slice(0 if key.start is None else key.start, key.stop)
+        if isinstance(key, bool):
+            raise TypeError("Expression[...] takes an int, a str or a slice, got a bool")
+        return self.get(key)
+
+    # With __getitem__, iter(expr) would call expr[0], expr[1], ... and never stop.
+    __iter__ = None

@@ -12,8 +12,9 @@ read one's documentation.
 """
 
 # Window functions are planned by the engine itself rather than the registry
-# (they see a window of rows, not one row), and `when` builds if_else calls;
-# they live beside the registry's functions.
+# (they see a window of rows, not one row), `when` builds if_else calls, and
+# get/slice/coalesce take Daft's Python arguments (a str key, an omitted end)
+# and call registry functions; they live beside the registry's functions.
 from daft import window as _window  # noqa: E402
 from daft._when import WhenExpr, when  # noqa: E402, F401  (re-exported)
 from daft.window import (  # noqa: E402, F401  (re-exported)
@@ -42,5 +43,120 @@ def regexp(expr, pattern):  # noqa: ANN001, ANN201
     return regexp_match(expr, pattern)  # type: ignore[name-defined]  # noqa: F821
 
 
+def _builtin(name):  # noqa: ANN001, ANN202
+    """The registry function ``name`` as a Python function, for the wrappers below
+    that take Daft's arguments and call it."""
+    from daft import _registry
+    from daft import daft as _native
+
+    return _registry.make_function(_native.get_function(name))
+
+
+def get(expr, key, default=None):  # noqa: ANN001, ANN201
+    """An element of each list, or a field of each struct.
+
+    ``expr.get(key)`` and ``expr[key]`` are the same.
+
+    Args:
+        expr: A list or struct expression.
+        key: For a list, an int or an integer expression: the index, negative
+            from the end (-1 is the last element). For a struct, the field's
+            name (str).
+        default: For a list, the value where the index is out of range or the
+            list is null (default: null). Not supported for a struct field.
+
+    Returns:
+        Expression: Of the list's item type (named as ``expr``), or of the
+        field's type (named as the field).
+
+    Example:
+        >>> df = daft.from_pydict({"xs": [[1, 2, 3], [4]], "p": [{"x": 1}, {"x": 2}]})
+        >>> df.select(daft.functions.get(daft.col("xs"), -1), daft.col("p")["x"])
+    """
+    from daft.expressions import Expression, lit
+
+    if isinstance(key, str):
+        if default is not None:
+            raise ValueError(
+                "daft.functions.get: a default is only supported for a list index, "
+                f"not for the struct field {key!r}"
+            )
+        return _builtin("struct_get")(expr, name=key).alias(key)
+    if isinstance(key, bool) or not isinstance(key, (int, Expression)):
+        raise TypeError(
+            "daft.functions.get: key must be an int or an integer expression (list index) "
+            f"or a str (struct field), got {type(key).__name__}"
+        )
+    return _builtin("list_get")(expr, key, lit(default))
+
+
+def slice(expr, start, end=None):  # noqa: A001, ANN001, ANN201
+    """A cut ``value[start:end]`` of each list or binary value.
+
+    ``expr.slice(start, end)`` and ``expr[start:end]`` are the same.
+
+    Args:
+        expr: A list or binary expression.
+        start: An int or an integer expression: the first index kept,
+            negative from the end.
+        end: An int or an integer expression: the first index no longer
+            kept, negative from the end; None (the default) for "to the end".
+            Bounds past either end are clamped; ``start >= end`` gives an
+            empty value.
+
+    Returns:
+        Expression: Of the input's type; null where the value, ``start`` or
+        an ``end`` column's value is null.
+
+    Example:
+        >>> df = daft.from_pydict({"xs": [[1, 2, 3], [4, 5, 6, 7], [8]]})
+        >>> df.select(daft.functions.slice(daft.col("xs"), 1, -1))
+    """
+    from daft.expressions import lit
+
+    return _builtin("list_slice")(expr, start, lit(end) if end is None else end)
+
+
+def coalesce(*args):  # noqa: ANN002, ANN201
+    """The first non-null value among the arguments, row by row.
+
+    All arguments are cast to their common type first. With one argument this
+    returns it unchanged and warns, as Daft does.
+
+    Args:
+        *args: One or more expressions (or literals).
+
+    Returns:
+        Expression: Of the arguments' common type; null where all are null.
+
+    Raises:
+        ValueError: if no argument is given.
+
+    Example:
+        >>> df = daft.from_pydict({"a": [None, 2], "b": [1, None]})
+        >>> df.select(daft.functions.coalesce(daft.col("a"), daft.col("b"), 0))
+    """
+    if not args:
+        raise ValueError("coalesce requires at least one argument")
+    if len(args) == 1:
+        import warnings
+
+        warnings.warn(
+            "coalesce with a single argument is a no-op; it returns the argument unchanged",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _builtin("coalesce")(*args)
+
+
 # Names this module defines itself; the registry's sync leaves them alone.
-_OWN = frozenset(["regexp", "when", *(n for n in _window.__all__ if n != "Window")])
+_OWN = frozenset(
+    [
+        "regexp",
+        "when",
+        "get",
+        "slice",
+        "coalesce",
+        *(n for n in _window.__all__ if n != "Window"),
+    ]
+)
