@@ -515,7 +515,7 @@ mod tests {
             Some(NullBuffer::from(vec![true, false])),
         ));
         let name = [("name", OptionValue::Str("x".into()))];
-        let out = eval("struct_get", &[s.clone()], &name).unwrap();
+        let out = eval("struct_get", std::slice::from_ref(&s), &name).unwrap();
         assert_eq!(opt(out.as_primitive::<Int64Type>(), 0), Some(1));
         assert!(out.is_null(1));
         let err = eval(
