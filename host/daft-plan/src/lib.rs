@@ -431,6 +431,9 @@ impl LogicalPlan {
         group_by: Vec<Expr>,
     ) -> DaftResult<Arc<Self>> {
         let _span = tracing::debug_span!(target: "daft::plan", "plan", op = "aggregate").entered();
+        if !aggs.iter().all(is_plain_agg) {
+            return self.aggregate_composites(aggs, group_by);
+        }
         let schema = self.schema();
         let mut fields: Vec<Field> = Vec::new();
         let mut keys = Vec::new();
@@ -443,9 +446,6 @@ impl LogicalPlan {
             let b = g.bind(&schema)?;
             fields.push(b.to_field(&schema)?);
             keys.push(b);
-        }
-        if !aggs.iter().all(is_plain_agg) {
-            return self.aggregate_composites(aggs, keys, fields);
         }
         let mut bound_aggs = Vec::new();
         for a in aggs {
@@ -466,18 +466,16 @@ impl LogicalPlan {
     /// An aggregation list with items built over aggregations
     /// (`col("x").sum() + 1`, a literal beside a `sum`): the aggregations
     /// are computed under internal names, and a projection above builds the
-    /// items from them. `keys` and `key_fields` are the bound group keys.
+    /// items from them.
     fn aggregate_composites(
         self: &Arc<Self>,
         aggs: Vec<Expr>,
-        keys: Vec<Expr>,
-        key_fields: Vec<Field>,
+        group_by: Vec<Expr>,
     ) -> DaftResult<Arc<Self>> {
         let mut lifted = Vec::new();
-        let mut outer = Vec::with_capacity(key_fields.len() + aggs.len());
-        outer.extend(key_fields.iter().map(|f| Expr::col(f.name())));
+        let mut items = Vec::with_capacity(aggs.len());
         for a in &aggs {
-            outer.push(lift_aggs(a, &mut lifted)?.alias(a.name()));
+            items.push(lift_aggs(a, &mut lifted)?.alias(a.name()));
         }
         if lifted.is_empty() {
             return Err(DaftError::value_error(format!(
@@ -485,23 +483,14 @@ impl LogicalPlan {
                 aggs[0]
             )));
         }
-        let schema = self.schema();
-        let mut fields = key_fields;
-        let mut bound_aggs = Vec::with_capacity(lifted.len());
-        for a in lifted {
-            let b = a.bind(&schema)?;
-            fields.push(b.to_field(&schema)?);
-            bound_aggs.push(b);
-        }
-        let inner = Arc::new(LogicalPlan::Aggregate {
-            input: self.clone(),
-            aggs: bound_aggs,
-            group_by: keys,
-            schema: Arc::new(Schema::new(fields)),
-        });
-        let out = inner.project(outer)?;
-        check_unique_names(&out.schema(), "agg")?;
-        Ok(out)
+        let num_keys = group_by.len();
+        let inner = self.aggregate(lifted, group_by)?;
+        let mut outer: Vec<Expr> = inner.schema().fields()[..num_keys]
+            .iter()
+            .map(|f| Expr::col(f.name()))
+            .collect();
+        outer.extend(items);
+        inner.project(outer)
     }
 
     /// The plan as an indented tree, root first, for `DataFrame.explain()`.
