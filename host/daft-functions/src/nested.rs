@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     make_array, new_null_array, Array, ArrayRef, AsArray, BooleanArray, GenericBinaryBuilder,
-    GenericListArray, OffsetSizeTrait, UInt64Array,
+    GenericListArray, Int64Array, OffsetSizeTrait, UInt64Array,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::compute::kernels::zip::zip;
@@ -74,16 +74,24 @@ impl Lists {
     }
 }
 
-/// Python-style index `k` into `len` elements: from the end when negative.
+/// Position `k` among `len` elements, Python-style: counted from the end when negative.
+fn from_end(k: i64, len: usize) -> i64 {
+    if k < 0 {
+        len as i64 + k
+    } else {
+        k
+    }
+}
+
+/// Python-style index `k` into `len` elements, `None` when out of range.
 fn resolve_index(k: i64, len: usize) -> Option<usize> {
-    let k = if k < 0 { len as i64 + k } else { k };
+    let k = from_end(k, len);
     (0..len as i64).contains(&k).then_some(k as usize)
 }
 
 /// Python-style bound `k` of a cut of `len` elements, clamped into `0..=len`.
 fn resolve_bound(k: i64, len: usize) -> usize {
-    let k = if k < 0 { len as i64 + k } else { k };
-    k.clamp(0, len as i64) as usize
+    from_end(k, len).clamp(0, len as i64) as usize
 }
 
 fn list_get_rule(args: &[Field], _: &FunctionOptions) -> DaftResult<DataType> {
@@ -113,23 +121,17 @@ fn list_get_kernel(args: &[ArrayRef], _: &FunctionOptions, n: usize) -> DaftResu
     let mut take_at = Vec::with_capacity(n);
     let mut out_of_range = Vec::with_capacity(n);
     for (i, row) in lists.rows.iter().enumerate() {
-        let at = match (row, opt(&index, i)) {
+        let (at, outside) = match (row, opt(&index, i)) {
             // No index, no element: null, not the default.
-            (_, None) => {
-                out_of_range.push(false);
-                None
-            }
-            (None, Some(_)) => {
-                out_of_range.push(true);
-                None
-            }
+            (_, None) => (None, false),
+            (None, Some(_)) => (None, true),
             (Some((start, len)), Some(k)) => {
                 let at = resolve_index(k, *len).map(|j| (start + j) as u64);
-                out_of_range.push(at.is_none());
-                at
+                (at, at.is_none())
             }
         };
         take_at.push(at);
+        out_of_range.push(outside);
     }
     let taken = take(&lists.values, &UInt64Array::from(take_at), None)?;
     let default = cast_to(&args[2], item.data_type())?;
@@ -182,8 +184,8 @@ fn list_slice_rule(args: &[Field], _: &FunctionOptions) -> DaftResult<DataType> 
 /// An `end` of type Null (the default) means "to the end"; a null `end` in an
 /// integer column gives null, as a null `start` does.
 fn cut(
-    start: &arrow::array::Int64Array,
-    end: Option<&arrow::array::Int64Array>,
+    start: &Int64Array,
+    end: Option<&Int64Array>,
     i: usize,
     len: usize,
 ) -> Option<(usize, usize)> {
@@ -198,8 +200,8 @@ fn cut(
 fn slice_lists<O: OffsetSizeTrait>(
     lists: &Lists,
     field: FieldRef,
-    start: &arrow::array::Int64Array,
-    end: Option<&arrow::array::Int64Array>,
+    start: &Int64Array,
+    end: Option<&Int64Array>,
 ) -> DaftResult<ArrayRef> {
     let mut offsets = Vec::with_capacity(lists.rows.len() + 1);
     offsets.push(O::usize_as(0));
@@ -225,8 +227,8 @@ fn slice_lists<O: OffsetSizeTrait>(
 
 fn slice_binary<O: OffsetSizeTrait>(
     array: &ArrayRef,
-    start: &arrow::array::Int64Array,
-    end: Option<&arrow::array::Int64Array>,
+    start: &Int64Array,
+    end: Option<&Int64Array>,
 ) -> ArrayRef {
     let bytes = array.as_binary::<O>();
     let mut out = GenericBinaryBuilder::<O>::with_capacity(bytes.len(), 0);
@@ -373,7 +375,7 @@ inventory::submit! { BuiltinFunction(struct_get_def) }
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{BinaryArray, Int64Array, ListArray, StructArray};
+    use arrow::array::{BinaryArray, ListArray, StructArray};
     use arrow::datatypes::Int64Type;
     use daft_core::options::OptionValue;
 
