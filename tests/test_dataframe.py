@@ -442,7 +442,7 @@ def test_len_of_an_unmaterialized_frame_asks_for_collect(people):
 def test_show_prints_the_columns_types_and_rows(people, capsys):
     people.where(col("age") > 26).show()
     out = capsys.readouterr().out
-    for text in ["name", "age", "Int64", "Utf8", "Float64", "ann", "None"]:
+    for text in ["name", "age", "Int64", "String", "Float64", "ann", "None"]:
         assert text in out
     assert "bob" not in out
 
@@ -457,7 +457,7 @@ def test_show_prints_at_most_n_rows(capsys):
 def test_repr_before_collect_shows_the_schema_but_no_data(people):
     text = repr(people.where(col("age") > 26))
     assert "not materialized" in text
-    assert "name" in text and "Utf8" in text
+    assert "name" in text and "String" in text
     assert "ann" not in text
 
 

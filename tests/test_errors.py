@@ -208,7 +208,7 @@ def test_a_string_predicate_is_sql_and_a_non_expression_is_a_type_error(df):
 def test_adding_a_string_to_an_int_is_a_daft_type_error_at_plan_build(df):
     with pytest.raises(DaftTypeError) as info:
         df.select(col("str_col") + col("int_col"))
-    assert "Utf8" in str(info.value) and "Int64" in str(info.value)
+    assert "String" in str(info.value) and "Int64" in str(info.value)
     with pytest.raises(DaftTypeError):
         df.select(col("int_col") + "a")
     still_works(df)

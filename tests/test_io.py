@@ -83,7 +83,7 @@ def test_glob_of_files_with_different_schemas_names_both_files(tmp_path):
         daft.read_parquet(str(tmp_path / "*.parquet"))
     message = str(info.value)
     assert "1.parquet" in message and "2.parquet" in message
-    assert "Int64" in message and "Utf8" in message
+    assert "Int64" in message and "String" in message
 
 
 def test_files_with_different_column_names_are_a_schema_mismatch(tmp_path):

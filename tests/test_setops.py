@@ -216,10 +216,10 @@ def test_sample_is_reproducible_with_a_seed_and_respects_size_and_fraction():
 
 def test_describe_and_summarize():
     df = daft.from_pydict({"a": [1, 2, None, 4], "s": ["x", "y", "x", None]})
-    assert df.describe().to_pydict() == {"column_name": ["a", "s"], "type": ["Int64", "Utf8"]}
+    assert df.describe().to_pydict() == {"column_name": ["a", "s"], "type": ["Int64", "String"]}
     assert df.summarize().to_pydict() == {
         "column": ["a", "s"],
-        "type": ["Int64", "Utf8"],
+        "type": ["Int64", "String"],
         "min": ["1", "x"],
         "max": ["4", "y"],
         "count": [3, 3],

@@ -17,6 +17,7 @@ from daft._logging import configure_from_env as _configure_logging
 from daft._logging import refresh_logger
 from daft.context import (
     execution_config_ctx,
+    get_context,
     get_execution_config,
     planning_config_ctx,
     set_execution_config,
@@ -25,19 +26,22 @@ from daft.context import (
     set_runner_ray,
 )
 from daft.dataframe import DataFrame, GroupedDataFrame
-from daft.datatype import DataType, TimeUnit
-from daft.expressions import Expression, col, lit
+from daft.datatype import DataType, ImageFormat, ImageMode, TimeUnit, UnionMode
+from daft.expressions import Expression, col, interval, lit
 from daft.io import (
+    concat,
     from_arrow,
     from_glob_path,
     from_pandas,
     from_pydict,
     from_pylist,
+    range,
     read_csv,
     read_json,
     read_parquet,
 )
 from daft.schema import Field, Schema
+from daft.series import Series
 from daft.sql import sql, sql_expr
 from daft.window import Window
 
@@ -49,15 +53,30 @@ from daft.plugins import load_plugin, plugins
 
 __version__ = daft.__version__
 
+
+def get_version() -> str:
+    """The engine's version."""
+    return __version__
+
+
+def get_build_type() -> str:
+    """How the native module was built: ``"release"`` (the wheels) or ``"debug"``."""
+    return daft.build_info()["profile"]
+
+
 _configure_logging()
 _load_plugins_at_import()
 _registry.sync()
 
 __all__ = [
+    "concat",
     "context",
     "errors",
     "execution_config_ctx",
+    "get_build_type",
+    "get_context",
     "get_execution_config",
+    "get_version",
     "planning_config_ctx",
     "set_execution_config",
     "set_planning_config",
@@ -68,8 +87,12 @@ __all__ = [
     "Expression",
     "Field",
     "GroupedDataFrame",
+    "ImageFormat",
+    "ImageMode",
     "Schema",
+    "Series",
     "TimeUnit",
+    "UnionMode",
     "Window",
     "col",
     "exceptions",
@@ -79,9 +102,11 @@ __all__ = [
     "from_pydict",
     "from_pylist",
     "functions",
+    "interval",
     "lit",
     "load_plugin",
     "plugins",
+    "range",
     "read_csv",
     "read_json",
     "read_parquet",

@@ -144,7 +144,9 @@ class Partitions:
             )
         for batch in self.to_arrow_iter(results_buffer_size):
             if column_format == "python":
-                yield from batch.to_pylist()
+                from daft._logical import table_to_pylist
+
+                yield from table_to_pylist(pa.Table.from_batches([batch]))
             else:
                 names = batch.schema.names
                 for i in range(batch.num_rows):

@@ -70,7 +70,7 @@ def make_function(pyfn: Any, qualname: str | None = None) -> Callable[..., Expre
             raise TypeError(f"{display}{sig}: {e}") from None
         exprs = []
         options = {}
-        for pname, kind, _has_default, _default, _accepts in params:
+        for pname, kind, _has_default, _default, accepts in params:
             if pname not in bound.arguments:
                 continue
             value = bound.arguments[pname]
@@ -82,6 +82,11 @@ def make_function(pyfn: Any, qualname: str | None = None) -> Callable[..., Expre
                     value = value[0]
                 exprs.extend(_py(v) for v in value)
             else:
+                if accepts == "DataType" and value is not None:
+                    # A DataType, a pyarrow type, a Python type or a SQL type name.
+                    from daft.datatype import DataType
+
+                    value = DataType._infer(value)
                 if hasattr(value, "to_arrow_dtype"):
                     value = value.to_arrow_dtype()
                 options[pname] = value

@@ -545,11 +545,15 @@ class DataFrame(JoinsAndSetOps, Partitions):
 
     def to_pydict(self) -> dict[str, list]:
         """The result as ``{column: [values...]}``."""
-        return self.to_arrow().to_pydict()
+        from daft._logical import table_to_pydict
+
+        return table_to_pydict(self.to_arrow())
 
     def to_pylist(self) -> list[dict[str, Any]]:
         """The result as a list of ``{column: value}`` rows."""
-        return self.to_arrow().to_pylist()
+        from daft._logical import table_to_pylist
+
+        return table_to_pylist(self.to_arrow())
 
     def to_pandas(self) -> pandas.DataFrame:
         """The result as a pandas DataFrame (needs pandas installed)."""

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from daft.daft import PyExpr
 
-__all__ = ["Expression", "col", "lit"]
+__all__ = ["Expression", "col", "interval", "lit"]
 
 
 def col(name: str) -> Expression:
@@ -43,6 +43,48 @@ def lit(value: Any) -> Expression:
         array = pa.array([value])
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise TypeError(f"lit(): cannot make a literal from {value!r}: {e}") from None
+    return Expression._from_pyexpr(PyExpr.lit(array))
+
+
+def interval(
+    years: int | None = None,
+    months: int | None = None,
+    days: int | None = None,
+    hours: int | None = None,
+    minutes: int | None = None,
+    seconds: int | None = None,
+    millis: int | None = None,
+    nanos: int | None = None,
+) -> Expression:
+    """A literal calendar interval: months (years count 12), days, and nanoseconds
+    (hours, minutes, seconds, milliseconds and nanoseconds summed), as Arrow's
+    ``month_day_nano_interval`` keeps them.
+
+    Example:
+        >>> df.select(daft.col("ts") + daft.interval(months=1))
+    """
+    parts = {
+        "years": years,
+        "months": months,
+        "days": days,
+        "hours": hours,
+        "minutes": minutes,
+        "seconds": seconds,
+        "millis": millis,
+        "nanos": nanos,
+    }
+    for name, v in parts.items():
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            raise TypeError(f"interval(): {name} must be an int, got {v!r}")
+    n = {k: v or 0 for k, v in parts.items()}
+    total_months = n["years"] * 12 + n["months"]
+    nanoseconds = (
+        ((n["hours"] * 60 + n["minutes"]) * 60 + n["seconds"]) * 1_000_000_000
+        + n["millis"] * 1_000_000
+        + n["nanos"]
+    )
+    value = pa.MonthDayNano([total_months, n["days"], nanoseconds])
+    array = pa.array([value], pa.month_day_nano_interval())
     return Expression._from_pyexpr(PyExpr.lit(array))
 
 
@@ -83,6 +125,34 @@ class Expression:
 
     def __repr__(self) -> str:
         return repr(self._expr)
+
+    # --- what the expression is --------------------------------------------
+    def is_column(self) -> bool:
+        """Whether the expression is a bare column reference."""
+        return self._expr.column_name() is not None
+
+    def column_name(self) -> str | None:
+        """The column's name for a bare column reference, else None."""
+        return self._expr.column_name()
+
+    def is_literal(self) -> bool:
+        """Whether the expression is a literal."""
+        return self._expr.literal_stream() is not None
+
+    def as_py(self) -> Any:
+        """A literal's Python value; a ValueError for any other expression."""
+        stream = self._expr.literal_stream()
+        if stream is None:
+            raise ValueError(f"as_py() needs a literal expression, got {self!r}")
+        from daft._logical import to_pylist
+
+        holder = _Capsule(stream)
+        return to_pylist(pa.RecordBatchReader.from_stream(holder).read_all().column(0))[0]
+
+    def try_cast(self, dtype: Any) -> Expression:
+        """The values converted to ``dtype``, null where a value does not convert
+        (as :meth:`cast`, which is safe in this engine)."""
+        return self.cast(dtype)
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -359,3 +429,39 @@ class Expression:
 
     # With __getitem__, iter(expr) would call expr[0], expr[1], ... and never stop.
     __iter__ = None
+
+
+class _Capsule:
+    """Hands a stream capsule made in Rust to pyarrow's ``from_stream``."""
+
+    def __init__(self, capsule: object) -> None:
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self._capsule
+
+
+def _install_casts() -> None:
+    """``Expression.as_<type>(...)``: a cast to ``DataType.<type>(...)``, one per
+    DataType constructor, as in Daft."""
+    from daft.datatype import DataType
+
+    constructors = [
+        "binary", "bool", "date", "decimal128", "duration", "embedding", "extension",
+        "fixed_size_binary", "fixed_size_list", "float16", "float32", "float64", "image",
+        "int8", "int16", "int32", "int64", "interval", "list", "map", "null", "python",
+        "sparse_tensor", "string", "struct", "tensor", "time", "timestamp", "uint8",
+        "uint16", "uint32", "uint64", "union", "uuid",
+    ]  # fmt: skip
+    for name in constructors:
+
+        def as_type(self: Expression, *args: Any, _name: str = name, **kwargs: Any) -> Expression:
+            return self.cast(getattr(DataType, _name)(*args, **kwargs))
+
+        as_type.__name__ = f"as_{name}"
+        as_type.__qualname__ = f"Expression.as_{name}"
+        as_type.__doc__ = f"Casts the expression to ``DataType.{name}(...)``."
+        setattr(Expression, f"as_{name}", as_type)
+
+
+_install_casts()

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = [
+    "concat",
     "from_arrow",
     "from_glob_path",
     "from_pandas",
@@ -21,37 +22,51 @@ __all__ = [
     "from_pylist",
     "read_csv",
     "read_json",
+    "range",
     "read_parquet",
 ]
 
 
 def from_pydict(data: dict[str, Any]) -> DataFrame:
-    """A DataFrame from ``{column: values}``; values are lists, numpy or Arrow arrays.
+    """A DataFrame from ``{column: values}``; values are lists, numpy arrays, Arrow
+    arrays or :class:`daft.Series`.
+
+    Python values get Daft's types (see the user's guide, "Types"): numpy arrays of
+    more than one dimension become tensors, dicts structs (or maps, for keys that
+    are not strings), tuples structs, and values Arrow has no type for (sets, your
+    own objects) a Python column that keeps them as objects. Values of one column
+    that share no type are an error naming the column and the row.
 
     Example:
         >>> df = daft.from_pydict({"a": [1, 2, 3], "b": ["x", "y", None]})
     """
+    from daft import _infer
+
     if not isinstance(data, dict):
         raise TypeError(f"from_pydict takes a dict of columns, got {type(data).__name__}")
-    lengths = {k: len(v) for k, v in data.items()}
+    columns = {k: _infer.column(v, f"from_pydict: column {k!r}") for k, v in data.items()}
+    lengths = {k: len(v) for k, v in columns.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"from_pydict: columns have different lengths: {lengths}")
-    try:
-        table = pa.table(data)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise ValueError(f"from_pydict: cannot convert the data to Arrow: {e}") from None
-    return DataFrame(PyLogicalPlan.from_arrow_stream(table))
+    return DataFrame(PyLogicalPlan.from_arrow_stream(pa.table(columns)))
 
 
 def from_pylist(data: list[dict[str, Any]]) -> DataFrame:
-    """A DataFrame from a list of ``{column: value}`` rows."""
+    """A DataFrame from a list of ``{column: value}`` rows, typed as
+    :func:`from_pydict` types columns; a key missing from a row is null there."""
+    from daft import _infer
+
     if not isinstance(data, list):
         raise TypeError(f"from_pylist takes a list of dicts, got {type(data).__name__}")
-    try:
-        table = pa.Table.from_pylist(data)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise ValueError(f"from_pylist: cannot convert the rows to Arrow: {e}") from None
-    return DataFrame(PyLogicalPlan.from_arrow_stream(table))
+    names: dict[str, None] = {}
+    for i, row in enumerate(data):
+        if not isinstance(row, dict):
+            raise TypeError(f"from_pylist: row {i} is a {type(row).__name__}, not a dict")
+        names.update(dict.fromkeys(row))
+    columns = {
+        k: _infer.column([row.get(k) for row in data], f"from_pylist: column {k!r}") for k in names
+    }
+    return DataFrame(PyLogicalPlan.from_arrow_stream(pa.table(columns)))
 
 
 def from_arrow(data: Any) -> DataFrame:
@@ -63,6 +78,11 @@ def from_arrow(data: Any) -> DataFrame:
         )
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
+    elif not isinstance(data, pa.Table):
+        # Through pyarrow's importer (no copy): it accepts what other libraries
+        # export slightly off the C Data spec (polars gives a null column a buffer),
+        # and exports it to the engine by the spec.
+        data = pa.table(data)
     return DataFrame(PyLogicalPlan.from_arrow_stream(data))
 
 
@@ -71,6 +91,45 @@ def from_pandas(data: pandas.DataFrame) -> DataFrame:
     return DataFrame(
         PyLogicalPlan.from_arrow_stream(pa.Table.from_pandas(data, preserve_index=False))
     )
+
+
+def range(start: int, end: int | None = None, step: int = 1, partitions: int = 1) -> DataFrame:
+    """A DataFrame of one Int64 column ``id``: ``start`` to ``end`` (exclusive) by
+    ``step``, as Python's ``range``; ``range(n)`` is ``0`` to ``n``.
+
+    Example:
+        >>> daft.range(1, 10, 3).to_pydict()
+        {'id': [1, 4, 7]}
+    """
+    import builtins
+
+    for name, v in (("start", start), ("end", end), ("step", step), ("partitions", partitions)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            raise TypeError(f"range: {name} must be an int, got {v!r}")
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("range: step must not be 0")
+    if partitions < 1:
+        raise ValueError(f"range: partitions must be at least 1, got {partitions}")
+    ids = pa.array(builtins.range(start, end, step), pa.int64())
+    df = from_arrow(pa.table({"id": ids}))
+    return df.into_partitions(partitions) if partitions > 1 else df
+
+
+def concat(dfs: Any) -> DataFrame:
+    """The rows of every DataFrame in ``dfs``, one after another; they must have
+    the same column names and types (``DataFrame.concat`` of each)."""
+    frames = list(dfs)
+    if not frames:
+        raise ValueError("concat needs at least one DataFrame")
+    for i, df in enumerate(frames):
+        if not isinstance(df, DataFrame):
+            raise TypeError(f"concat: item {i} is a {type(df).__name__}, not a DataFrame")
+    out = frames[0]
+    for df in frames[1:]:
+        out = out.concat(df)
+    return out
 
 
 def _paths(path: str | list[str]) -> list[str]:

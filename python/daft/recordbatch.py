@@ -47,11 +47,15 @@ class MicroPartition:
 
     def to_pydict(self) -> dict[str, list]:
         """The rows as ``{column: [values...]}``."""
-        return self._table.to_pydict()
+        from daft._logical import table_to_pydict
+
+        return table_to_pydict(self._table)
 
     def to_pylist(self) -> list[dict[str, Any]]:
         """The rows as a list of ``{column: value}``."""
-        return self._table.to_pylist()
+        from daft._logical import table_to_pylist
+
+        return table_to_pylist(self._table)
 
     def to_pandas(self) -> pandas.DataFrame:
         """The rows as a pandas DataFrame (needs pandas installed)."""

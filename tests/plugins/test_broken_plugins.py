@@ -426,7 +426,7 @@ def test_a_result_of_the_wrong_length():
 def test_a_result_of_another_type_than_declared():
     assert _call_error("bad_wrong_type") == [
         "DaftCoreException",
-        "function bad_results.bad_wrong_type returned type Utf8 but declared Int64",
+        "function bad_results.bad_wrong_type returned type String but declared Int64",
     ]
 
 

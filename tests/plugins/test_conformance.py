@@ -147,7 +147,7 @@ def test_the_fixtures_healthy_functions_pass(fixture_report, function):
     ("function", "check", "words"),
     [
         ("bad_wrong_length", "empty", "returned 1 rows for an input of 0 rows"),
-        ("bad_wrong_type", "empty", "returned type Utf8 but declared Int64"),
+        ("bad_wrong_type", "empty", "returned type String but declared Int64"),
         # On an empty input its single offset points at nothing that could be read, and the
         # host repairs such an array on import (plugin-api/src/arrow_import.rs); the first
         # input with rows shows it.

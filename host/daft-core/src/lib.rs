@@ -4,6 +4,7 @@
 //! Nothing here knows about Python or about plugins' ABI; both sit on top.
 
 pub mod error;
+pub mod logical;
 pub mod options;
 pub mod registry;
 pub mod types;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Field};
 
 /// One option value. Options are plain literals, not expressions.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,8 +17,9 @@ pub enum OptionValue {
     Int(i64),
     Float(f64),
     Str(String),
-    /// A data type, for `cast(dtype=...)`-like functions of the host.
-    DataType(DataType),
+    /// A data type, for `cast(dtype=...)`-like functions of the host, as a
+    /// field so that a Daft logical type (its extension metadata) comes along.
+    DataType(Field),
 }
 
 impl OptionValue {
@@ -43,7 +44,7 @@ impl fmt::Display for OptionValue {
             OptionValue::Int(i) => write!(f, "{i}"),
             OptionValue::Float(x) => write!(f, "{x:?}"),
             OptionValue::Str(s) => write!(f, "{s:?}"),
-            OptionValue::DataType(d) => write!(f, "{d}"),
+            OptionValue::DataType(d) => write!(f, "{}", crate::types::display_type(d)),
         }
     }
 }
@@ -93,9 +94,22 @@ impl FunctionOptions {
 
     /// Option `name` as a data type.
     pub fn data_type(&self, name: &str) -> Option<&DataType> {
+        self.type_field(name).map(Field::data_type)
+    }
+
+    /// Option `name` as a data type with its extension metadata (a Daft
+    /// logical type such as `Embedding[Float32; 3]`).
+    pub fn type_field(&self, name: &str) -> Option<&Field> {
         match self.get(name) {
             Some(OptionValue::DataType(d)) => Some(d),
             _ => None,
         }
+    }
+}
+
+impl OptionValue {
+    /// A plain Arrow data type as an option value.
+    pub fn data_type(dt: DataType) -> Self {
+        OptionValue::DataType(Field::new("", dt, true))
     }
 }

@@ -75,7 +75,7 @@ impl TypeClass {
             TypeClass::Any => "any type",
             TypeClass::Numeric => "a numeric type (integer or float)",
             TypeClass::Integer => "an integer type",
-            TypeClass::String => "a string (Utf8)",
+            TypeClass::String => "a string",
             TypeClass::Boolean => "a boolean",
             TypeClass::BinaryLike => "a string or binary",
             TypeClass::List => "a list",
@@ -93,33 +93,7 @@ pub fn is_string(dt: &DataType) -> bool {
     )
 }
 
-/// The user-facing name of a field's type: the extension name when the
-/// field carries one (plugin types), else Arrow's own rendering.
-pub fn display_type(field: &Field) -> String {
-    match field.metadata().get(EXTENSION_NAME_KEY) {
-        Some(name) => name.clone(),
-        None => display_data_type(field.data_type()),
-    }
-}
-
-/// Renders a data type the way schemas and errors show it.
-pub fn display_data_type(dt: &DataType) -> String {
-    match dt {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "Utf8".into(),
-        DataType::List(f) | DataType::LargeList(f) => {
-            format!("List[{}]", display_type(f))
-        }
-        DataType::FixedSizeList(f, n) => format!("FixedSizeList[{}; {n}]", display_type(f)),
-        DataType::Struct(fields) => {
-            let inner: Vec<String> = fields
-                .iter()
-                .map(|f| format!("{}: {}", f.name(), display_type(f)))
-                .collect();
-            format!("Struct[{}]", inner.join(", "))
-        }
-        other => format!("{other}"),
-    }
-}
+pub use crate::logical::{display_data_type, display_type};
 
 /// The common type two operands are cast to before an arithmetic or
 /// comparison kernel runs, or `None` when they cannot be combined.

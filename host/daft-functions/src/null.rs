@@ -381,7 +381,7 @@ mod tests {
         assert!(matches!(err, DaftError::TypeError(_)));
         let msg = err.to_string();
         assert!(
-            msg.contains("fill_null") && msg.contains("fill_value") && msg.contains("Utf8"),
+            msg.contains("fill_null") && msg.contains("fill_value") && msg.contains("String"),
             "{msg}"
         );
     }

@@ -116,7 +116,7 @@ fn sample_args(def: &FunctionDef) -> Vec<ArrayRef> {
 /// Options for the sweep: only the required ones need a value.
 fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
     match def.name.as_str() {
-        "cast" => vec![("dtype", OptionValue::DataType(DataType::Utf8))],
+        "cast" => vec![("dtype", OptionValue::data_type(DataType::Utf8))],
         "struct_get" => vec![("name", OptionValue::Str("x".into()))],
         _ => vec![],
     }
@@ -197,7 +197,7 @@ fn resolve_rejects_wrong_argument_type_naming_argument_got_and_accepted() {
         )
         .unwrap_err();
     let msg = err.to_string();
-    for part in ["sqrt", "expr", "Utf8", "numeric"] {
+    for part in ["sqrt", "expr", "String", "numeric"] {
         assert!(msg.contains(part), "{msg:?} lacks {part:?}");
     }
 }

@@ -95,8 +95,8 @@ fn merged(p0: &str, s0: &Schema, path: &str, s: &Schema) -> DaftResult<Schema> {
                 return Err(mismatch(format!(
                     "column {:?} is {} in one and {} in the other",
                     a.name(),
-                    a.data_type(),
-                    b.data_type()
+                    daft_core::types::display_type(a),
+                    daft_core::types::display_type(b)
                 )))
             }
         }

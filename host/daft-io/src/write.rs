@@ -170,7 +170,10 @@ fn write_files_with(
     swap: Swap,
 ) -> DaftResult<Vec<String>> {
     let encoder = match format {
-        FileFormat::Parquet { compression } => Encoder::Parquet(parse_compression(compression)?),
+        FileFormat::Parquet { compression } => {
+            check_parquet_types(&schema)?;
+            Encoder::Parquet(parse_compression(compression)?)
+        }
         FileFormat::Csv(o) => Encoder::Csv(o.checked()?),
         FileFormat::Json(o) => Encoder::Json(o.checked()?),
     };
@@ -188,6 +191,38 @@ fn write_files_with(
         .iter()
         .map(|n| root.join(n).to_string_lossy().into_owned())
         .collect())
+}
+
+/// Refuses, before any file is made, a column whose type Parquet cannot
+/// store (arrow-rs would fail mid-write naming only a staging file).
+fn check_parquet_types(schema: &arrow::datatypes::Schema) -> DaftResult<()> {
+    use arrow::datatypes::DataType as D;
+    fn unsupported(dt: &D) -> Option<&D> {
+        match dt {
+            D::Interval(_) | D::Union(_, _) => Some(dt),
+            D::List(f) | D::LargeList(f) | D::FixedSizeList(f, _) | D::Map(f, _) => {
+                unsupported(f.data_type())
+            }
+            D::Struct(fields) => fields.iter().find_map(|f| unsupported(f.data_type())),
+            _ => None,
+        }
+    }
+    for f in schema.fields() {
+        if let Some(dt) = unsupported(f.data_type()) {
+            let inner = if dt == f.data_type() {
+                String::new()
+            } else {
+                format!(", which holds {}", daft_core::types::display_data_type(dt))
+            };
+            return Err(DaftError::value_error(format!(
+                "write_parquet: column {:?} is {}{inner}, which Parquet cannot store; \
+                 cast it or leave it out first",
+                f.name(),
+                daft_core::types::display_type(f),
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn path_str(path: &Path) -> String {

@@ -6,7 +6,7 @@
 use std::ffi::CString;
 
 use arrow::array::{make_array, ArrayRef, RecordBatchIterator, RecordBatchReader};
-use arrow::datatypes::{DataType, Field, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow::record_batch::RecordBatch;
@@ -72,19 +72,39 @@ pub fn import_array(obj: &Bound<'_, PyAny>) -> PyResult<(Field, ArrayRef)> {
     Ok((field, make_array(data)))
 }
 
-/// Reads a data type from an object with `__arrow_c_schema__` (a pyarrow
-/// DataType or Field).
-pub fn import_data_type(obj: &Bound<'_, PyAny>) -> PyResult<DataType> {
+/// Converts the `FFI_ArrowSchema` behind `obj.__arrow_c_schema__()` with `convert`.
+fn from_c_schema<T, E: std::fmt::Display>(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+    convert: impl FnOnce(&FFI_ArrowSchema) -> Result<T, E>,
+) -> PyResult<T> {
     let cap = capsule(
         &obj.call_method0("__arrow_c_schema__")?,
         "__arrow_c_schema__",
     )?;
     let ptr = cap.pointer_checked(Some(c"arrow_schema"))?;
     // SAFETY: the capsule is named "arrow_schema", so it holds an
-    // FFI_ArrowSchema, which we only borrow for the conversion.
+    // FFI_ArrowSchema, which we only borrow for the conversion while the
+    // capsule is alive.
     let schema = unsafe { &*(ptr.as_ptr() as *const FFI_ArrowSchema) };
-    DataType::try_from(schema)
-        .map_err(|e| PyValueError::new_err(format!("invalid Arrow type: {e}")))
+    convert(schema).map_err(|e| PyValueError::new_err(format!("invalid Arrow {what}: {e}")))
+}
+
+/// Reads a data type from an object with `__arrow_c_schema__` (a pyarrow
+/// DataType or Field).
+pub fn import_data_type(obj: &Bound<'_, PyAny>) -> PyResult<DataType> {
+    from_c_schema(obj, "type", |s| DataType::try_from(s))
+}
+
+/// Reads a field, with its metadata, from an object with
+/// `__arrow_c_schema__` (a pyarrow Field, or a DataType as an unnamed field).
+pub fn import_field(obj: &Bound<'_, PyAny>) -> PyResult<Field> {
+    from_c_schema(obj, "type", |s| Field::try_from(s))
+}
+
+/// Reads a schema from an object with `__arrow_c_schema__` (a pyarrow Schema).
+pub fn import_schema(obj: &Bound<'_, PyAny>) -> PyResult<Schema> {
+    from_c_schema(obj, "schema", |s| Schema::try_from(s))
 }
 
 /// A PyCapsule holding a stream over `batches`, for `__arrow_c_stream__`.

@@ -196,6 +196,32 @@ impl PyExpr {
         out
     }
 
+    /// The column's name when the expression is a bare column reference.
+    fn column_name(&self) -> Option<String> {
+        match &self.expr {
+            Expr::Column(name) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
+    /// A literal's one-row array as an Arrow stream of one column, or None
+    /// when the expression is not a literal.
+    fn literal_stream<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Option<Bound<'py, pyo3::types::PyCapsule>>> {
+        let Expr::Literal(array) = &self.expr else {
+            return Ok(None);
+        };
+        let schema = std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
+            arrow::datatypes::Field::new("literal", array.data_type().clone(), true),
+        ]));
+        let batch = arrow::record_batch::RecordBatch::try_new(schema.clone(), vec![array.clone()])
+            .map_err(daft_core::DaftError::from)
+            .py()?;
+        Ok(Some(arrow_ffi::export_stream(py, schema, vec![batch])?))
+    }
+
     /// Whether the expression contains an aggregation.
     fn has_agg(&self) -> bool {
         self.expr.has_agg()
@@ -238,7 +264,7 @@ pub fn options_from_py(
         } else if v.is_instance_of::<PyString>() {
             OptionValue::Str(v.extract()?)
         } else if v.hasattr("__arrow_c_schema__")? {
-            OptionValue::DataType(arrow_ffi::import_data_type(&v)?)
+            OptionValue::DataType(arrow_ffi::import_field(&v)?)
         } else {
             return Err(PyTypeError::new_err(format!(
                 "function {function}: option `{name}` must be a literal (None, bool, int, float, \

@@ -16,6 +16,7 @@ mod plan;
 mod plugins;
 mod registry;
 mod table;
+mod types;
 
 use pyo3::prelude::*;
 
@@ -37,6 +38,8 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(execution::set_execution_config, m)?)?;
     m.add_function(wrap_pyfunction!(execution::get_execution_config, m)?)?;
     m.add_function(wrap_pyfunction!(registry::list_functions, m)?)?;
+    m.add_function(wrap_pyfunction!(types::display_type, m)?)?;
+    m.add_function(wrap_pyfunction!(types::sql_datatype, m)?)?;
     m.add_function(wrap_pyfunction!(registry::get_function, m)?)?;
     m.add_function(wrap_pyfunction!(logging::refresh_logger_levels, m)?)?;
     m.add_function(wrap_pyfunction!(plugins::load_plugin, m)?)?;

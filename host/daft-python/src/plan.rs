@@ -5,8 +5,6 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::Table;
 use daft_core::types::{canonical_batch, canonical_schema, display_type};
 use daft_core::{DaftError, DaftResult};
 use daft_plan::{CsvOptions, LogicalPlan, SortKey, Source};
@@ -16,7 +14,7 @@ use pyo3::types::PyCapsule;
 use crate::arrow_ffi;
 use crate::error::IntoPyResult;
 use crate::expr::PyExpr;
-use crate::table::format_table;
+use crate::table::{format_schema, format_table};
 
 /// A schema: column names and types.
 #[pyclass(module = "daft.daft", name = "PySchema", frozen)]
@@ -26,6 +24,15 @@ pub struct PySchema {
 
 #[pymethods]
 impl PySchema {
+    /// A schema from an object with `__arrow_c_schema__` (a pyarrow Schema).
+    #[staticmethod]
+    fn from_arrow(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let schema = arrow_ffi::import_schema(obj)?;
+        Ok(PySchema {
+            schema: Arc::new(schema),
+        })
+    }
+
     /// Column names in order.
     fn column_names(&self) -> Vec<String> {
         self.schema
@@ -50,13 +57,7 @@ impl PySchema {
     }
 
     fn __repr__(&self) -> String {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header(vec!["column_name", "type"]);
-        for f in self.schema.fields() {
-            t.add_row(vec![f.name().clone(), display_type(f)]);
-        }
-        t.to_string()
+        format_schema(&self.schema)
     }
 }
 
@@ -648,7 +649,7 @@ impl PyLogicalPlan {
                 })?)
             }
         };
-        Ok(format_table(&self.plan.schema(), &batches, max_rows))
+        Ok(format_table(py, &self.plan.schema(), &batches, max_rows))
     }
 
     /// Writes the output as one Parquet file under `root_dir` with

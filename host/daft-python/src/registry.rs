@@ -34,7 +34,7 @@ fn option_to_py(py: Python<'_>, v: &OptionValue) -> PyResult<Py<PyAny>> {
         OptionValue::Int(i) => i.into_py_any(py)?,
         OptionValue::Float(x) => x.into_py_any(py)?,
         OptionValue::Str(s) => s.into_py_any(py)?,
-        OptionValue::DataType(d) => d.to_string().into_py_any(py)?,
+        OptionValue::DataType(d) => daft_core::types::display_type(d).into_py_any(py)?,
     })
 }
 

@@ -486,7 +486,7 @@ impl ExprPlanner<'_> {
     fn cast(&self, x: Expr, to: &sqlparser::ast::DataType) -> DaftResult<Expr> {
         let dt = arrow_type(to)?;
         let mut options = BTreeMap::new();
-        options.insert("dtype".to_string(), OptionValue::DataType(dt));
+        options.insert("dtype".to_string(), OptionValue::data_type(dt));
         call("cast", vec![x], options)
     }
 

@@ -114,18 +114,36 @@ pub fn plan_sql(sql: &str, catalog: &Catalog) -> DaftResult<Arc<LogicalPlan>> {
 /// Parses one SQL expression (`x > 1 AND s LIKE 'a%'`) into an expression
 /// over column names, for `daft.sql_expr` and string predicates.
 pub fn plan_sql_expr(sql: &str) -> DaftResult<Expr> {
+    let e = parse_whole(sql, "SQL syntax error: unexpected", |p| p.parse_expr())?;
+    expr::free_expr(&e)
+}
+
+/// The Arrow type a SQL type name means (`BIGINT`, `DECIMAL(10, 2)`,
+/// `INT[]`), as in `CAST`; for `daft.DataType.from_sql`.
+pub fn sql_data_type(text: &str) -> DaftResult<arrow::datatypes::DataType> {
+    let t = parse_whole(text, "SQL: unexpected", |p| p.parse_data_type())?;
+    types::arrow_type(&t)
+}
+
+/// `text` parsed by `parse` as one whole item: anything left after it is an
+/// error (`{refusal} <token> after <item>`).
+fn parse_whole<T: std::fmt::Display>(
+    text: &str,
+    refusal: &str,
+    parse: impl FnOnce(&mut Parser<'_>) -> Result<T, sqlparser::parser::ParserError>,
+) -> DaftResult<T> {
     let dialect = GenericDialect {};
     let mut parser = Parser::new(&dialect)
-        .try_with_sql(sql)
+        .try_with_sql(text)
         .map_err(parse_error)?;
-    let e = parser.parse_expr().map_err(parse_error)?;
+    let item = parse(&mut parser).map_err(parse_error)?;
     if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
         return Err(DaftError::value_error(format!(
-            "SQL syntax error: unexpected {} after the expression {e}",
+            "{refusal} {} after {item}",
             parser.peek_token()
         )));
     }
-    expr::free_expr(&e)
+    Ok(item)
 }
 
 fn first_words(sql: &str) -> String {

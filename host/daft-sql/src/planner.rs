@@ -888,7 +888,7 @@ fn align_by_name(
                         .data_type()
                         .clone();
                     let mut options = std::collections::BTreeMap::new();
-                    options.insert("dtype".to_string(), OptionValue::DataType(dt));
+                    options.insert("dtype".to_string(), OptionValue::data_type(dt));
                     let null = Expr::Literal(Arc::new(NullArray::new(1)));
                     Ok(Expr::call(global().lookup("cast")?, vec![null], options)?.alias(n.clone()))
                 })

@@ -2,8 +2,10 @@
 //! meanings: `INT` is 32 bits, `BIGINT` 64, `FLOAT`/`REAL` 32, `DOUBLE` 64,
 //! `TIMESTAMP` microseconds (`WITH TIME ZONE`: UTC).
 
-use arrow::datatypes::{DataType, TimeUnit};
-use sqlparser::ast::{DataType as SqlType, ExactNumberInfo, TimezoneInfo};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, IntervalUnit, TimeUnit};
+use sqlparser::ast::{ArrayElemTypeDef, DataType as SqlType, ExactNumberInfo, TimezoneInfo};
 
 use daft_core::{DaftError, DaftResult};
 
@@ -49,11 +51,23 @@ pub fn arrow_type(t: &SqlType) -> DaftResult<DataType> {
         }
         S::Timestamp(_, _) | S::Datetime(_) => DataType::Timestamp(TimeUnit::Microsecond, None),
         S::Time(_, _) => DataType::Time64(TimeUnit::Microsecond),
+        S::Interval { .. } => DataType::Interval(IntervalUnit::MonthDayNano),
+        S::Array(
+            ArrayElemTypeDef::SquareBracket(inner, None)
+            | ArrayElemTypeDef::AngleBracket(inner)
+            | ArrayElemTypeDef::Parenthesis(inner),
+        ) => DataType::List(Arc::new(Field::new("item", arrow_type(inner)?, true))),
+        S::Array(ArrayElemTypeDef::SquareBracket(inner, Some(n))) => {
+            let n = i32::try_from(*n).ok().filter(|n| *n > 0).ok_or_else(|| {
+                DaftError::value_error(format!("SQL: array size {n} is out of range"))
+            })?;
+            DataType::FixedSizeList(Arc::new(Field::new("item", arrow_type(inner)?, true)), n)
+        }
         other => {
             return Err(DaftError::value_error(format!(
                 "SQL: type {other} is not supported in CAST; supported: BOOLEAN, TINYINT, \
                  SMALLINT, INT, BIGINT, the UNSIGNED forms, REAL, FLOAT, DOUBLE, DECIMAL(p, s), \
-                 VARCHAR/TEXT/STRING, BINARY, DATE, TIME, TIMESTAMP"
+                 VARCHAR/TEXT/STRING, BINARY, DATE, TIME, TIMESTAMP, INTERVAL, T[]"
             )))
         }
     })

@@ -41,7 +41,7 @@ _CLASSES = {
     "any type": _ANY,
     "a numeric type (integer or float)": _INTEGERS + _FLOATS,
     "an integer type": _INTEGERS,
-    "a string (Utf8)": [pa.string()],
+    "a string": [pa.string()],
     "a boolean": [pa.bool_()],
     "a string or binary": [pa.string(), pa.binary()],
     "a list": _LISTS,
