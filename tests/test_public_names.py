@@ -113,7 +113,7 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
         {
             "daft": _names(
                 """api_annotations convert datasets dependencies event_loop execution
-                filesystem lazy_import logical recordbatch runners scarf_telemetry
+                filesystem lazy_import logical runners scarf_telemetry
                 track_import_on_scarf utils"""
             ),
             "Expression": _names("to_arrow_expr"),

@@ -159,3 +159,14 @@ def test_lit_and_interval_literals():
     assert out == {"i": [pa.MonthDayNano([12, 2, 3 * 3600 * 10**9])]}
     with pytest.raises(TypeError, match="days must be an int"):
         daft.interval(days=1.5)
+
+
+def test_maps_come_back_as_pairs_or_as_dicts_on_request():
+    df = daft.from_pydict({"m": [{1: "a", 2: "b"}, None]})
+    assert df.to_pydict() == {"m": [[(1, "a"), (2, "b")], None]}
+    assert df.to_pydict(maps_as_pydicts="lossy") == {"m": [{1: "a", 2: "b"}, None]}
+    assert df.to_pylist(maps_as_pydicts="strict") == [{"m": {1: "a", 2: "b"}}, {"m": None}]
+    s = daft.Series.from_pylist([{1: "a"}])
+    assert s.to_pylist(maps_as_pydicts="lossy") == [{1: "a"}]
+    with pytest.raises(ValueError, match="maps_as_pydicts must be"):
+        df.to_pydict(maps_as_pydicts="loose")

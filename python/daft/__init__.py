@@ -48,6 +48,7 @@ from daft.window import Window
 # isort: split
 # After the classes they use.
 from daft import _registry, errors, exceptions, functions
+from daft import recordbatch as recordbatch  # daft.recordbatch, as in Daft
 from daft.plugins import load_at_import as _load_plugins_at_import
 from daft.plugins import load_plugin, plugins
 

@@ -224,9 +224,15 @@ def _with_children(t: pa.DataType) -> pa.DataType:
     return t
 
 
-def to_pylist(array: pa.Array | pa.ChunkedArray) -> list:
+def to_pylist(array: pa.Array | pa.ChunkedArray, maps_as_pydicts: str | None = None) -> list:
     """The values of a column as Python objects, as Daft gives them: numpy arrays
-    for tensors, embeddings and images, the objects of a Python column."""
+    for tensors, embeddings and images, the objects of a Python column; maps as
+    lists of (key, value) pairs, or dicts with ``maps_as_pydicts`` ("lossy" keeps
+    a repeated key's last value, "strict" refuses repeated keys)."""
+    if maps_as_pydicts not in (None, "lossy", "strict"):
+        raise ValueError(
+            f"maps_as_pydicts must be None, 'lossy' or 'strict', got {maps_as_pydicts!r}"
+        )
     t = array.type
     if isinstance(t, pa.FixedShapeTensorType):
         shape = tuple(t.shape)
@@ -236,16 +242,21 @@ def to_pylist(array: pa.Array | pa.ChunkedArray) -> list:
             for chunk in chunks
             for v in chunk
         ]
-    return array.to_pylist()
+    if maps_as_pydicts is None:
+        return array.to_pylist()
+    return array.to_pylist(maps_as_pydicts=maps_as_pydicts)
 
 
-def table_to_pydict(table: pa.Table) -> dict[str, list]:
+def table_to_pydict(table: pa.Table, maps_as_pydicts: str | None = None) -> dict[str, list]:
     """``{column: values}`` of a table, each column as :func:`to_pylist` gives it."""
-    return {name: to_pylist(table.column(i)) for i, name in enumerate(table.column_names)}
+    return {
+        name: to_pylist(table.column(i), maps_as_pydicts)
+        for i, name in enumerate(table.column_names)
+    }
 
 
-def table_to_pylist(table: pa.Table) -> list[dict[str, Any]]:
+def table_to_pylist(table: pa.Table, maps_as_pydicts: str | None = None) -> list[dict[str, Any]]:
     """The rows of a table as dicts, values as :func:`to_pylist` gives them."""
-    columns = table_to_pydict(table)
+    columns = table_to_pydict(table, maps_as_pydicts)
     names = list(columns)
     return [dict(zip(names, row)) for row in zip(*columns.values())] if names else []

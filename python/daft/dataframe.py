@@ -543,17 +543,20 @@ class DataFrame(JoinsAndSetOps, Partitions):
         """The result as a pyarrow Table."""
         return pa.RecordBatchReader.from_stream(self).read_all()
 
-    def to_pydict(self) -> dict[str, list]:
-        """The result as ``{column: [values...]}``."""
+    def to_pydict(self, maps_as_pydicts: str | None = None) -> dict[str, list]:
+        """The result as ``{column: [values...]}``: tensors and images as numpy
+        arrays, Python values as the objects, maps as (key, value) pairs or, with
+        ``maps_as_pydicts="lossy"`` or ``"strict"``, as dicts."""
         from daft._logical import table_to_pydict
 
-        return table_to_pydict(self.to_arrow())
+        return table_to_pydict(self.to_arrow(), maps_as_pydicts)
 
-    def to_pylist(self) -> list[dict[str, Any]]:
-        """The result as a list of ``{column: value}`` rows."""
+    def to_pylist(self, maps_as_pydicts: str | None = None) -> list[dict[str, Any]]:
+        """The result as a list of ``{column: value}`` rows, values as :meth:`to_pydict`
+        gives them."""
         from daft._logical import table_to_pylist
 
-        return table_to_pylist(self.to_arrow())
+        return table_to_pylist(self.to_arrow(), maps_as_pydicts)
 
     def to_pandas(self) -> pandas.DataFrame:
         """The result as a pandas DataFrame (needs pandas installed)."""

@@ -19,7 +19,7 @@ from daft import _logical
 from daft._logical import DaftExtensionType, NamedExtensionType
 from daft._type_params import ImageFormat, ImageMode, TimeUnit, UnionMode, image_mode_of, unit_name
 
-__all__ = ["DataType", "ImageFormat", "ImageMode", "TimeUnit", "UnionMode"]
+__all__ = ["DataType", "DataTypeLike", "ImageFormat", "ImageMode", "TimeUnit", "UnionMode"]
 
 _logical.register()
 
@@ -744,3 +744,8 @@ def _key(t: pa.DataType) -> Any:
     if pa.types.is_struct(t):
         return ("struct", tuple((f.name, _key(_logical.from_field(f))) for f in t))
     return str(t)
+
+
+#: What functions accept where a type is expected: a DataType, a pyarrow type, a
+#: Python type or annotation (``int``, ``list[str]``), or a SQL type name.
+DataTypeLike = typing.Union[DataType, pa.DataType, type, str]
