@@ -144,3 +144,14 @@ def test_a_series_is_a_column_of_a_batch_udf_shape():
     assert daft.from_pydict({"n": normalize(Series.from_pylist([1.0, 3.0]))}).to_pydict() == {
         "n": [0.0, 1.0]
     }
+
+
+def test_series_convert_to_and_from_python_objects():
+    tensors = [np.arange(4.0).reshape(2, 2), None]
+    s = Series.from_pylist(tensors)
+    as_objects = s.cast(D.python())
+    assert as_objects.datatype() == D.python()
+    back = as_objects.cast(D.tensor(D.float64()))
+    assert back.datatype() == D.tensor(D.float64())
+    assert np.array_equal(back.to_pylist()[0], tensors[0]) and back.to_pylist()[1] is None
+    assert Series.from_pylist([1, "a"], pyobj="force").cast(D.python()).to_pylist() == [1, "a"]

@@ -332,3 +332,16 @@ def test_show_renders_logical_values_as_daft_does(capsys):
     assert "{1, 2}" in out
     assert "00000000-0000-0000-0000-000000000007" in out
     assert "Tensor[Float64]" in out and "Python" in out and "UUID" in out
+
+
+def test_tensors_cast_between_one_shape_and_a_shape_per_row():
+    rows = [np.arange(6).reshape(3, 2), None, np.zeros((2, 3), np.int64)]
+    df = daft.from_pydict({"t": rows})
+    fixed = df.select(col("t").cast(D.tensor(D.int32(), (3, 2))))
+    assert fixed.schema()["t"].dtype == D.tensor(D.int32(), (3, 2))
+    got = fixed.to_pydict()["t"]
+    # The row of another shape cannot be represented: null, as any value a cast cannot.
+    assert same(got, [np.arange(6, dtype=np.int32).reshape(3, 2), None, None])
+    back = fixed.select(col("t").cast(D.tensor(D.int64())))
+    assert back.schema()["t"].dtype == D.tensor(D.int64())
+    assert same(back.to_pydict()["t"], [np.arange(6).reshape(3, 2), None, None])

@@ -127,10 +127,11 @@ class Series:
 
     def to_pylist(self, maps_as_pydicts: str | None = None) -> builtins.list[Any]:
         """The values as Python objects (tensors and images as numpy arrays, Python
-        values as the objects themselves)."""
+        values as the objects themselves, maps as pairs or, with ``maps_as_pydicts``,
+        dicts)."""
         from daft._logical import to_pylist
 
-        return to_pylist(self._array)
+        return to_pylist(self._array, maps_as_pydicts)
 
     def __arrow_c_array__(self, requested_schema: object | None = None) -> object:
         return self._array.__arrow_c_array__(requested_schema)
@@ -214,6 +215,9 @@ class Series:
     def _fn(self, method: str, *args: Any, **kwargs: Any) -> Series:
         return self._apply(lambda c, *a: getattr(c, method)(*a, **kwargs), *args)
 
+    # Daft's name for the same, used by code written against Daft's Series.
+    _eval_expressions = _fn
+
     def __getattr__(self, name: str) -> Any:
         # Every Expression function (the registry's, built in or from a plugin, and
         # the aggregations) is a Series method too.
@@ -238,8 +242,15 @@ class Series:
         return sorted(set(super().__dir__()) | functions)
 
     def cast(self, dtype: DataType) -> Series:
-        """The values converted to ``dtype`` (null where a value does not convert)."""
-        return self._apply(lambda c: c.cast(DataType._infer(dtype)))
+        """The values converted to ``dtype`` (null where a value does not convert).
+
+        A Series converts to and from the Python type too (the engine cannot look
+        into Python objects, so a query cannot): to Python it keeps each value as
+        :meth:`to_pylist` gives it; from Python each object must fit ``dtype``."""
+        target = DataType._infer(dtype)
+        if target.is_python() or self.datatype().is_python():
+            return Series.from_pylist(self.to_pylist(), self._name, dtype=target)
+        return self._apply(lambda c: c.cast(target))
 
     def try_cast(self, dtype: DataType) -> Series:
         """As :meth:`cast` (a value that does not convert is null in both)."""

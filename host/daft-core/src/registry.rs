@@ -149,6 +149,20 @@ pub trait ScalarFunction: Send + Sync {
         options: &FunctionOptions,
         num_rows: usize,
     ) -> DaftResult<ArrayRef>;
+
+    /// [`ScalarFunction::call`], also given the argument fields resolved at
+    /// plan time, with their metadata. A function whose kernel depends on an
+    /// argument's logical type (a tensor's shape lives in the field, not the
+    /// array) overrides this; the others keep the default.
+    fn call_with_fields(
+        &self,
+        args: &[ArrayRef],
+        _fields: &[Field],
+        options: &FunctionOptions,
+        num_rows: usize,
+    ) -> DaftResult<ArrayRef> {
+        self.call(args, options, num_rows)
+    }
 }
 
 /// Everything the engine knows about one function.

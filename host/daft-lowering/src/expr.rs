@@ -91,7 +91,7 @@ pub fn lower_expr(e: &Expr, schema: &Schema) -> DaftResult<(DfExpr, Field)> {
             };
             let udf = RegistryUdf::new(
                 func.clone(),
-                fields.iter().map(|f| f.data_type().clone()).collect(),
+                fields,
                 options.clone(),
                 Arc::new(field.clone()),
             );

@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use arrow::array::ArrayRef;
-use arrow::datatypes::{DataType, FieldRef};
+use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::Result as DfResult;
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -33,24 +33,25 @@ pub struct RegistryUdf {
     name: String,
     options: FunctionOptions,
     return_field: FieldRef,
-    arg_types: Vec<DataType>,
+    /// The argument fields resolved at plan time (types and metadata).
+    arg_fields: Vec<Field>,
     signature: Signature,
 }
 
 impl RegistryUdf {
-    /// A call of `func` with arguments of the types `arg_types` and
+    /// A call of `func` with arguments of the fields `arg_fields` and
     /// `options`, whose output field the registry resolved at plan time as
     /// `return_field`.
     pub fn new(
         func: Arc<FunctionDef>,
-        arg_types: Vec<DataType>,
+        arg_fields: Vec<Field>,
         options: FunctionOptions,
         return_field: FieldRef,
     ) -> Self {
         // Types were checked against the registry's rule when the plan was
         // built; `coerce_types` gives DataFusion exactly those types, so the
         // only casts it adds are of views back to strings ([`crate::views`]).
-        let signature = if arg_types.is_empty() {
+        let signature = if arg_fields.is_empty() {
             Signature::nullary(Volatility::Immutable)
         } else {
             Signature::user_defined(Volatility::Immutable)
@@ -60,7 +61,7 @@ impl RegistryUdf {
             func,
             options,
             return_field,
-            arg_types,
+            arg_fields,
             signature,
         }
     }
@@ -84,7 +85,8 @@ impl RegistryUdf {
         // input it dislikes) fails this query, not the process. Plugin
         // kernels cannot panic across the ABI: their SDK catches it first.
         let out = catch_unwind(AssertUnwindSafe(|| {
-            func.implementation.call(&arrays, &self.options, rows)
+            func.implementation
+                .call_with_fields(&arrays, &self.arg_fields, &self.options, rows)
         }))
         .map_err(|p| {
             DaftError::Internal(format!("the kernel panicked: {}", panic_text(p.as_ref())))
@@ -129,7 +131,7 @@ impl PartialEq for RegistryUdf {
         Arc::ptr_eq(&self.func, &other.func)
             && self.options == other.options
             && self.return_field == other.return_field
-            && self.arg_types == other.arg_types
+            && self.arg_fields == other.arg_fields
     }
 }
 
@@ -157,15 +159,19 @@ impl ScalarUDFImpl for RegistryUdf {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> DfResult<Vec<DataType>> {
-        if arg_types.len() != self.arg_types.len() {
+        if arg_types.len() != self.arg_fields.len() {
             return Err(to_df(DaftError::Internal(format!(
                 "function {} was planned with {} arguments but called with {}",
                 self.name,
-                self.arg_types.len(),
+                self.arg_fields.len(),
                 arg_types.len()
             ))));
         }
-        Ok(self.arg_types.clone())
+        Ok(self
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect())
     }
 
     fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
