@@ -283,3 +283,19 @@ def test_time_units_image_modes_and_formats():
     assert ImageFormat.from_format_string("jpg") is ImageFormat.JPEG
     with pytest.raises(ValueError, match="not supported"):
         ImageMode.from_mode_string("CMYK")
+
+
+def test_an_extension_type_registered_elsewhere_is_the_same_named_extension():
+    class Registered(pa.ExtensionType):
+        def __init__(self) -> None:
+            super().__init__(pa.binary(), "acme.uuid")
+
+        def __arrow_ext_serialize__(self) -> bytes:
+            return b""
+
+        @classmethod
+        def __arrow_ext_deserialize__(cls, storage_type, serialized):
+            return cls()
+
+    assert D.from_arrow_type(Registered()) == D.extension("acme.uuid", D.binary())
+    assert D.from_arrow_type(Registered()) != D.extension("acme.uuid", D.binary(), "v2")

@@ -129,9 +129,20 @@ def test_cast_and_logical_types():
     assert emb.to_pylist()[0].tolist() == [1.0, 2.0]
 
 
-def test_series_of_different_lengths_are_refused():
-    with pytest.raises(ValueError, match="has 3 values and 'b' 2"):
+def test_series_of_different_lengths_are_refused_but_one_value_is_repeated():
+    with pytest.raises(ValueError, match="'b' has 2 values and 'a' 3"):
         Series.from_pylist([1, 2, 3], name="a") + Series.from_pylist([1, 2], name="b")
+    one = Series.from_pylist([10], name="one", dtype=D.uint8())
+    many = Series.from_pylist([1, 2, 3], dtype=D.uint8())
+    assert (one + many).to_pylist() == [11, 12, 13]
+    assert (many + one).to_pylist() == [11, 12, 13]
+    assert (one + many).datatype() == D.uint8()
+    assert many.filter(Series.from_pylist([True])).to_pylist() == [1, 2, 3]
+
+
+def test_size_bytes_counts_the_arrow_buffers():
+    arr = pa.array([[1, 2], None, []])
+    assert Series.from_arrow(arr).size_bytes() == arr.get_total_buffer_size()
 
 
 def test_a_series_is_a_column_of_a_batch_udf_shape():

@@ -708,6 +708,16 @@ def _fixed_shape(t: pa.DataType) -> tuple[int, ...]:
     return tuple(t.payload[1]) if isinstance(t, DaftExtensionType) else tuple(t.shape)
 
 
+def _extension_metadata(t: pa.BaseExtensionType) -> str:
+    if isinstance(t, NamedExtensionType):
+        return t.metadata or ""
+    serialize = getattr(t, "__arrow_ext_serialize__", None)
+    if serialize is None:
+        return str(t)  # a C++ extension of pyarrow's: its text names its parameters
+    raw = serialize()
+    return raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+
+
 def _key(t: pa.DataType) -> Any:
     """What makes two Arrow types the same Daft type: Arrow's layout variants
     (32/64-bit offsets, views, dictionaries, the two encodings of a fixed-shape
@@ -720,11 +730,10 @@ def _key(t: pa.DataType) -> Any:
         return "UUID"
     if isinstance(t, DaftExtensionType):
         return ("daft", repr(t.datatype), _key(t.storage_type) if t.datatype is None else None)
-    if isinstance(t, NamedExtensionType):
-        return ("ext", t.extension_name, _key(t.storage_type), t.metadata or "")
     if isinstance(t, pa.BaseExtensionType):
-        # Arrow's other canonical extensions (arrow.json, arrow.bool8, ...).
-        return ("ext", t.extension_name, _key(t.storage_type), str(t))
+        # A named extension, however pyarrow holds it: ours, a class registered by
+        # another library, or one of Arrow's other canonical extensions.
+        return ("ext", t.extension_name, _key(t.storage_type), _extension_metadata(t))
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return "String"
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_binary_view(t):

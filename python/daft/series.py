@@ -152,8 +152,9 @@ class Series:
         return len(self._array)
 
     def size_bytes(self) -> int:
-        """Bytes of Arrow buffers the Series holds."""
-        return self._array.nbytes
+        """Bytes of the Arrow buffers the Series holds (whole buffers, also where
+        the Series is a slice of them)."""
+        return self._array.get_total_buffer_size()
 
     def __iter__(self) -> Any:
         return iter(self.to_pylist())
@@ -187,24 +188,25 @@ class Series:
     def _apply(self, build: Any, *others: Any) -> Series:
         """Runs ``build(col, *other_cols)`` over this Series and the other Series
         (or scalars) in ``others``, through the engine; the result keeps this
-        Series' name."""
-        from daft.expressions import col, lit
+        Series' name. A Series of one value is repeated to the others' length, as
+        in Daft."""
+        from daft.expressions import col
         from daft.io import from_arrow
 
-        n = len(self)
-        columns = {"__self": self._array}
+        series = [self] + [o for o in others if isinstance(o, Series)]
+        n = builtins.max(len(s) for s in series)
+        for s in series:
+            if len(s) not in (1, n):
+                longest = next(x for x in series if len(x) == n)
+                raise ValueError(
+                    f"Series {s._name!r} has {len(s)} values and {longest._name!r} {n}; "
+                    "they must have the same length (or one value)"
+                )
+        columns = {"__self": _repeated(self._array, n)}
         args: builtins.list[Any] = []
         for i, o in enumerate(others):
             if isinstance(o, Series):
-                if len(o) != n and len(o) != 1:
-                    raise ValueError(
-                        f"Series {self._name!r} has {n} values and {o._name!r} {len(o)}; "
-                        "they must have the same length (or one value)"
-                    )
-                if len(o) == 1 and n != 1:
-                    args.append(lit(o.to_pylist()[0]))
-                    continue
-                columns[f"__arg{i}"] = o._array
+                columns[f"__arg{i}"] = _repeated(o._array, n)
                 args.append(col(f"__arg{i}"))
             else:
                 args.append(o)
@@ -257,12 +259,13 @@ class Series:
         return self.cast(dtype)
 
     def filter(self, mask: Series) -> Series:
-        """The values where ``mask`` (a Boolean Series of the same length) is true."""
-        if len(mask) != len(self):
+        """The values where ``mask`` (a Boolean Series of the same length, or of one
+        value for all) is true."""
+        if len(mask) not in (1, len(self)):
             raise ValueError(
                 f"Series.filter: the mask has {len(mask)} values, the Series {len(self)}"
             )
-        return Series._of(self._array.filter(mask._array), self._name)
+        return Series._of(self._array.filter(_repeated(mask._array, len(self))), self._name)
 
     def take(self, idx: Series) -> Series:
         """The values at the positions in ``idx`` (null for a null position)."""
@@ -446,6 +449,13 @@ class _Namespace:
             f"Series.{self._prefixes[0].rstrip('_')}.{name}: this engine has no function "
             f"{name!r} (see daft.functions for the functions it has)"
         )
+
+
+def _repeated(array: pa.Array, n: int) -> pa.Array:
+    """``array``, or its one value repeated ``n`` times (type kept)."""
+    if len(array) == n:
+        return array
+    return array.take(pa.array([0] * n, pa.int64()))
 
 
 # Expression methods that build query structure rather than compute values.
