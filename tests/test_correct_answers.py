@@ -410,3 +410,26 @@ def test_parquet_files_that_differ_in_type_name_the_column(tmp_path):
     pq.write_table(pa.table({"x": pa.array(["s"])}), tmp_path / "b.parquet")
     with pytest.raises(DaftSchemaMismatchError, match=r'column "x" is Int64 in one and String'):
         daft.read_parquet(str(tmp_path / "*.parquet")).to_pydict()
+
+
+def test_timestamps_of_different_units_compare_at_the_finer_unit():
+    # Daft 0.7.26 casts both to the coarser unit, so a timestamp one nanosecond after
+    # midnight equals midnight in microseconds; here no value is truncated.
+    import datetime as dt
+
+    import daft.functions as F
+
+    ns = pa.array([1_704_067_200_000_000_001, 1_704_067_200_000_000_000], pa.timestamp("ns"))
+    us = pa.array([dt.datetime(2024, 1, 1)] * 2, pa.timestamp("us"))
+    df = daft.from_arrow(pa.table({"ns": ns, "us": us}))
+    out = df.select(
+        (col("ns") == col("us")).alias("eq"),
+        (col("ns") == daft.lit(dt.datetime(2024, 1, 1))).alias("lit"),
+        F.coalesce(col("us"), col("ns")).alias("c"),
+    )
+    assert out.schema()["c"].dtype == daft.DataType.timestamp("ns")
+    assert out.to_pydict()["eq"] == [False, True]
+    assert out.to_pydict()["lit"] == [False, True]
+    ms = pa.array([dt.datetime(2024, 1, 1)], pa.timestamp("ms", "UTC"))
+    with pytest.raises(daft.exceptions.DaftTypeError, match="no common type"):
+        daft.from_arrow(pa.table({"ns": ns[:1], "ms": ms})).select(col("ns") == col("ms"))

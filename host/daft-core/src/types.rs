@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::record_batch::RecordBatch;
 
 use crate::DaftResult;
@@ -107,7 +107,27 @@ pub fn supertype(a: &DataType, b: &DataType) -> Option<DataType> {
         (x, y) if is_string(x) && is_string(y) => Some(LargeUtf8),
         (x, y) if x.is_numeric() && y.is_numeric() => Some(numeric_supertype(x, y)),
         (Date32, Timestamp(u, tz)) | (Timestamp(u, tz), Date32) => Some(Timestamp(*u, tz.clone())),
+        // The finer unit, so no value is truncated: Daft 0.7.26 takes the coarser
+        // one, where a nanosecond timestamp equals the microsecond one before it.
+        (Timestamp(u1, tz1), Timestamp(u2, tz2)) if tz1 == tz2 => {
+            Some(Timestamp(finer(*u1, *u2), tz1.clone()))
+        }
+        (Duration(u1), Duration(u2)) => Some(Duration(finer(*u1, *u2))),
         _ => None,
+    }
+}
+
+fn finer(a: TimeUnit, b: TimeUnit) -> TimeUnit {
+    let rank = |u: TimeUnit| match u {
+        TimeUnit::Second => 0,
+        TimeUnit::Millisecond => 1,
+        TimeUnit::Microsecond => 2,
+        TimeUnit::Nanosecond => 3,
+    };
+    if rank(a) >= rank(b) {
+        a
+    } else {
+        b
     }
 }
 
@@ -246,5 +266,38 @@ mod tests {
         assert_eq!(supertype(&UInt64, &Int64), Some(Float64));
         assert_eq!(supertype(&Utf8, &Int64), None);
         assert_eq!(supertype(&Null, &Utf8), Some(Utf8));
+    }
+
+    #[test]
+    fn supertype_of_timestamps_and_durations_is_the_finer_unit_of_one_zone() {
+        let ts = |u, tz: Option<&str>| Timestamp(u, tz.map(Into::into));
+        assert_eq!(
+            supertype(
+                &ts(TimeUnit::Nanosecond, None),
+                &ts(TimeUnit::Microsecond, None)
+            ),
+            Some(ts(TimeUnit::Nanosecond, None))
+        );
+        assert_eq!(
+            supertype(
+                &ts(TimeUnit::Second, Some("UTC")),
+                &ts(TimeUnit::Millisecond, Some("UTC"))
+            ),
+            Some(ts(TimeUnit::Millisecond, Some("UTC")))
+        );
+        assert_eq!(
+            supertype(
+                &ts(TimeUnit::Second, Some("UTC")),
+                &ts(TimeUnit::Second, None)
+            ),
+            None
+        );
+        assert_eq!(
+            supertype(
+                &Duration(TimeUnit::Millisecond),
+                &Duration(TimeUnit::Second)
+            ),
+            Some(Duration(TimeUnit::Millisecond))
+        );
     }
 }
