@@ -32,18 +32,42 @@ def lit(value: Any) -> Expression:
     """A literal value, broadcast to every row.
 
     Python ``int``, ``float``, ``str``, ``bool``, ``bytes``, ``None``, dates,
-    datetimes, decimals and lists become the matching Arrow type.
+    datetimes, decimals and lists become the matching Arrow type; a numpy array
+    is a tensor and a ``uuid.UUID`` a UUID, as in Daft.
 
     Example:
         >>> df.select(daft.col("x") * daft.lit(2))
     """
     if isinstance(value, Expression):
         return value
+    if _is_logical_value(value):
+        return _logical_literal(value)
     try:
         array = pa.array([value])
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise TypeError(f"lit(): cannot make a literal from {value!r}: {e}") from None
     return Expression._from_pyexpr(PyExpr.lit(array))
+
+
+def _is_logical_value(value: Any) -> bool:
+    import sys
+    import uuid
+
+    np = sys.modules.get("numpy")
+    return isinstance(value, uuid.UUID) or (np is not None and isinstance(value, np.ndarray))
+
+
+def _logical_literal(value: Any) -> Expression:
+    """A literal of a Daft logical type (a numpy array is a tensor, a UUID a UUID):
+    its storage as the literal, cast to the type, which gives it the type's
+    metadata."""
+    from daft import _infer
+    from daft.datatype import DataType
+
+    array = _infer.column([value], "lit()")
+    dtype = DataType.from_arrow_type(array.type)
+    storage = Expression._from_pyexpr(PyExpr.lit(array.storage))
+    return storage.cast(dtype)
 
 
 def interval(

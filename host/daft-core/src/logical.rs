@@ -137,6 +137,13 @@ pub enum LogicalKind {
     Uuid,
 }
 
+/// The logical type a field carries, if it is one of Daft's.
+pub fn field_kind(field: &Field) -> Option<LogicalKind> {
+    let meta = field.metadata();
+    meta.get(EXTENSION_NAME_KEY)
+        .and_then(|n| logical_kind(n, meta.get(EXTENSION_METADATA_KEY).map(String::as_str)))
+}
+
 /// Which of Daft's logical types an extension name and its metadata describe,
 /// or `None` for another extension (or metadata this engine cannot read).
 pub fn logical_kind(name: &str, metadata: Option<&str>) -> Option<LogicalKind> {

@@ -647,15 +647,14 @@ impl Expr {
             Expr::Binary { op, left, right } => {
                 let l = left.to_field(schema)?;
                 let r = right.to_field(schema)?;
-                let dt = binary_output_type(*op, &l, &r).map_err(|m| {
+                binary_output_field(*op, &l, &r).map_err(|m| {
                     DaftError::type_error(format!(
                         "operator {} cannot combine {left} ({}) with {right} ({}): {m}",
                         op.symbol(),
                         display_type(&l),
                         display_type(&r)
                     ))
-                })?;
-                Ok(Field::new(l.name(), dt, true))
+                })
             }
             Expr::Function {
                 func,
@@ -690,6 +689,9 @@ impl Expr {
 /// do not combine.
 pub fn binary_output_type(op: Operator, l: &Field, r: &Field) -> Result<DataType, String> {
     let (ldt, rdt) = (l.data_type(), r.data_type());
+    if let Some(t) = tensor_output_type(op, l, r)? {
+        return Ok(t);
+    }
     if op.is_logical() {
         let ok = |d: &DataType| matches!(d, DataType::Boolean | DataType::Null);
         return if ok(ldt) && ok(rdt) {
@@ -716,6 +718,61 @@ pub fn binary_output_type(op: Operator, l: &Field, r: &Field) -> Result<DataType
         Operator::TrueDivide => Ok(DataType::Float64),
         _ => Ok(st),
     }
+}
+
+/// The output field of `l op r`: [`binary_output_type`], carrying the
+/// left operand's logical type where the operation keeps it (tensor math).
+pub fn binary_output_field(op: Operator, l: &Field, r: &Field) -> Result<Field, String> {
+    let dt = binary_output_type(op, l, r)?;
+    let field = Field::new(l.name(), dt, true);
+    Ok(match tensor_shape(l) {
+        // A fixed-shape tensor's metadata is its shape alone, so it holds for
+        // the result's element type too.
+        Some(_) => field.with_metadata(l.metadata().clone()),
+        None => field,
+    })
+}
+
+fn tensor_shape(f: &Field) -> Option<Vec<u64>> {
+    match daft_core::logical::field_kind(f) {
+        Some(daft_core::logical::LogicalKind::FixedShapeTensor(shape)) => Some(shape),
+        _ => None,
+    }
+}
+
+/// Element-wise `+ - * /` of two fixed-shape tensors of one shape (as Daft):
+/// the result is a tensor of that shape, its element type the operator's on
+/// the elements. `None` when neither operand is a fixed-shape tensor.
+fn tensor_output_type(op: Operator, l: &Field, r: &Field) -> Result<Option<DataType>, String> {
+    let (ls, rs) = (tensor_shape(l), tensor_shape(r));
+    if ls.is_none() && rs.is_none() {
+        return Ok(None);
+    }
+    if !matches!(
+        op,
+        Operator::Plus | Operator::Minus | Operator::Multiply | Operator::TrueDivide
+    ) {
+        return Err(format!(
+            "tensors combine element-wise with + - * / only, not {}",
+            op.symbol()
+        ));
+    }
+    let (Some(ls), Some(rs)) = (ls, rs) else {
+        return Err("a tensor combines only with a tensor of its shape".into());
+    };
+    if ls != rs {
+        return Err(format!("the tensors' shapes differ: {ls:?} and {rs:?}"));
+    }
+    let (DataType::FixedSizeList(li, n), DataType::FixedSizeList(ri, _)) =
+        (l.data_type(), r.data_type())
+    else {
+        return Err("a fixed-shape tensor's storage is not a fixed-size list".into());
+    };
+    let element = binary_output_type(op, li, ri)?;
+    Ok(Some(DataType::FixedSizeList(
+        Arc::new(Field::new("item", element, true)),
+        *n,
+    )))
 }
 
 /// The type of `a - b` for two temporal values of type `dt`, as Arrow's

@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Datum, Scalar, UInt32Array};
+use arrow::array::{
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Datum, FixedSizeListArray, Scalar,
+    UInt32Array,
+};
 use arrow::compute::kernels::{boolean, cmp, concat_elements, numeric};
 use arrow::compute::{cast, take};
 use arrow::datatypes::{DataType, Field};
@@ -78,6 +81,12 @@ pub fn broadcast(array: &ArrayRef, num_rows: usize) -> DaftResult<ArrayRef> {
 
 /// Computes `l op r` with Daft's semantics; two scalars give a scalar.
 pub fn eval_operator(op: Operator, l: Operand, r: Operand, n: usize) -> DaftResult<Operand> {
+    if let (DataType::FixedSizeList(_, _), DataType::FixedSizeList(_, _)) =
+        (l.array().data_type(), r.array().data_type())
+    {
+        // Only fixed-shape tensors get here: the plan refused other lists.
+        return tensor_operator(op, l, r, n);
+    }
     let lf = Field::new("l", l.array().data_type().clone(), true);
     let rf = Field::new("r", r.array().data_type().clone(), true);
     let out_type = binary_output_type(op, &lf, &rf).map_err(DaftError::type_error)?;
@@ -144,6 +153,53 @@ pub fn eval_operator(op: Operator, l: Operand, r: Operand, n: usize) -> DaftResu
     } else {
         Operand::Array(out)
     })
+}
+
+/// `l op r` element by element on two fixed-size lists of one size: the
+/// operator on their values, regrouped; a row is null where either is.
+fn tensor_operator(op: Operator, l: Operand, r: Operand, n: usize) -> DaftResult<Operand> {
+    let both_scalar = l.is_scalar() && r.is_scalar();
+    let rows = if both_scalar { 1 } else { n };
+    let (la, ra) = (l.into_array(rows)?, r.into_array(rows)?);
+    let (la, ra) = (la.as_fixed_size_list(), ra.as_fixed_size_list());
+    let size = la.value_length();
+    if ra.value_length() != size {
+        return Err(DaftError::Internal(format!(
+            "tensor operator: sizes {size} and {} differ",
+            ra.value_length()
+        )));
+    }
+    // The values under a null row are whatever the producer left there: null
+    // them first, so a checked operator cannot fail on them.
+    let values = eval_operator(
+        op,
+        Operand::Array(values_with_row_nulls(la)?),
+        Operand::Array(values_with_row_nulls(ra)?),
+        la.values().len(),
+    )?
+    .into_array(la.values().len())?;
+    let nulls = arrow::buffer::NullBuffer::union(la.nulls(), ra.nulls());
+    let item = Arc::new(Field::new("item", values.data_type().clone(), true));
+    let out: ArrayRef = Arc::new(FixedSizeListArray::try_new(item, size, values, nulls)?);
+    Ok(if both_scalar {
+        Operand::Scalar(out)
+    } else {
+        Operand::Array(out)
+    })
+}
+
+/// A fixed-size list's values, each null where its row is.
+fn values_with_row_nulls(list: &FixedSizeListArray) -> DaftResult<ArrayRef> {
+    let values = list.values();
+    let Some(rows) = list.nulls() else {
+        return Ok(values.clone());
+    };
+    let size = list.value_length() as usize;
+    let per_value =
+        arrow::buffer::NullBuffer::from_iter((0..values.len()).map(|i| rows.is_valid(i / size)));
+    let nulls = arrow::buffer::NullBuffer::union(values.nulls(), Some(&per_value));
+    let data = values.to_data().into_builder().nulls(nulls).build()?;
+    Ok(arrow::array::make_array(data))
 }
 
 fn as_bool(a: &ArrayRef) -> DaftResult<&BooleanArray> {

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use arrow::array::ArrayRef;
 use arrow::compute::{can_cast_types, cast_with_options, CastOptions};
 use arrow::datatypes::Field;
-use daft_core::logical::{logical_kind, LogicalKind};
+use daft_core::logical::LogicalKind;
 use daft_core::options::FunctionOptions;
 use daft_core::registry::{
     BuiltinFunction, FunctionDef, OptionKind, Param, Provider, ScalarFunction,
 };
-use daft_core::types::{display_type, TypeClass, EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY};
+use daft_core::types::{display_type, TypeClass};
 use daft_core::{DaftError, DaftResult};
 
 const DOC: &str = r#"
@@ -41,12 +41,7 @@ Example:
     >>> df.select(daft.functions.cast(daft.col("s"), dtype=daft.DataType.int64()))
 "#;
 
-/// The logical type a field carries, if any.
-fn kind_of(field: &Field) -> Option<LogicalKind> {
-    let meta = field.metadata();
-    meta.get(EXTENSION_NAME_KEY)
-        .and_then(|n| logical_kind(n, meta.get(EXTENSION_METADATA_KEY).map(String::as_str)))
-}
+use daft_core::logical::field_kind as kind_of;
 
 struct Cast;
 

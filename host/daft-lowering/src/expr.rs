@@ -15,7 +15,7 @@ use datafusion::logical_expr::{self as dfx, Expr as DfExpr, ScalarUDF};
 
 use daft_core::types::{is_string, supertype};
 use daft_core::{DaftError, DaftResult};
-use daft_dsl::{binary_output_type, Expr, Operator};
+use daft_dsl::{binary_output_field, Expr, Operator};
 
 use crate::operators::OperatorUdf;
 use crate::udf::RegistryUdf;
@@ -61,7 +61,7 @@ pub fn lower_expr(e: &Expr, schema: &Schema) -> DaftResult<(DfExpr, Field)> {
         Expr::Binary { op, left, right } => {
             let (l, lf) = lower_expr(left, schema)?;
             let (r, rf) = lower_expr(right, schema)?;
-            let out = binary_output_type(*op, &lf, &rf).map_err(|m| {
+            let out = binary_output_field(*op, &lf, &rf).map_err(|m| {
                 DaftError::type_error(format!(
                     "operator {} cannot combine {left} ({}) with {right} ({}): {m}",
                     op.symbol(),
@@ -69,8 +69,8 @@ pub fn lower_expr(e: &Expr, schema: &Schema) -> DaftResult<(DfExpr, Field)> {
                     rf.data_type()
                 ))
             })?;
-            let x = lower_binary(*op, l, &lf, r, &rf, &out, e)?;
-            (x, Field::new(lf.name(), out, true))
+            let x = lower_binary(*op, l, &lf, r, &rf, out.data_type(), e)?;
+            (x, out)
         }
         Expr::Function {
             func,
@@ -135,6 +135,11 @@ fn lower_binary(
     }
     if out == &DataType::Null {
         return Ok(dfx::lit(ScalarValue::Null));
+    }
+    if let DataType::FixedSizeList(_, _) = out {
+        // Tensor math: the operator kernels work element by element.
+        let udf = OperatorUdf::new(op, out.clone(), whole.to_string());
+        return Ok(ScalarUDF::new_from_impl(udf).call(vec![l, r]));
     }
     let common = supertype(lt, rt).unwrap_or(DataType::Null);
     if op.is_comparison() {
