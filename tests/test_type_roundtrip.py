@@ -345,3 +345,11 @@ def test_tensors_cast_between_one_shape_and_a_shape_per_row():
     back = fixed.select(col("t").cast(D.tensor(D.int64())))
     assert back.schema()["t"].dtype == D.tensor(D.int64())
     assert same(back.to_pydict()["t"], [np.arange(6).reshape(3, 2), None, None])
+
+
+def test_logical_columns_leave_as_daft_extension_arrays():
+    from daft.datatype import get_super_ext_type
+
+    table = pa.table(frame(D.embedding(D.float32(), 2), [[1.0, 2.0], None]))
+    assert isinstance(table.column("x").type, get_super_ext_type())
+    assert table.column("x").type.extension_name == "daft.super_extension"

@@ -19,7 +19,15 @@ from daft import _logical
 from daft._logical import DaftExtensionType, NamedExtensionType
 from daft._type_params import ImageFormat, ImageMode, TimeUnit, UnionMode, image_mode_of, unit_name
 
-__all__ = ["DataType", "DataTypeLike", "ImageFormat", "ImageMode", "TimeUnit", "UnionMode"]
+__all__ = [
+    "DataType",
+    "DataTypeLike",
+    "ImageFormat",
+    "ImageMode",
+    "TimeUnit",
+    "UnionMode",
+    "get_super_ext_type",
+]
 
 _logical.register()
 
@@ -753,6 +761,12 @@ def _key(t: pa.DataType) -> Any:
     if pa.types.is_struct(t):
         return ("struct", tuple((f.name, _key(_logical.from_field(f))) for f in t))
     return str(t)
+
+
+def get_super_ext_type() -> type[pa.ExtensionType]:
+    """The pyarrow extension type class of Daft's logical types
+    (``daft.super_extension``), as Daft names it."""
+    return DaftExtensionType
 
 
 #: What functions accept where a type is expected: a DataType, a pyarrow type, a
