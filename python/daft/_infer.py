@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import pickle
+import types
 import typing
 import uuid
 import warnings
@@ -27,8 +28,18 @@ import pyarrow as pa
 from daft.datatype import DataType
 
 # Values pyarrow types as Daft does; a column of only these skips the slow path.
-_PLAIN = (type(None), bool, int, float, str, bytes, datetime.date, datetime.time)
-_PLAIN += (datetime.timedelta,)
+_PLAIN = (
+    type(None),
+    bool,
+    int,
+    float,
+    str,
+    bytes,
+    datetime.datetime,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+)
 
 
 class _Conflict(Exception):
@@ -109,7 +120,8 @@ def _is_typeddict(t: type) -> bool:
 
 
 def _is_union_type(t: Any) -> bool:
-    union_type = getattr(__import__("types"), "UnionType", None)
+    # `int | None` (types.UnionType) exists from Python 3.10.
+    union_type = getattr(types, "UnionType", None)
     return union_type is not None and isinstance(t, union_type)
 
 
@@ -305,7 +317,7 @@ def column(values: Any, where: str, dtype: DataType | None = None) -> pa.Array |
     if np is not None and isinstance(values, np.ndarray):
         if values.ndim > 1 and dtype is None:
             return _tensor_rows(values)
-        if values.ndim == 1 and values.dtype.kind not in "OUS" and dtype is None:
+        if values.ndim == 1 and values.dtype.kind != "O" and dtype is None:
             return pa.array(values)
         values = list(values)
     elif hasattr(values, "__arrow_c_array__") or hasattr(values, "__arrow_c_stream__"):
