@@ -127,29 +127,24 @@ PENDING: dict[str, dict[str, set[str]]] = {
     "issue 11 (function catalog, image pack)": {
         "daft": _names("element ImageProperty"),
         "Expression": _names(
-            """approx_count_distinct approx_percentiles arccosh arcsinh arctan2 arctanh
-            ascii bitwise_and bitwise_or bitwise_xor bool_and bool_or chunk compress
-            convert_image convert_time_zone cosine_distance cosine_similarity cot
-            count_matches crop csc damerau_levenshtein_distance date date_trunc day
-            day_of_month day_of_week day_of_year decode decode_image decompress
-            deserialize dot_product encode encode_image eq_null_safe euclidean_distance
-            explode hamming_distance hamming_distance_str hour image_attribute
-            image_channel image_hash image_height image_mode image_to_tensor image_width
-            jaccard_similarity jaro_similarity jaro_winkler_similarity jq
-            levenshtein_distance list_append list_bool_and list_bool_or list_contains
-            list_count list_distinct list_filter list_flatten list_join list_map list_max
-            list_mean list_min list_sort list_sum map_get map_keys median microsecond
-            millisecond minhash minute month nanosecond parse_url partition_days
-            partition_hours partition_iceberg_bucket partition_iceberg_truncate
-            partition_months partition_years pearson_correlation percentile power
-            quarter replace_time_zone resize sec second serialize shift_left shift_right
-            simhash soundex split_part strftime substring_index time to_camel_case
-            to_date to_datetime to_kebab_case to_snake_case to_title_case to_unix_epoch
-            to_upper_camel_case to_upper_kebab_case to_upper_snake_case total_days
-            total_hours total_microseconds total_milliseconds total_minutes
-            total_nanoseconds total_seconds translate try_compress try_decode
-            try_decompress try_deserialize try_encode unix_date unnest value_counts
-            week_of_year year"""
+            """approx_count_distinct approx_percentiles arccosh arcsinh arctan2 arctanh ascii
+            bitwise_and bitwise_or bitwise_xor bool_and bool_or chunk compress convert_image
+            convert_time_zone cosine_distance cosine_similarity cot count_matches crop csc
+            damerau_levenshtein_distance date_trunc decode decode_image decompress deserialize
+            dot_product encode encode_image eq_null_safe euclidean_distance explode
+            hamming_distance hamming_distance_str image_attribute image_channel image_hash
+            image_height image_mode image_to_tensor image_width jaccard_similarity
+            jaro_similarity jaro_winkler_similarity jq levenshtein_distance list_append
+            list_bool_and list_bool_or list_contains list_count list_distinct list_filter
+            list_flatten list_join list_map list_max list_mean list_min list_sort list_sum
+            map_get map_keys median minhash parse_url partition_days partition_hours
+            partition_iceberg_bucket partition_iceberg_truncate partition_months
+            partition_years pearson_correlation percentile power replace_time_zone resize sec
+            serialize shift_left shift_right simhash soundex split_part strftime
+            substring_index to_camel_case to_date to_datetime to_kebab_case to_snake_case
+            to_title_case to_upper_camel_case to_upper_kebab_case to_upper_snake_case translate
+            try_compress try_decode try_decompress try_deserialize try_encode unnest
+            value_counts"""
         ),
         "Series": _names(
             """arccosh arcsinh arctan2 arctanh cot csc minhash murmur3_32 power sec

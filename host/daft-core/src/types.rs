@@ -35,6 +35,14 @@ pub enum TypeClass {
     ListOrBinary,
     /// A struct type.
     Struct,
+    /// A date or a timestamp.
+    DateLike,
+    /// A timestamp or a time of day.
+    TimeLike,
+    /// A timestamp.
+    Timestamp,
+    /// A duration.
+    Duration,
 }
 
 impl TypeClass {
@@ -66,6 +74,16 @@ impl TypeClass {
                     || matches!(dt, DataType::Binary | DataType::LargeBinary)
             }
             TypeClass::Struct => matches!(dt, DataType::Struct(_)),
+            TypeClass::DateLike => matches!(
+                dt,
+                DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _)
+            ),
+            TypeClass::TimeLike => matches!(
+                dt,
+                DataType::Timestamp(_, _) | DataType::Time32(_) | DataType::Time64(_)
+            ),
+            TypeClass::Timestamp => matches!(dt, DataType::Timestamp(_, _)),
+            TypeClass::Duration => matches!(dt, DataType::Duration(_)),
         }
     }
 
@@ -81,6 +99,10 @@ impl TypeClass {
             TypeClass::List => "a list",
             TypeClass::ListOrBinary => "a list or binary",
             TypeClass::Struct => "a struct",
+            TypeClass::DateLike => "a date or timestamp",
+            TypeClass::TimeLike => "a timestamp or time",
+            TypeClass::Timestamp => "a timestamp",
+            TypeClass::Duration => "a duration",
         }
     }
 }

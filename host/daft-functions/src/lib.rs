@@ -16,6 +16,7 @@ mod nested;
 mod null;
 mod regex;
 mod string;
+mod temporal;
 mod util;
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, ListArray, NullArray, StringArray,
-    StructArray,
+    Array, ArrayRef, BooleanArray, DurationMicrosecondArray, Float64Array, Int64Array, ListArray,
+    NullArray, StringArray, StructArray, TimestampMicrosecondArray,
 };
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field, Int64Type};
@@ -85,6 +85,33 @@ fn sample(class: TypeClass) -> ArrayRef {
                 Some(vec![Some(2)]),
             ]))
         }
+        TypeClass::DateLike | TypeClass::TimeLike | TypeClass::Timestamp => Arc::new(
+            TimestampMicrosecondArray::from(vec![
+                Some(0),
+                Some(-1),
+                None,
+                Some(1_735_603_198_123_456),
+                Some(86_399_999_999),
+                Some(-62_135_596_800_000_000),
+                None,
+                Some(253_402_300_799_999_999),
+                Some(1),
+                Some(951_782_400_000_000),
+            ])
+            .with_timezone("Asia/Tokyo"),
+        ),
+        TypeClass::Duration => Arc::new(DurationMicrosecondArray::from(vec![
+            Some(0),
+            Some(-1),
+            None,
+            Some(93_600_000_005),
+            Some(i64::MAX),
+            Some(i64::MIN),
+            None,
+            Some(-90_000_000),
+            Some(1),
+            Some(86_400_000_000),
+        ])),
         TypeClass::Struct => Arc::new(StructArray::new(
             vec![Field::new("x", DataType::Int64, true)].into(),
             vec![sample(TypeClass::Integer)],
