@@ -14,6 +14,7 @@ each with the registry's docstring and an :func:`inspect.signature`.
 
 from __future__ import annotations
 
+import enum
 import inspect
 import types
 from typing import Any, Callable
@@ -89,6 +90,9 @@ def make_function(pyfn: Any, qualname: str | None = None) -> Callable[..., Expre
                     value = DataType._infer(value)
                 if hasattr(value, "to_arrow_dtype"):
                     value = value.to_arrow_dtype()
+                elif isinstance(value, enum.Enum):
+                    # daft.ImageMode.RGB, daft.TimeUnit ...: options take their value.
+                    value = value.value
                 options[pname] = value
         return Expression._from_pyexpr(pyfn.call(exprs, options))
 

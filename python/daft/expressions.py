@@ -178,6 +178,22 @@ class Expression:
         (as :meth:`cast`, which is safe in this engine)."""
         return self.cast(dtype)
 
+    def eq_null_safe(self, other: Any) -> Expression:
+        """Equality where null equals null (SQL's ``IS NOT DISTINCT FROM``);
+        see :func:`daft.functions.eq_null_safe`."""
+        from daft.functions.agg import eq_null_safe
+
+        return eq_null_safe(self, other)
+
+    def count_matches(
+        self, patterns: Any, *, whole_words: bool = False, case_sensitive: bool = True
+    ) -> Expression:
+        """How many times the literal ``patterns`` (a str or a list of str) occur
+        in each string; see :func:`daft.functions.count_matches`."""
+        from daft.functions.aliases import count_matches
+
+        return count_matches(self, patterns, whole_words=whole_words, case_sensitive=case_sensitive)
+
     def __bool__(self) -> bool:
         raise TypeError(
             "an Expression has no truth value; use & | ~ instead of and / or / not, "
@@ -368,6 +384,60 @@ class Expression:
     def skew(self) -> Expression:
         """Population skewness of the non-null values, as Daft computes it."""
         return self._agg("skew")
+
+    def bool_and(self) -> Expression:
+        """Whether every non-null boolean of the group is true (null when all are null)."""
+        return self._agg("bool_and")
+
+    def bool_or(self) -> Expression:
+        """Whether any non-null boolean of the group is true (null when all are null)."""
+        return self._agg("bool_or")
+
+    def median(self) -> Expression:
+        """The exact median of the non-null numbers, as Float64 (the mean of
+        the two middle values for an even count; NaN sorts above every number)."""
+        return self._agg("median")
+
+    def percentile(self, percentage: float | list[float]) -> Expression:
+        """The exact percentile(s) of the non-null numbers, interpolated
+        linearly between the nearest ranks (NaN sorts above every number).
+
+        Args:
+            percentage: A fraction in [0, 1], or a list of them.
+
+        Returns:
+            Expression: Float64, or a fixed-size list of Float64 for a list.
+
+        Example:
+            >>> df.agg(col("x").percentile(0.9), col("x").percentile([0.25, 0.75]).alias("iqr"))
+        """
+        return self._percentiles("percentile", percentage)
+
+    def approx_percentiles(self, percentiles: float | list[float]) -> Expression:
+        """Approximate percentile(s) of the non-null numbers from a t-digest
+        sketch (bounded memory per group; exact for small groups).
+
+        Args:
+            percentiles: A fraction in [0, 1], or a list of them.
+
+        Returns:
+            Expression: Float64, or a fixed-size list of Float64 for a list.
+        """
+        return self._percentiles("approx_percentiles", percentiles)
+
+    def _percentiles(self, kind: str, p: Any) -> Expression:
+        as_list = isinstance(p, (list, tuple))
+        values = list(p) if as_list else [p]
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise TypeError(f"{kind}: percentages must be floats in [0, 1], got {v!r}")
+        return Expression._from_pyexpr(
+            self._expr.agg(kind, None, None, [float(v) for v in values], as_list)
+        )
+
+    def approx_count_distinct(self) -> Expression:
+        """Approximate number of distinct non-null values (HyperLogLog), as UInt64."""
+        return self._agg("approx_count_distinct")
 
     # --- windows --------------------------------------------------------
     def over(self, window: Any) -> Expression:

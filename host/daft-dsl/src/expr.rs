@@ -129,6 +129,56 @@ pub enum AggKind {
     Product,
     /// Population skewness.
     Skew,
+    /// Whether all non-null booleans are true.
+    BoolAnd,
+    /// Whether any non-null boolean is true.
+    BoolOr,
+    /// Exact percentiles, linearly interpolated (`median` is 0.5).
+    Percentile(Percentiles),
+    /// Approximate percentiles (a t-digest sketch).
+    ApproxPercentiles(Percentiles),
+    /// Approximate number of distinct non-null values (HyperLogLog).
+    ApproxCountDistinct,
+}
+
+/// The percentages of a percentile aggregation, each in [0, 1], kept as
+/// their bits so that [`AggKind`] stays `Eq`; `list` says whether the
+/// result is a list (several were asked for, or one as a list) or a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Percentiles {
+    bits: Arc<[u64]>,
+    list: bool,
+}
+
+impl Percentiles {
+    /// Checks each percentage is a number in [0, 1]; `function` names the
+    /// caller in the error.
+    pub fn new(function: &str, values: &[f64], list: bool) -> DaftResult<Self> {
+        if values.is_empty() {
+            return Err(DaftError::value_error(format!(
+                "{function}: give at least one percentage"
+            )));
+        }
+        if let Some(bad) = values.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+            return Err(DaftError::value_error(format!(
+                "{function}: each percentage must be between 0 and 1, got {bad}"
+            )));
+        }
+        Ok(Percentiles {
+            bits: values.iter().map(|p| p.to_bits()).collect(),
+            list,
+        })
+    }
+
+    /// The percentages, in the order given.
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.bits.iter().map(|b| f64::from_bits(*b))
+    }
+
+    /// Whether the result is a list of percentiles rather than one number.
+    pub fn is_list(&self) -> bool {
+        self.list
+    }
 }
 
 impl AggKind {
@@ -153,11 +203,16 @@ impl AggKind {
             "var_pop" => AggKind::Var(0),
             "product" => AggKind::Product,
             "skew" => AggKind::Skew,
+            "bool_and" => AggKind::BoolAnd,
+            "bool_or" => AggKind::BoolOr,
+            "median" => AggKind::Percentile(Percentiles::new("median", &[0.5], false)?),
+            "approx_count_distinct" => AggKind::ApproxCountDistinct,
             other => {
                 return Err(DaftError::value_error(format!(
                     "unknown aggregation {other:?}; expected one of sum, mean, min, max, count, \
                      count_distinct, any_value, list_agg, list_agg_distinct, string_agg, \
-                     stddev, var, product, skew"
+                     stddev, var, product, skew, bool_and, bool_or, median, \
+                     approx_count_distinct"
                 )))
             }
         })
@@ -182,6 +237,11 @@ impl AggKind {
             AggKind::Var(_) => "var",
             AggKind::Product => "product",
             AggKind::Skew => "skew",
+            AggKind::BoolAnd => "bool_and",
+            AggKind::BoolOr => "bool_or",
+            AggKind::Percentile(_) => "percentile",
+            AggKind::ApproxPercentiles(_) => "approx_percentiles",
+            AggKind::ApproxCountDistinct => "approx_count_distinct",
         }
     }
 
@@ -225,6 +285,36 @@ impl AggKind {
                 check_numeric()?;
                 DataType::Float64
             }
+            AggKind::Percentile(p) | AggKind::ApproxPercentiles(p) => {
+                if !(dt.is_numeric() || dt == &DataType::Null) {
+                    return Err(DaftError::type_error(format!(
+                        "{}() of column {:?} needs a numeric column; it has type {}",
+                        self.name(),
+                        input.name(),
+                        display_type(input)
+                    )));
+                }
+                if p.is_list() {
+                    DataType::FixedSizeList(
+                        Arc::new(Field::new("item", DataType::Float64, true)),
+                        p.bits.len() as i32,
+                    )
+                } else {
+                    DataType::Float64
+                }
+            }
+            AggKind::BoolAnd | AggKind::BoolOr => {
+                if !matches!(dt, DataType::Boolean | DataType::Null) {
+                    return Err(DaftError::type_error(format!(
+                        "{}() of column {:?} needs a boolean column; it has type {}",
+                        self.name(),
+                        input.name(),
+                        display_type(input)
+                    )));
+                }
+                DataType::Boolean
+            }
+            AggKind::ApproxCountDistinct => DataType::UInt64,
             AggKind::Product => {
                 check_numeric()?;
                 match dt {

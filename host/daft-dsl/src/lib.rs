@@ -11,7 +11,9 @@ mod expr;
 pub mod operators;
 pub mod window;
 
-pub use expr::{binary_output_field, binary_output_type, AggKind, CountMode, Expr, Operator};
+pub use expr::{
+    binary_output_field, binary_output_type, AggKind, CountMode, Expr, Operator, Percentiles,
+};
 pub use operators::{broadcast, eval_operator, Operand};
 pub use window::{
     FrameBound, FrameUnit, WindowFrame, WindowFunc, WindowOrder, WindowSpec, WINDOW_FUNCTION_NAMES,

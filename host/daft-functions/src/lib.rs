@@ -11,11 +11,14 @@ pub mod arrow_kernels;
 mod cast;
 mod conditional;
 mod hash;
+mod list;
 mod math;
 mod nested;
 mod null;
 mod regex;
 mod string;
+mod string_case;
+mod string_parts;
 mod temporal;
 mod util;
 

@@ -20,7 +20,7 @@ use daft_core::{DaftError, DaftResult};
 use crate::util::{cast_to, function, int64_arg, opt};
 
 /// The item field of a list type, `None` for any other type.
-fn item_field(dt: &DataType) -> Option<&FieldRef> {
+pub(crate) fn item_field(dt: &DataType) -> Option<&FieldRef> {
     match dt {
         DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => Some(f),
         _ => None,
@@ -29,13 +29,13 @@ fn item_field(dt: &DataType) -> Option<&FieldRef> {
 
 /// A list column as its child values and, per row, where its elements are
 /// in them (`None` for a null list). One shape for the three list layouts.
-struct Lists {
-    values: ArrayRef,
-    rows: Vec<Option<(usize, usize)>>,
+pub(crate) struct Lists {
+    pub(crate) values: ArrayRef,
+    pub(crate) rows: Vec<Option<(usize, usize)>>,
 }
 
 impl Lists {
-    fn new(array: &ArrayRef) -> DaftResult<Self> {
+    pub(crate) fn new(array: &ArrayRef) -> DaftResult<Self> {
         fn by_offsets<O: OffsetSizeTrait>(l: &GenericListArray<O>) -> Lists {
             let offsets = l.value_offsets();
             let rows = (0..l.len())

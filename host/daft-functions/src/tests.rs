@@ -126,9 +126,36 @@ fn sample(class: TypeClass) -> ArrayRef {
 /// for a variadic one (one for `substr`, whose variadic is an optional
 /// single `length`).
 fn sample_args(def: &FunctionDef) -> Vec<ArrayRef> {
-    let mut args = Vec::new();
+    let mut args: Vec<ArrayRef> = Vec::new();
     for p in &def.params {
         match &p.kind {
+            // chr refuses numbers that are no code point, split_part a part
+            // 0 and shifts a negative amount, all of which the generic
+            // sample has.
+            ParamKind::Expr(_) if def.name == "chr" || p.name == "part" || p.name == "num_bits" => {
+                let base = match def.name.as_str() {
+                    "chr" => 65,
+                    "split_part" => 1,
+                    _ => 0,
+                };
+                args.push(Arc::new(arrow::array::Int64Array::from_iter(
+                    (0..ROWS).map(|i| (i % 3 != 1).then_some(base + (i % 4) as i64)),
+                )) as ArrayRef)
+            }
+            // List functions over other item types: the Int64 sample's
+            // items cast to booleans, or each wrapped in a one-item list.
+            ParamKind::Expr(TypeClass::List) if def.name.starts_with("list_bool_") => {
+                let item = Arc::new(Field::new("item", DataType::Boolean, true));
+                let to = DataType::List(item);
+                args.push(arrow::compute::cast(&sample(TypeClass::List), &to).unwrap())
+            }
+            ParamKind::Expr(TypeClass::List) if def.name == "list_flatten" => {
+                let inner = sample(TypeClass::List);
+                let n = inner.len();
+                let item = Arc::new(Field::new("item", inner.data_type().clone(), true));
+                let offsets = arrow::buffer::OffsetBuffer::<i32>::from_lengths(vec![1; n]);
+                args.push(Arc::new(ListArray::new(item, offsets, inner, None)) as ArrayRef)
+            }
             ParamKind::Expr(class) => args.push(sample(*class)),
             ParamKind::Variadic { accepts, .. } => {
                 let count = if def.name == "substr" { 1 } else { 2 };
@@ -145,6 +172,9 @@ fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
     match def.name.as_str() {
         "cast" => vec![("dtype", OptionValue::data_type(DataType::Utf8))],
         "struct_get" => vec![("name", OptionValue::Str("x".into()))],
+        "chunk" => vec![("size", OptionValue::Int(2))],
+        "concat_ws" => vec![("sep", OptionValue::Str("-".into()))],
+        "count_matches" => vec![("patterns", OptionValue::Str("a".into()))],
         _ => vec![],
     }
 }
@@ -260,7 +290,13 @@ fn every_builtin_accepts_all_null_columns() {
             .unwrap_or_else(|e| panic!("{name} on nulls: {e}"));
         // is_null / not_null answer for nulls; hash gives Daft's hash of a
         // null (XXH3 of no bytes).
-        if !matches!(name, "is_null" | "not_null" | "hash") {
+        // concat_ws skips nulls, so all nulls join to ""; list_append
+        // takes a null list as empty and appends the null; to_list makes a
+        // list of the nulls.
+        if !matches!(
+            name,
+            "is_null" | "not_null" | "hash" | "concat_ws" | "list_append" | "to_list"
+        ) {
             assert_eq!(out.logical_null_count(), 4, "{name}: null in, null out");
         }
     }

@@ -30,6 +30,7 @@ pub mod float_minmax;
 pub mod join;
 pub mod operators;
 pub mod partition;
+pub mod percentile;
 pub mod plan;
 pub mod scan;
 pub mod sum;

@@ -394,6 +394,29 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
         AggKind::Skew => {
             crate::aggregates::skew_udaf().call(vec![cast_to(x, dt, &DataType::Float64)])
         }
+        AggKind::BoolAnd => agg::bool_and(cast_to(x, dt, &DataType::Boolean)),
+        AggKind::BoolOr => agg::bool_or(cast_to(x, dt, &DataType::Boolean)),
+        AggKind::Percentile(p) => crate::percentile::exact_udaf(p.values().collect(), p.is_list())
+            .call(vec![cast_to(x, dt, &DataType::Float64)]),
+        AggKind::ApproxPercentiles(p) => crate::percentile::approx_udaf(
+            p.values().collect(),
+            p.is_list(),
+        )
+        .call(vec![cast_to(x, dt, &DataType::Float64)]),
+        // DataFusion's sketch hashes no floats: their canonical text (one NaN
+        // and one zero for all, as the engine's distinct counts them) is
+        // distinct exactly where they are.
+        AggKind::ApproxCountDistinct => agg::approx_distinct(match dt {
+            DataType::Null => cast_to(x, dt, &DataType::Int64),
+            DataType::Float16 => dfx::cast(
+                canonical_key(dfx::cast(x, DataType::Float32), &DataType::Float32),
+                DataType::Utf8,
+            ),
+            DataType::Float32 | DataType::Float64 => {
+                dfx::cast(canonical_key(x, dt), DataType::Utf8)
+            }
+            _ => x,
+        }),
     })
 }
 

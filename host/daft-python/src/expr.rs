@@ -6,8 +6,8 @@ use daft_core::options::OptionValue;
 use std::sync::Arc;
 
 use daft_dsl::{
-    AggKind, Expr, FrameBound, FrameUnit, Operator, WindowFrame, WindowFunc, WindowOrder,
-    WindowSpec,
+    AggKind, Expr, FrameBound, FrameUnit, Operator, Percentiles, WindowFrame, WindowFunc,
+    WindowOrder, WindowSpec,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -77,10 +77,27 @@ impl PyExpr {
     }
 
     /// An aggregation (`"sum"`, `"mean"`, `"count"`, ...); `ddof` for
-    /// `"stddev"` and `"var"` (0 or 1), `delimiter` for `"string_agg"`.
-    #[pyo3(signature = (kind, ddof=None, delimiter=None))]
-    fn agg(&self, kind: &str, ddof: Option<i64>, delimiter: Option<String>) -> PyResult<Self> {
-        let mut kind = AggKind::parse(kind).py()?;
+    /// `"stddev"` and `"var"` (0 or 1), `delimiter` for `"string_agg"`,
+    /// `percentages` (and whether the result is a list) for `"percentile"`
+    /// and `"approx_percentiles"`.
+    #[pyo3(signature = (kind, ddof=None, delimiter=None, percentages=None, as_list=false))]
+    fn agg(
+        &self,
+        kind: &str,
+        ddof: Option<i64>,
+        delimiter: Option<String>,
+        percentages: Option<Vec<f64>>,
+        as_list: bool,
+    ) -> PyResult<Self> {
+        let mut kind = match (kind, percentages) {
+            ("percentile", Some(p)) => {
+                AggKind::Percentile(Percentiles::new(kind, &p, as_list).py()?)
+            }
+            ("approx_percentiles", Some(p)) => {
+                AggKind::ApproxPercentiles(Percentiles::new(kind, &p, as_list).py()?)
+            }
+            (kind, _) => AggKind::parse(kind).py()?,
+        };
         if let (Some(d), AggKind::StringAgg(_)) = (&delimiter, &kind) {
             kind = AggKind::StringAgg(d.as_str().into());
         }

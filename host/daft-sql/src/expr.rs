@@ -175,6 +175,10 @@ pub(crate) fn agg_kind(name: &str) -> Option<AggKind> {
         "var_pop" => AggKind::Var(0),
         "product" => AggKind::Product,
         "skew" | "skewness" => AggKind::Skew,
+        "bool_and" | "every" => AggKind::BoolAnd,
+        "bool_or" => AggKind::BoolOr,
+        "median" => AggKind::parse("median").ok()?,
+        "approx_count_distinct" | "approx_distinct" => AggKind::ApproxCountDistinct,
         _ => return None,
     })
 }

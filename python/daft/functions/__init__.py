@@ -17,6 +17,10 @@ read one's documentation.
 # and call registry functions; they live beside the registry's functions.
 from daft import window as _window  # noqa: E402
 from daft._when import WhenExpr, when  # noqa: E402, F401  (re-exported)
+from daft.functions import agg as _agg  # noqa: E402
+from daft.functions import aliases as _aliases  # noqa: E402
+from daft.functions.agg import *  # noqa: E402, F401, F403  (re-exported)
+from daft.functions.aliases import *  # noqa: E402, F401, F403  (re-exported)
 from daft.window import (  # noqa: E402, F401  (re-exported)
     dense_rank,
     first_value,
@@ -40,7 +44,7 @@ def regexp(expr, pattern):  # noqa: ANN001, ANN201
     Returns:
         Expression: Boolean.
     """
-    return regexp_match(expr, pattern)  # type: ignore[name-defined]  # noqa: F821
+    return regexp_match(expr, pattern)  # type: ignore[name-defined]  # noqa: F405, F821
 
 
 def _builtin(name):  # noqa: ANN001, ANN202
@@ -158,5 +162,7 @@ _OWN = frozenset(
         "slice",
         "coalesce",
         *(n for n in _window.__all__ if n != "Window"),
+        *_agg.__all__,
+        *_aliases.__all__,
     ]
 )

@@ -1,0 +1,181 @@
+"""Daft's other names for registry functions (``dayofmonth`` is
+``day_of_month``), and ``datepart``, which picks a temporal part by name.
+
+Each calls the registry function, so it has that function's semantics and
+errors; only the name (and for ``datepart`` the argument order) differ.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daft.expressions import Expression, lit
+
+
+def _fn(name: str) -> Any:
+    from daft import functions
+
+    return getattr(functions, name)
+
+
+def dayofmonth(expr: Expression) -> Expression:
+    """Alias of :func:`daft.functions.day_of_month`."""
+    return _fn("day_of_month")(expr)
+
+
+def dayofyear(expr: Expression) -> Expression:
+    """Alias of :func:`daft.functions.day_of_year`."""
+    return _fn("day_of_year")(expr)
+
+
+def weekofyear(expr: Expression) -> Expression:
+    """Alias of :func:`daft.functions.week_of_year`."""
+    return _fn("week_of_year")(expr)
+
+
+# datepart's names, as Daft 0.7.26 accepts them, and the function each means.
+_PARTS = {
+    "date": "date",
+    "year": "year",
+    "quarter": "quarter",
+    "month": "month",
+    "day": "day",
+    "day_of_week": "day_of_week",
+    "dayofweek": "day_of_week",
+    "weekday": "day_of_week",
+    "day_of_month": "day_of_month",
+    "dayofmonth": "day_of_month",
+    "day_of_year": "day_of_year",
+    "dayofyear": "day_of_year",
+    "week_of_year": "week_of_year",
+    "weekofyear": "week_of_year",
+    "week": "week_of_year",
+    "hour": "hour",
+    "minute": "minute",
+    "second": "second",
+    "millisecond": "millisecond",
+    "microsecond": "microsecond",
+    "nanosecond": "nanosecond",
+    "unix_date": "unix_date",
+}
+
+
+def datepart(part: str, expr: Expression) -> Expression:
+    """The temporal part named ``part`` of each value (``datepart("year", e)``
+    is ``year(e)``).
+
+    Args:
+        part: A part name: year, quarter, month, day, day_of_week (or
+            dayofweek, weekday), day_of_month (dayofmonth), day_of_year
+            (dayofyear), week_of_year (weekofyear, week), hour, minute,
+            second, millisecond, microsecond, nanosecond, date, unix_date.
+        expr: A date, timestamp or time expression.
+
+    Raises:
+        ValueError: for an unknown part, listing the known ones.
+    """
+    key = part.strip().lower().replace(" ", "_") if isinstance(part, str) else part
+    if key not in _PARTS:
+        raise ValueError(
+            f"datepart: unknown part {part!r}; expected one of {', '.join(sorted(_PARTS))}"
+        )
+    return _fn(_PARTS[key])(expr)
+
+
+def space(expr: Any) -> Expression:
+    """A string of ``n`` spaces for each integer ``n`` (empty for 0 or less;
+    null for null)."""
+    n = expr if isinstance(expr, Expression) else lit(expr)
+    return _fn("repeat")(lit(" "), n).alias(n.name())
+
+
+def ascii_func(expr: Expression) -> Expression:
+    """Alias of :func:`daft.functions.ascii` (Daft's name for it)."""
+    return _fn("ascii")(expr)
+
+
+def chr_func(expr: Expression) -> Expression:
+    """Alias of :func:`daft.functions.chr` (Daft's name for it)."""
+    return _fn("chr")(expr)
+
+
+def count_matches(
+    expr: Expression, patterns: Any, *, whole_words: bool = False, case_sensitive: bool = True
+) -> Expression:
+    """How many times the literal ``patterns`` occur in each string, counting
+    non-overlapping matches from the left (the longest pattern where several
+    start at one place). Patterns are plain strings, not regular expressions.
+
+    Args:
+        expr: A string expression.
+        patterns: A str or a list of str (none empty).
+        whole_words: Count only matches with no letter, digit or ``_`` right
+            before or after them.
+        case_sensitive: Match case exactly (default); False folds ASCII
+            letters only, as Daft does.
+
+    Returns:
+        Expression: UInt64 counts; null stays null.
+
+    Example:
+        >>> df.select(daft.functions.count_matches(col("s"), ["the", "hat"], whole_words=True))
+    """
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, (list, tuple)) or not all(isinstance(p, str) for p in patterns):
+        raise TypeError(f"count_matches: patterns must be a str or a list of str, got {patterns!r}")
+    if not patterns or any("\0" in p for p in patterns):
+        raise ValueError("count_matches: give at least one pattern, none containing NUL")
+    # The registry's option is one string: the list travels NUL-joined.
+    return _builtin_count_matches()(
+        expr, "\0".join(patterns), whole_words=whole_words, case_sensitive=case_sensitive
+    )
+
+
+# The method and the function are documented as one.
+Expression.count_matches.__doc__ = count_matches.__doc__
+
+
+def _builtin_count_matches() -> Any:
+    from daft import _registry
+    from daft import daft as _native
+
+    return _registry.make_function(_native.get_function("count_matches"))
+
+
+def format(f_string: str, *args: Any) -> Expression:  # noqa: A001
+    """``f_string`` with each ``{}`` replaced by the next argument's value as a
+    string (a str argument names a column), row by row; null where an
+    argument is null.
+
+    Example:
+        >>> df.select(daft.functions.format("{} is {} years old", col("name"), col("age")))
+    """
+    from daft.expressions import col
+
+    if not isinstance(f_string, str):
+        raise TypeError(f"format: f_string must be a str, got {type(f_string).__name__}")
+    pieces = f_string.split("{}")
+    if len(pieces) - 1 != len(args):
+        raise ValueError(
+            f"format: {f_string!r} has {len(pieces) - 1} placeholders but {len(args)} "
+            "arguments were given"
+        )
+    parts: list[Expression] = [lit(pieces[0])]
+    for arg, piece in zip(args, pieces[1:]):
+        e = col(arg) if isinstance(arg, str) else arg
+        parts += [e.cast("string"), lit(piece)]
+    return _fn("concat")(*parts).alias("format")
+
+
+__all__ = [
+    "ascii_func",
+    "chr_func",
+    "count_matches",
+    "datepart",
+    "dayofmonth",
+    "dayofyear",
+    "format",
+    "space",
+    "weekofyear",
+]
