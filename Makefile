@@ -7,7 +7,7 @@ VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip
 DIST := target/wheels
 # First-party plugin packs, each a standalone crate + pyproject built like a third party's.
-PLUGINS := hello text geo
+PLUGINS := hello text geo image
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 

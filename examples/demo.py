@@ -41,6 +41,22 @@ def stdlib_files() -> daft.DataFrame:
     return daft.from_pylist(rows)
 
 
+def stdlib_images() -> daft.DataFrame:
+    """The image files shipped with the standard library (IDLE's icons, the test suite's
+    Python logo saved in several formats), as bytes."""
+    root = sysconfig.get_paths()["stdlib"]
+    rows = []
+    for dirpath, _dirs, files in os.walk(root):
+        if "site-packages" in dirpath:
+            continue
+        for name in files:
+            if name.lower().endswith((".png", ".gif", ".jpg", ".bmp", ".tiff", ".webp")):
+                path = os.path.join(dirpath, name)
+                with open(path, "rb") as f:
+                    rows.append({"path": os.path.relpath(path, root), "file": f.read()})
+    return daft.from_pylist(rows)
+
+
 # Real coordinates (latitude, longitude) of a few of the places Python's
 # core developers have met for sprints and conferences.
 CITIES = {
@@ -127,6 +143,28 @@ def main() -> None:
             .sort("km_from_amsterdam")
             .select("city", "km_from_amsterdam")
             .show()
+        )
+
+        print("\nImages in the standard library, decoded, measured and perceptually hashed:")
+        pictures = (
+            stdlib_images()
+            .with_column("image", F.decode_image(col("file"), on_error="null"))
+            .where(col("image").not_null())
+            .select(
+                col("path"),
+                F.image_width(col("image")).alias("width"),
+                F.image_height(col("image")).alias("height"),
+                F.image_hash(F.resize(col("image"), 64, 64), method="dhash").alias("dhash"),
+            )
+        )
+        pictures.sort("path").show(4)
+        print("The same picture saved in several formats has the same hash:")
+        (
+            pictures.groupby("dhash")
+            .agg(col("path").count().alias("files"))
+            .where(col("files") > 1)
+            .sort(["files", "dhash"], desc=[True, False])
+            .show(3)
         )
 
         print("\nThe plan of a lazy query:")
