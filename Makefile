@@ -11,7 +11,7 @@ PLUGINS := hello text geo image
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 
-.PHONY: demo test venv wheels install test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation
+.PHONY: demo test venv wheels install functions-reference test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ install: wheels
 
 demo: install
 	$(VPY) examples/demo.py
+
+# Rewrites docs/functions.md from the function registry (built-ins and the first-party
+# plugin packs); tests/test_function_reference.py fails when it is out of date.
+functions-reference: install
+	$(VPY) -m daft._reference > docs/functions.md
 
 # The workspace build leaves the plugin libraries the loader's tests load
 # (and the Python tests' misbehaving fixtures, tests/fixtures/broken-plugins) in

@@ -16,6 +16,7 @@ mod math;
 mod nested;
 mod null;
 mod regex;
+mod similarity;
 mod string;
 mod string_case;
 mod string_parts;

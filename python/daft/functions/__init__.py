@@ -19,8 +19,10 @@ from daft import window as _window  # noqa: E402
 from daft._when import WhenExpr, when  # noqa: E402, F401  (re-exported)
 from daft.functions import agg as _agg  # noqa: E402
 from daft.functions import aliases as _aliases  # noqa: E402
+from daft.functions import calendar as _calendar  # noqa: E402
 from daft.functions.agg import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.aliases import *  # noqa: E402, F401, F403  (re-exported)
+from daft.functions.calendar import *  # noqa: E402, F401, F403  (re-exported)
 from daft.window import (  # noqa: E402, F401  (re-exported)
     dense_rank,
     first_value,
@@ -164,5 +166,6 @@ _OWN = frozenset(
         *(n for n in _window.__all__ if n != "Window"),
         *_agg.__all__,
         *_aliases.__all__,
+        *_calendar.__all__,
     ]
 )
