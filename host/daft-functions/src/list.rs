@@ -532,10 +532,16 @@ fn gather(
     lens: &[Option<usize>],
 ) -> DaftResult<ArrayRef> {
     let picked = take(values.as_ref(), &UInt32Array::from(picks), None)?;
+    lists_of(item, lens, picked)
+}
+
+/// A list column over `values`, in order, the rows' lengths given by
+/// `lens`; `None` lengths are null lists.
+fn lists_of(item: FieldRef, lens: &[Option<usize>], values: ArrayRef) -> DaftResult<ArrayRef> {
     let offsets = OffsetBuffer::<i32>::from_lengths(lens.iter().map(|l| l.unwrap_or(0)));
     let nulls = NullBuffer::from(lens.iter().map(Option::is_some).collect::<Vec<_>>());
     let nulls = (nulls.null_count() > 0).then_some(nulls);
-    Ok(Arc::new(ListArray::try_new(item, offsets, picked, nulls)?))
+    Ok(Arc::new(ListArray::try_new(item, offsets, values, nulls)?))
 }
 
 /// The list field of a function's output: the input's item, as a `List`.
@@ -936,15 +942,7 @@ Example:
             let picked = take(values.as_ref(), &UInt32Array::from(picks), None)?;
             let chunks: ArrayRef =
                 Arc::new(FixedSizeListArray::try_new(item_f, k as i32, picked, None)?);
-            let offsets = OffsetBuffer::<i32>::from_lengths(lens.iter().map(|l| l.unwrap_or(0)));
-            let nulls = NullBuffer::from(lens.iter().map(Option::is_some).collect::<Vec<_>>());
-            let nulls = (nulls.null_count() > 0).then_some(nulls);
-            Ok(Arc::new(ListArray::try_new(
-                Arc::new(Field::new("item", chunk_t, true)),
-                offsets,
-                chunks,
-                nulls,
-            )?))
+            lists_of(Arc::new(Field::new("item", chunk_t, true)), &lens, chunks)
         },
     )
 }
@@ -1045,15 +1043,11 @@ Example:
                 .flat_map(|l| 0..l.unwrap_or(0) as u64)
                 .map(Some)
                 .collect();
-            let offsets = OffsetBuffer::<i32>::from_lengths(lens.iter().map(|l| l.unwrap_or(0)));
-            let nulls = NullBuffer::from(lens.iter().map(Option::is_some).collect::<Vec<_>>());
-            let nulls = (nulls.null_count() > 0).then_some(nulls);
-            Ok(Arc::new(ListArray::try_new(
+            lists_of(
                 Arc::new(Field::new("item", DataType::UInt64, true)),
-                offsets,
+                &lens,
                 Arc::new(values),
-                nulls,
-            )?))
+            )
         },
     )
 }

@@ -127,20 +127,15 @@ def count_matches(
     if not patterns or any("\0" in p for p in patterns):
         raise ValueError("count_matches: give at least one pattern, none containing NUL")
     # The registry's option is one string: the list travels NUL-joined.
-    return _builtin_count_matches()(
+    from daft.functions import _builtin
+
+    return _builtin("count_matches")(
         expr, "\0".join(patterns), whole_words=whole_words, case_sensitive=case_sensitive
     )
 
 
 # The method and the function are documented as one.
 Expression.count_matches.__doc__ = count_matches.__doc__
-
-
-def _builtin_count_matches() -> Any:
-    from daft import _registry
-    from daft import daft as _native
-
-    return _registry.make_function(_native.get_function("count_matches"))
 
 
 def format(f_string: str, *args: Any) -> Expression:  # noqa: A001
