@@ -138,27 +138,21 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
 # leave this table (the test below says so).
 PENDING: dict[str, dict[str, set[str]]] = {
     "issue 11 (function catalog, image pack)": {
-        "daft": _names("element ImageProperty"),
+        "daft": _names("""element ImageProperty"""),
         "Expression": _names(
-            """compress convert_time_zone date_trunc decode decompress deserialize encode explode
-            jaccard_similarity jq list_filter list_map map_get map_keys minhash parse_url
-            partition_days partition_hours partition_iceberg_bucket partition_iceberg_truncate
-            partition_months partition_years replace_time_zone serialize simhash strftime
-            to_date to_datetime try_compress try_decode try_decompress try_deserialize
-            try_encode unnest value_counts"""
+            """deserialize explode jaccard_similarity jq list_filter list_map map_get
+            map_keys minhash parse_url partition_iceberg_bucket
+            partition_iceberg_truncate serialize simhash try_deserialize unnest
+            value_counts"""
         ),
         "Series": _names("""minhash murmur3_32"""),
         "functions": _names(
-            """add_months compress conv convert_time_zone convert_timezone date_format date_trunc
-            decode decompress deserialize encode explode extract_day_uuid7 extract_hour_uuid7
-            extract_minute_uuid7 extract_month_uuid7 from_unixtime from_utc_timestamp
-            great_circle_distance jaccard_similarity jq json_array_length json_object_keys
-            json_tuple last_day list_filter list_map make_date make_timestamp
-            make_timestamp_ltz map_get map_keys minhash monotonically_increasing_id
-            months_between next_day parse_url partition_iceberg_bucket
-            partition_iceberg_truncate random_int replace_time_zone serialize simhash strftime
-            to_date to_datetime to_struct to_utc_timestamp trunc try_compress try_decode
-            try_decompress try_deserialize try_encode unnest uuid value_counts"""
+            """conv deserialize explode extract_day_uuid7 extract_hour_uuid7
+            extract_minute_uuid7 extract_month_uuid7 great_circle_distance
+            jaccard_similarity jq json_array_length json_object_keys json_tuple
+            list_filter list_map map_get map_keys minhash monotonically_increasing_id
+            parse_url partition_iceberg_bucket partition_iceberg_truncate random_int
+            serialize simhash to_struct try_deserialize unnest uuid value_counts"""
         ),
     },
     "issue 12 (Python UDFs)": {

@@ -9,6 +9,7 @@
 
 pub mod arrow_kernels;
 mod cast;
+mod codec;
 mod conditional;
 mod hash;
 mod list;

@@ -156,6 +156,17 @@ fn sample_args(def: &FunctionDef) -> Vec<ArrayRef> {
                 let offsets = arrow::buffer::OffsetBuffer::<i32>::from_lengths(vec![1; n]);
                 args.push(Arc::new(ListArray::new(item, offsets, inner, None)) as ArrayRef)
             }
+            // Parsers refuse text that is no date.
+            ParamKind::Expr(TypeClass::String) if def.name.starts_with("to_date") => {
+                args.push(Arc::new(StringArray::from_iter(
+                    (0..ROWS).map(|i| (i % 4 != 2).then(|| format!("{}-01-02", 1990 + i))),
+                )) as ArrayRef)
+            }
+            // Only compressed bytes decompress.
+            ParamKind::Expr(_) if def.name == "decompress" => {
+                let gzip = [("codec", OptionValue::Str("gzip".into()))];
+                args.push(eval("compress", &[sample(TypeClass::String)], &gzip).unwrap())
+            }
             ParamKind::Expr(class) => args.push(sample(*class)),
             ParamKind::Variadic { accepts, .. } => {
                 let count = if def.name == "substr" { 1 } else { 2 };
@@ -175,6 +186,19 @@ fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
         "chunk" => vec![("size", OptionValue::Int(2))],
         "concat_ws" => vec![("sep", OptionValue::Str("-".into()))],
         "count_matches" => vec![("patterns", OptionValue::Str("a".into()))],
+        "encode" | "try_encode" | "decode" | "try_decode" => {
+            vec![("charset", OptionValue::Str("utf-8".into()))]
+        }
+        "compress" | "try_compress" | "decompress" | "try_decompress" => {
+            vec![("codec", OptionValue::Str("gzip".into()))]
+        }
+        "next_day" => vec![("day_of_week", OptionValue::Str("Mon".into()))],
+        "date_trunc" => vec![("interval", OptionValue::Str("2 hours".into()))],
+        "to_date" | "to_datetime" => vec![("format", OptionValue::Str("%Y-%m-%d".into()))],
+        "convert_time_zone" => vec![("to_timezone", OptionValue::Str("UTC".into()))],
+        "from_utc_timestamp" | "to_utc_timestamp" => {
+            vec![("timezone", OptionValue::Str("Europe/Berlin".into()))]
+        }
         _ => vec![],
     }
 }

@@ -155,6 +155,15 @@ def coalesce(*args):  # noqa: ANN002, ANN201
     return _builtin("coalesce")(*args)
 
 
+def _install_expression_methods() -> None:
+    from daft.expressions import Expression
+
+    for name, method in _calendar.EXPRESSION_METHODS.items():
+        setattr(Expression, name, method)
+
+
+_install_expression_methods()
+
 # Names this module defines itself; the registry's sync leaves them alone.
 _OWN = frozenset(
     [

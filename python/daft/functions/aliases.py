@@ -163,10 +163,30 @@ def format(f_string: str, *args: Any) -> Expression:  # noqa: A001
     return _fn("concat")(*parts).alias("format")
 
 
+def convert_timezone(target_timezone: str, source_timestamp: Expression) -> Expression:
+    """Spark's name and argument order for :func:`convert_time_zone`.
+
+    Example:
+        >>> df.select(daft.functions.convert_timezone("UTC", daft.col("t")))
+    """
+    return _fn("convert_time_zone")(source_timestamp, target_timezone)
+
+
+def date_format(expr: Expression, format: Any = None) -> Expression:  # noqa: A002
+    """Daft's other name for :func:`strftime`.
+
+    Example:
+        >>> df.select(daft.functions.date_format(daft.col("d"), "%d.%m.%Y"))
+    """
+    return _fn("strftime")(expr, format)
+
+
 __all__ = [
     "ascii_func",
     "chr_func",
+    "convert_timezone",
     "count_matches",
+    "date_format",
     "datepart",
     "dayofmonth",
     "dayofyear",

@@ -172,6 +172,72 @@ def current_timezone() -> Expression:
     return lit("UTC").alias("current_timezone")
 
 
+def date_trunc(interval: str, expr: Expression, relative_to: Any = None) -> Expression:
+    """Each timestamp truncated to the start of its ``interval``.
+
+    Fixed intervals (weeks down to nanoseconds) are counted from ``relative_to``,
+    or from 1970-01-01T00:00 (a Thursday, so weeks start on Thursdays, as in
+    Daft); "15 minutes" gives :00, :15, :30 and :45. Calendar intervals (month,
+    quarter, year; Daft 0.7.26 refuses them) start on the first day of a month
+    at midnight, counted in months from ``relative_to``'s month or from January.
+    A zoned timestamp is truncated on its wall clock in its zone.
+
+    Args:
+        interval: A count and a unit, such as "1 day", "2 hours" or "3 months".
+        expr: A timestamp expression.
+        relative_to: A timestamp the intervals are counted from (default: the epoch).
+
+    Returns:
+        Expression: Timestamps of ``expr``'s type; null stays null.
+
+    Example:
+        >>> df.select(daft.functions.date_trunc("1 hour", daft.col("t")))
+    """
+    if not isinstance(interval, str):
+        raise TypeError(f"date_trunc: interval must be a str such as '1 day', got {interval!r}")
+    origin = lit(None) if relative_to is None else _e(relative_to)
+    return _F()._builtin("date_trunc")(_e(expr), origin, interval=interval)
+
+
+def trunc(expr: Expression, interval: str, relative_to: Any = None) -> Expression:
+    """Daft's Spark-style :func:`date_trunc`, with the timestamp first.
+
+    Example:
+        >>> df.select(daft.functions.trunc(daft.col("t"), "1 day"))
+    """
+    return date_trunc(interval, expr, relative_to)
+
+
+def make_timestamp_ltz(
+    year: Any, month: Any, day: Any, hour: Any, minute: Any, second: Any, timezone: Any = None
+) -> Expression:
+    """The UTC instant of each wall-clock time given by its parts in ``timezone``
+    (default UTC), as a Timestamp[us; UTC]: :func:`make_timestamp` converted to UTC.
+
+    Example:
+        >>> df.select(daft.functions.make_timestamp_ltz(2024, 1, 31, 9, 0, 0, "Asia/Tokyo"))
+    """
+    F = _F()
+    ts = F.make_timestamp(year, month, day, hour, minute, second, timezone=timezone or "UTC")
+    return F.convert_time_zone(ts, "UTC")
+
+
+def _date_trunc_method(self: Expression, interval: str, relative_to: Any = None) -> Expression:
+    """Each timestamp truncated to the start of its ``interval``; see
+    :func:`daft.functions.date_trunc`."""
+    return date_trunc(interval, self, relative_to)
+
+
+# Daft's Expression has these as methods too; functions/__init__ installs them.
+EXPRESSION_METHODS = {
+    "date_trunc": _date_trunc_method,
+    "partition_days": partition_days,
+    "partition_hours": partition_hours,
+    "partition_months": partition_months,
+    "partition_years": partition_years,
+}
+
+
 __all__ = [
     "current_date",
     "current_timestamp",
@@ -180,7 +246,9 @@ __all__ = [
     "date_diff",
     "date_from_unix_date",
     "date_sub",
+    "date_trunc",
     "dateadd",
+    "make_timestamp_ltz",
     "datediff",
     "partition_days",
     "partition_hours",
@@ -189,4 +257,5 @@ __all__ = [
     "timestamp_micros",
     "timestamp_millis",
     "timestamp_seconds",
+    "trunc",
 ]

@@ -1,5 +1,7 @@
-//! Temporal functions: parts of dates, timestamps and times, the date and
-//! time of a timestamp, Unix epochs, and the totals of durations.
+//! Temporal functions. This file: parts of dates, timestamps and times, the
+//! date and time of a timestamp, Unix epochs, and the totals of durations;
+//! `calendar` (month arithmetic, made dates, truncation), `text` (strftime
+//! and parsing), `zone` (time zones) and `wall` (rows as chrono values).
 //!
 //! Parts come from arrow's `date_part` kernel. A timestamp with a time zone
 //! is read in that zone (the hour of `2024-12-31T23:30Z` in `Asia/Tokyo` is
@@ -27,6 +29,11 @@ use daft_core::types::{display_data_type, TypeClass};
 use daft_core::{DaftError, DaftResult};
 
 use crate::util::function;
+
+mod calendar;
+mod text;
+mod wall;
+mod zone;
 
 fn units_per_second(u: TimeUnit) -> i64 {
     match u {
