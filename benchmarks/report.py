@@ -116,6 +116,8 @@ def command_line(args) -> str:
         cmd += f" --only {args.only}"
     if args.analytics_rows:
         cmd += f" --analytics-rows {args.analytics_rows}"
+    if getattr(args, "ours_from_env", False):
+        cmd += " --ours-from-env"
     return cmd
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from common import BENCH, ROOT, WORK, Worker, clean_env, log, sh
 from report import Report, command_line, write_report
-from workloads import analytics, import_time, isolation, plugin_calls
+from workloads import analytics, import_time, isolation, kernels, plugin_calls
 
 # The peers, each installed from PyPI into its own virtual environment.
 PEERS = {
@@ -47,6 +47,8 @@ PEERS = {
 PLUGIN_QUESTION_TOOLS = ("ours", "daft", "polars", "pyarrow", "duckdb")
 # The peers the analytics section runs against.
 ANALYTICS_PEERS = ("datafusion", "duckdb", "polars", "daft")
+# The peers the function-kernels section runs against.
+KERNEL_PEERS = ("daft", "polars", "duckdb")
 N_GENERATED = 10
 
 
@@ -78,6 +80,11 @@ class Sizes:
         if smoke or quick or analytics_rows:
             n = self.analytics_rows
             self.scaling_rows = (n // 10, 3 * n // 10, n)
+        # The function-kernels section (question 9): rows of the cheap kernels' data, pairs
+        # of words for string similarity (a run of well under a second), rounds.
+        self.kernel_rows = 20_000 if smoke else 1_000_000 if quick else 10_000_000
+        self.kernel_word_rows = 5_000 if smoke else 100_000 if quick else 1_000_000
+        self.kernel_runs = 2 if smoke else 5 if quick else 7
 
 
 # ---------------------------------------------------------------------------
@@ -211,9 +218,16 @@ def install_target(wheels: list, dest: Path) -> Path:
 class Setup:
     """Interpreters, environments and libraries of every contender."""
 
-    def __init__(self, smoke: bool, plugin_lib: str | None, only: str | None = None) -> None:
+    def __init__(
+        self,
+        smoke: bool,
+        plugin_lib: str | None,
+        only: str | None = None,
+        ours_from_env: bool = False,
+    ) -> None:
         self.smoke = smoke
         self.only = only
+        self.ours_from_env = ours_from_env
         self.pythons: dict = {}
         self.envs: dict = {}
         self.twin: str | None = None
@@ -226,7 +240,7 @@ class Setup:
 
     def _smoke(self, plugin_lib: str | None) -> None:
         self.pythons["ours"] = Path(sys.executable)
-        if self.only == "analytics":  # no plugin needed
+        if self.only in ("analytics", "kernels"):  # no plugin needed
             self.envs["ours"] = clean_env()
         else:
             lib = plugin_lib or os.path.join(
@@ -248,6 +262,21 @@ class Setup:
         self.import_sets = {"installed": ""}
 
     def _full(self) -> None:
+        if self.ours_from_env:
+            self._ours_from_env()
+        else:
+            self._ours_from_wheel()
+        if self.only == "isolation":
+            self._bench_plugin()
+            return
+        if self.only is None:
+            self._plugins(self.wheels)
+        peers = {"analytics": ANALYTICS_PEERS, "kernels": KERNEL_PEERS}.get(self.only, PEERS)
+        for tool in peers:
+            self.pythons[tool] = make_venv(tool, PEERS[tool])
+            self.envs[tool] = clean_env()
+
+    def _ours_from_wheel(self) -> None:
         # A snapshot of the wheels `make install` built, so that a concurrent rebuild of
         # target/wheels cannot pull them away in the middle of the run.
         snap = WORK / "install-wheels"
@@ -256,12 +285,16 @@ class Setup:
         for w in glob.glob(str(ROOT / "target" / "wheels" / "*.whl")):
             shutil.copy(w, snap)
         wheels = {p.name.split("-")[0]: p for p in snap.glob("*.whl")}
+        self.wheels = wheels
         needed = {"daft_engine"}
         if self.only is None:
             needed |= {"daft_plugin_text", "daft_plugin_geo"}
         missing = needed - set(wheels)
         if missing:
-            raise SystemExit(f"no {sorted(missing)} wheels in target/wheels: run `make install`")
+            raise SystemExit(
+                f"no {sorted(missing)} wheels in target/wheels: run `make install` "
+                "(or, for --only analytics or kernels, pass --ours-from-env)"
+            )
         # Our engine: the core wheel exactly as `make install` built it, plus pyarrow.
         ours = make_venv("ours", ["pyarrow==26.0.1"])
         sh(
@@ -278,15 +311,35 @@ class Setup:
         )
         self.pythons["ours"] = ours
         self.envs["ours"] = clean_env()
-        if self.only == "isolation":
-            self._bench_plugin()
-            return
-        if self.only != "analytics":
-            self._plugins(wheels)
-        peers = ANALYTICS_PEERS if self.only == "analytics" else PEERS
-        for tool in peers:
-            self.pythons[tool] = make_venv(tool, PEERS[tool])
-            self.envs[tool] = clean_env()
+
+    def _ours_from_env(self) -> None:
+        """Our engine as installed in the interpreter running this script (no `make
+        install` wheel): a copy of its `daft` package, taken now so that a reinstall during
+        the run changes nothing, put ahead of `venv-ours`' own on `PYTHONPATH`."""
+        import importlib.util
+
+        spec = importlib.util.find_spec("daft")
+        if spec is None or not spec.submodule_search_locations:
+            raise SystemExit("--ours-from-env: this interpreter has no `daft` package")
+        src = Path(list(spec.submodule_search_locations)[0])
+        site = WORK / "site" / "ours-from-env"
+        shutil.rmtree(site, ignore_errors=True)
+        site.mkdir(parents=True)
+        shutil.copytree(src, site / "daft", ignore=shutil.ignore_patterns("__pycache__"))
+        for info in src.parent.glob("daft_engine-*.dist-info"):
+            shutil.copytree(info, site / info.name)
+        log(f"this engine: a copy of the `daft` package installed in {sys.executable}")
+        self.wheels = {}
+        self.pythons["ours"] = make_venv("ours", ["pyarrow==26.0.1"])
+        self.envs["ours"] = clean_env(PYTHONPATH=str(site))
+        found = subprocess.run(
+            [self.pythons["ours"], "-c", "import daft; print(daft.__file__)"],
+            env=self.envs["ours"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if not found.startswith(str(site)):
+            raise SystemExit(f"--ours-from-env: venv-ours imports daft from {found!r}")
 
     def _bench_plugin(self) -> None:
         """Builds the benchmark plugin's wheel and installs it for our engine's workers."""
@@ -335,8 +388,15 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="full set-up, a tenth of the data")
     ap.add_argument(
         "--only",
-        choices=["analytics", "isolation"],
-        help="run only this section (its report goes to docs/benchmarks-<section>.md)",
+        choices=["analytics", "isolation", "kernels"],
+        help="run only this section (its report goes to docs/benchmarks-<section>.md; "
+        "kernels: its section replaces the one in docs/benchmarks.md)",
+    )
+    ap.add_argument(
+        "--ours-from-env",
+        action="store_true",
+        help="this engine as installed in the interpreter running this script, instead of "
+        "`make install`'s wheel (nothing is built; not with the plugin questions)",
     )
     ap.add_argument(
         "--analytics-rows",
@@ -348,6 +408,12 @@ def main() -> None:
     ap.add_argument("--plugin-lib", help="smoke mode: the benchmark plugin library to load")
     ap.add_argument("--command", default=None, help="the command to record in the report")
     args = ap.parse_args()
+    if args.ours_from_env and args.only not in ("analytics", "kernels"):
+        ap.error("--ours-from-env needs --only analytics or --only kernels")
+    # `--only kernels` refreshes its section of the main report, not a report of its own.
+    splice = args.only == "kernels" and args.out is None and not args.smoke
+    if splice:
+        args.out = str(ROOT / "docs" / "benchmarks.md")
     if args.out is None:
         name = f"benchmarks-{args.only}.md" if args.only else "benchmarks.md"
         args.out = str(ROOT / "docs" / name)
@@ -355,9 +421,14 @@ def main() -> None:
     started = time.time()
     load_start = os.getloadavg()
     sizes = Sizes(args.smoke, args.quick, args.analytics_rows)
-    setup = Setup(args.smoke, args.plugin_lib, args.only)
-    data = None if args.only == "analytics" else plugin_calls.generate_data(sizes, args.smoke)
-    analytics_files = None if args.only == "isolation" else analytics.prepare(sizes)
+    setup = Setup(args.smoke, args.plugin_lib, args.only, args.ours_from_env)
+    data = (
+        None
+        if args.only in ("analytics", "kernels")
+        else plugin_calls.generate_data(sizes, args.smoke)
+    )
+    analytics_files = None if args.only in ("isolation", "kernels") else analytics.prepare(sizes)
+    kernel_files = kernels.prepare(sizes) if args.only in (None, "kernels") else None
     log("data ready")
     setup.seconds = time.time() - started
     rep = Report()
@@ -383,6 +454,14 @@ def main() -> None:
             import_time.q4(rep, setup, sizes)
     if analytics_files is not None:
         analytics.run(rep, setup, sizes, analytics_files, command)
+    if kernel_files is not None:
+        kernels.run(rep, setup, sizes, kernel_files, command)
+    if splice:
+        method = BENCH / "method.md"
+        (section,) = rep.sections
+        kernels.splice(Path(args.out), section, method.read_text() if method.exists() else None)
+        log(f"replaced the kernels section of {args.out}")
+        return
     write_report(args, rep, setup, sizes, started, load_start, command)
 
 

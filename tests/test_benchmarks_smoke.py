@@ -50,6 +50,7 @@ def test_bench_smoke_writes_a_well_formed_report(tmp_path):
         "## 6. Query throughput",
         "## 8. Cost of crash isolation",
         *ANALYTICS_HEADINGS,
+        *KERNEL_HEADINGS,
     ):
         assert heading in text, heading
     assert_well_formed(text)
@@ -67,6 +68,16 @@ ANALYTICS_HEADINGS = (
     "### Cost per row of q2 (group by the int key) by size",
     "### Targets for this engine",
 )
+
+
+KERNEL_HEADINGS = (
+    "## 9. Function kernels",
+    "### Checks before timing",
+    "### Wall time, ms: median (min – max) over 2 rounds",
+    "### This engine against the fastest peer",
+    "### CPU time / wall time during a run (median)",
+)
+KERNELS = ("date_parts", "list_sum", "levenshtein", "jaro_winkler", "hash_int", "hash_str")
 
 
 def assert_well_formed(text: str) -> None:
@@ -113,3 +124,58 @@ def test_bench_smoke_analytics_alone(tmp_path):
     assert "| 7 | this engine: cpu / wall, on every query (worst shown) | ≥ 1.7 |" in text
     assert_well_formed(text)
     assert (docs.read_bytes() if docs.exists() else None) == before
+
+
+def test_bench_smoke_kernels_alone(tmp_path):
+    """`--only kernels`: every kernel checked against the references and this engine, then
+    timed against whichever of Polars and DuckDB are importable here; no plugin needed,
+    and docs/benchmarks.md (whose section a real `--only kernels` run replaces) is left
+    alone when the report goes to `--out`."""
+    out = tmp_path / "kernels.md"
+    docs = ROOT / "docs" / "benchmarks.md"
+    before = docs.read_bytes() if docs.exists() else None
+    text = run_smoke(out, "--only", "kernels")
+    assert text.startswith("# Benchmarks: kernels only\n\nSMOKE RUN")
+    for heading in KERNEL_HEADINGS:
+        assert heading in text, heading
+    assert "## 7. Analytics" not in text and "## 1. Boundary overhead" not in text
+    assert "Produced by `python benchmarks/run.py --smoke --only kernels`" in text
+    wall = text.split("### Wall time")[1].split("###")[0]
+    # Every tool's results agree with the references, so every kernel is timed.
+    assert "not timed" not in wall
+    ratios = text.split("### This engine against the fastest peer")[1].split("###")[0]
+    for kernel in KERNELS:
+        assert f"| `{kernel}` | " in wall, kernel
+        assert f"| `{kernel}` | " in ratios, kernel
+    # A target per kernel that some peer here computes, in the table at the top.
+    if "none timed" not in ratios:
+        assert "| 9 | this engine / fastest peer (" in text
+    assert_well_formed(text)
+    assert (docs.read_bytes() if docs.exists() else None) == before
+
+
+def test_bench_kernels_splice_replaces_only_its_section(tmp_path):
+    """What `--only kernels` does to docs/benchmarks.md: its section (and the method's
+    copy) replaced in place, or put before the method the first time; the rest as it was."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from workloads import kernels
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    doc = tmp_path / "benchmarks.md"
+    head = "# Benchmarks\n\n## 8. Cost of crash isolation\n\nfigures\n\n"
+    method_old = "## How this is measured (decisions)\n\n- old\n\n"
+    tail = "## Analysis: why\n\ntext\n"
+    doc.write_text(head + method_old + tail)
+    kernels.splice(
+        doc, "## 9. Function kernels\n\nfirst\n", "## How this is measured (decisions)\n\n- new\n"
+    )
+    first = head + "## 9. Function kernels\n\nfirst\n\n"
+    assert doc.read_text() == first + "## How this is measured (decisions)\n\n- new\n\n" + tail
+    kernels.splice(doc, "## 9. Function kernels\n\nsecond\n\n### sub\n\nmore\n", None)
+    assert doc.read_text() == (
+        head
+        + "## 9. Function kernels\n\nsecond\n\n### sub\n\nmore\n\n"
+        + "## How this is measured (decisions)\n\n- new\n\n"
+        + tail
+    )

@@ -201,7 +201,9 @@ def prepare(sizes: Sizes) -> dict:
 
 def _env(setup: Setup, tool: str) -> dict:
     env = dict(setup.envs[tool])
-    if tool == "ours":  # the engine alone: no benchmark plugin on the path
+    # The engine alone: no benchmark plugin on the path (with --ours-from-env the path is
+    # the engine's own copy, which stays).
+    if tool == "ours" and not setup.ours_from_env:
         env.pop("PYTHONPATH", None)
         env.pop("DAFT_PLUGIN_PATH", None)
     return env
