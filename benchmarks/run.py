@@ -81,10 +81,12 @@ class Sizes:
             n = self.analytics_rows
             self.scaling_rows = (n // 10, 3 * n // 10, n)
         # The function-kernels section (question 9): rows of the cheap kernels' data, pairs
-        # of words for string similarity (a run of well under a second), rounds.
+        # of words for string similarity (a run of well under a second), rounds. Its runs
+        # take 10 ms to 1 s, so a round costs seconds, and 11 rounds steady the medians
+        # against the builds that share the machine.
         self.kernel_rows = 20_000 if smoke else 1_000_000 if quick else 10_000_000
         self.kernel_word_rows = 5_000 if smoke else 100_000 if quick else 1_000_000
-        self.kernel_runs = 2 if smoke else 5 if quick else 7
+        self.kernel_runs = 2 if smoke else 5 if quick else 11
 
 
 # ---------------------------------------------------------------------------
