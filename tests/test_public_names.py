@@ -140,19 +140,17 @@ PENDING: dict[str, dict[str, set[str]]] = {
     "issue 11 (function catalog, image pack)": {
         "daft": _names("""element ImageProperty"""),
         "Expression": _names(
-            """deserialize explode jaccard_similarity jq list_filter list_map map_get
-            map_keys minhash parse_url partition_iceberg_bucket
-            partition_iceberg_truncate serialize simhash try_deserialize unnest
+            """explode jaccard_similarity list_filter list_map map_get map_keys minhash
+            parse_url partition_iceberg_bucket partition_iceberg_truncate simhash unnest
             value_counts"""
         ),
         "Series": _names("""minhash murmur3_32"""),
         "functions": _names(
-            """conv deserialize explode extract_day_uuid7 extract_hour_uuid7
-            extract_minute_uuid7 extract_month_uuid7 great_circle_distance
-            jaccard_similarity jq json_array_length json_object_keys json_tuple
-            list_filter list_map map_get map_keys minhash monotonically_increasing_id
-            parse_url partition_iceberg_bucket partition_iceberg_truncate random_int
-            serialize simhash to_struct try_deserialize unnest uuid value_counts"""
+            """conv explode extract_day_uuid7 extract_hour_uuid7 extract_minute_uuid7
+            extract_month_uuid7 great_circle_distance jaccard_similarity list_filter
+            list_map map_get map_keys minhash monotonically_increasing_id parse_url
+            partition_iceberg_bucket partition_iceberg_truncate random_int simhash
+            to_struct unnest uuid value_counts"""
         ),
     },
     "issue 12 (Python UDFs)": {

@@ -12,6 +12,7 @@ mod cast;
 mod codec;
 mod conditional;
 mod hash;
+mod json;
 mod list;
 mod math;
 mod nested;

@@ -156,6 +156,14 @@ fn sample_args(def: &FunctionDef) -> Vec<ArrayRef> {
                 let offsets = arrow::buffer::OffsetBuffer::<i32>::from_lengths(vec![1; n]);
                 args.push(Arc::new(ListArray::new(item, offsets, inner, None)) as ArrayRef)
             }
+            // jq and deserialize refuse text that is no JSON.
+            ParamKind::Expr(TypeClass::String)
+                if matches!(def.name.as_str(), "jq" | "deserialize") =>
+            {
+                args.push(Arc::new(StringArray::from_iter(
+                    (0..ROWS).map(|i| (i % 4 != 2).then(|| format!("{}", i * 7))),
+                )) as ArrayRef)
+            }
             // Parsers refuse text that is no date.
             ParamKind::Expr(TypeClass::String) if def.name.starts_with("to_date") => {
                 args.push(Arc::new(StringArray::from_iter(
@@ -192,6 +200,13 @@ fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
         "compress" | "try_compress" | "decompress" | "try_decompress" => {
             vec![("codec", OptionValue::Str("gzip".into()))]
         }
+        "jq" => vec![("filter", OptionValue::Str(".".into()))],
+        "json_tuple" => vec![("fields", OptionValue::Str("a\0b".into()))],
+        "serialize" => vec![("format", OptionValue::Str("json".into()))],
+        "deserialize" | "try_deserialize" => vec![
+            ("format", OptionValue::Str("json".into())),
+            ("dtype", OptionValue::data_type(DataType::Int64)),
+        ],
         "next_day" => vec![("day_of_week", OptionValue::Str("Mon".into()))],
         "date_trunc" => vec![("interval", OptionValue::Str("2 hours".into()))],
         "to_date" | "to_datetime" => vec![("format", OptionValue::Str("%Y-%m-%d".into()))],

@@ -1,5 +1,7 @@
 """Daft's other names for registry functions (``dayofmonth`` is
-``day_of_month``), and ``datepart``, which picks a temporal part by name.
+``day_of_month``), ``datepart``, which picks a temporal part by name, and the
+wrappers that take a list of strings where the registry takes one option
+(``count_matches``, ``json_tuple``).
 
 Each calls the registry function, so it has that function's semantics and
 errors; only the name (and for ``datepart`` the argument order) differ.
@@ -181,6 +183,33 @@ def date_format(expr: Expression, format: Any = None) -> Expression:  # noqa: A0
     return _fn("strftime")(expr, format)
 
 
+def json_tuple(expr: Expression, *fields: str) -> Expression:
+    """The values of the given top-level keys of each JSON object, as text.
+
+    A string value is given without its quotes, any other value as its JSON
+    text; a missing key or a JSON null gives null (Daft 0.7.26 gives the string
+    "null"). A row that is no JSON object is null.
+
+    Args:
+        expr: A string expression of JSON documents.
+        *fields: The keys to extract (str).
+
+    Returns:
+        Expression: Struct of string fields named after the keys.
+
+    Example:
+        >>> df.select(daft.functions.json_tuple(daft.col("j"), "a", "b"))
+    """
+    if not fields or not all(isinstance(f, str) and "\0" not in f for f in fields):
+        raise TypeError(
+            f"json_tuple: give one or more field names (str, without NUL), got {fields!r}"
+        )
+    from daft.functions import _builtin
+
+    # The registry's option is one string: the names travel NUL-joined.
+    return _builtin("json_tuple")(expr, "\0".join(fields))
+
+
 __all__ = [
     "ascii_func",
     "chr_func",
@@ -191,6 +220,7 @@ __all__ = [
     "dayofmonth",
     "dayofyear",
     "format",
+    "json_tuple",
     "space",
     "weekofyear",
 ]
