@@ -1,5 +1,6 @@
-//! Similarity and distance: edit distances and Jaro similarities of strings
-//! (on the `strsim` crate, counting Unicode characters), the Hamming
+//! Similarity and distance: edit distances (on the `strsim` crate) and Jaro
+//! similarities (on `rapidfuzz`'s bit-parallel algorithm) of strings,
+//! counting Unicode characters, the Hamming
 //! distance of strings and of bit fingerprints, and the vector measures of
 //! embeddings (`cosine_similarity`, `cosine_distance`, `dot_product`,
 //! `euclidean_distance`, `pearson_correlation`).
@@ -137,7 +138,7 @@ str_measure!(
     "The Jaro similarity of two strings, from 0 (nothing in common) to 1 (equal).",
     "Float64 similarities (two empty strings are 1)",
     DataType::Float64,
-    Measure::Ratio(strsim::jaro)
+    Measure::Ratio(jaro)
 );
 str_measure!(
     JARO_WINKLER,
@@ -145,8 +146,28 @@ str_measure!(
     "The Jaro-Winkler similarity of two strings: Jaro's, raised for a common prefix of up to four characters.",
     "Float64 similarities from 0 to 1",
     DataType::Float64,
-    Measure::Ratio(strsim::jaro_winkler)
+    Measure::Ratio(jaro_winkler)
 );
+
+/// Jaro on bytes when both strings are ASCII (the same characters, and
+/// several times faster than decoding them), else on characters.
+fn jaro(a: &str, b: &str) -> f64 {
+    use rapidfuzz::distance::jaro::similarity;
+    if a.is_ascii() && b.is_ascii() {
+        similarity(a.bytes(), b.bytes())
+    } else {
+        similarity(a.chars(), b.chars())
+    }
+}
+
+fn jaro_winkler(a: &str, b: &str) -> f64 {
+    use rapidfuzz::distance::jaro_winkler::similarity;
+    if a.is_ascii() && b.is_ascii() {
+        similarity(a.bytes(), b.bytes())
+    } else {
+        similarity(a.chars(), b.chars())
+    }
+}
 
 // ---------------------------------------------------------------------------
 // Hamming distance of bit fingerprints

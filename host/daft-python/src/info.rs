@@ -12,6 +12,9 @@ pub fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("arrow_version", arrow::ARROW_VERSION)?;
     d.set_item("pyo3_version", env!("DAFT_PYO3_VERSION"))?;
     d.set_item("allocator", "mimalloc")?;
+    // SAFETY: mi_option_get reads one integer of mimalloc's option table.
+    let purge = unsafe { libmimalloc_sys::mi_option_get(crate::MI_OPTION_PURGE_DELAY) };
+    d.set_item("allocator_purge_delay_ms", purge)?;
     let abi = daft_plugin_api::abi::ABI_VERSION;
     d.set_item("plugin_abi_version", format!("{}.{}", abi.major, abi.minor))?;
     d.set_item(
