@@ -140,17 +140,16 @@ PENDING: dict[str, dict[str, set[str]]] = {
     "issue 11 (function catalog, image pack)": {
         "daft": _names("""element ImageProperty"""),
         "Expression": _names(
-            """explode jaccard_similarity list_filter list_map map_get map_keys minhash
-            parse_url partition_iceberg_bucket partition_iceberg_truncate simhash unnest
-            value_counts"""
+            """explode jaccard_similarity list_filter list_map minhash parse_url
+            partition_iceberg_bucket partition_iceberg_truncate simhash unnest"""
         ),
         "Series": _names("""minhash murmur3_32"""),
         "functions": _names(
             """conv explode extract_day_uuid7 extract_hour_uuid7 extract_minute_uuid7
             extract_month_uuid7 great_circle_distance jaccard_similarity list_filter
-            list_map map_get map_keys minhash monotonically_increasing_id parse_url
+            list_map minhash monotonically_increasing_id parse_url
             partition_iceberg_bucket partition_iceberg_truncate random_int simhash
-            to_struct unnest uuid value_counts"""
+            unnest uuid"""
         ),
     },
     "issue 12 (Python UDFs)": {

@@ -14,6 +14,7 @@ mod conditional;
 mod hash;
 mod json;
 mod list;
+mod maps;
 mod math;
 mod nested;
 mod null;

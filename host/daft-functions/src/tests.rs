@@ -122,6 +122,31 @@ fn sample(class: TypeClass) -> ArrayRef {
     }
 }
 
+/// A Map<Int64, Int64> column with nulls, empty maps and a sliced-safe layout.
+fn sample_map() -> ArrayRef {
+    let keys = Int64Array::from_iter_values(0..20);
+    let values = Int64Array::from_iter((0..20).map(|i| (i % 3 != 0).then_some(i * i)));
+    let entries = StructArray::new(
+        vec![
+            Field::new("key", DataType::Int64, false),
+            Field::new("value", DataType::Int64, true),
+        ]
+        .into(),
+        vec![Arc::new(keys), Arc::new(values)],
+        None,
+    );
+    let offsets = arrow::buffer::OffsetBuffer::<i32>::from_lengths([2, 0, 3, 1, 4, 2, 0, 3, 2, 3]);
+    let field = Arc::new(Field::new("entries", entries.data_type().clone(), false));
+    let nulls = NullBuffer::from((0..ROWS).map(|i| i != 6).collect::<Vec<bool>>());
+    Arc::new(arrow::array::MapArray::new(
+        field,
+        offsets,
+        entries,
+        Some(nulls),
+        false,
+    ))
+}
+
 /// Arguments for a call of `def`: one sample per fixed parameter and two
 /// for a variadic one (one for `substr`, whose variadic is an optional
 /// single `length`).
@@ -170,6 +195,10 @@ fn sample_args(def: &FunctionDef) -> Vec<ArrayRef> {
                     (0..ROWS).map(|i| (i % 4 != 2).then(|| format!("{}-01-02", 1990 + i))),
                 )) as ArrayRef)
             }
+            // Maps: the list sample's items as keys, their squares as values.
+            ParamKind::Expr(_) if def.name.starts_with("map_") && p.name == "expr" => {
+                args.push(sample_map())
+            }
             // Only compressed bytes decompress.
             ParamKind::Expr(_) if def.name == "decompress" => {
                 let gzip = [("codec", OptionValue::Str("gzip".into()))];
@@ -207,6 +236,7 @@ fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
             ("format", OptionValue::Str("json".into())),
             ("dtype", OptionValue::data_type(DataType::Int64)),
         ],
+        "to_struct" => vec![("names", OptionValue::Str("a\0b".into()))],
         "next_day" => vec![("day_of_week", OptionValue::Str("Mon".into()))],
         "date_trunc" => vec![("interval", OptionValue::Str("2 hours".into()))],
         "to_date" | "to_datetime" => vec![("format", OptionValue::Str("%Y-%m-%d".into()))],
@@ -331,10 +361,10 @@ fn every_builtin_accepts_all_null_columns() {
         // null (XXH3 of no bytes).
         // concat_ws skips nulls, so all nulls join to ""; list_append
         // takes a null list as empty and appends the null; to_list makes a
-        // list of the nulls.
+        // list of the nulls, to_struct a struct of them.
         if !matches!(
             name,
-            "is_null" | "not_null" | "hash" | "concat_ws" | "list_append" | "to_list"
+            "is_null" | "not_null" | "hash" | "concat_ws" | "list_append" | "to_list" | "to_struct"
         ) {
             assert_eq!(out.logical_null_count(), 4, "{name}: null in, null out");
         }

@@ -210,6 +210,41 @@ def json_tuple(expr: Expression, *fields: str) -> Expression:
     return _builtin("json_tuple")(expr, "\0".join(fields))
 
 
+def to_struct(*fields: Any, **named_fields: Any) -> Expression:
+    """A struct of the given expressions, one field each.
+
+    A row is never null: a row where every field is null is a struct of nulls.
+
+    Args:
+        *fields: Expressions (or column names), each named by its name.
+        **named_fields: Expressions, each named by its keyword.
+
+    Returns:
+        Expression: Struct with one field per argument, in order.
+
+    Example:
+        >>> df.select(daft.functions.to_struct(daft.col("a"), b2=daft.col("b") * 2))
+    """
+    from daft.expressions import col
+
+    exprs = [col(f) if isinstance(f, str) else f for f in fields]
+    exprs += [
+        (col(e) if isinstance(e, str) else e if isinstance(e, Expression) else lit(e)).alias(k)
+        for k, e in named_fields.items()
+    ]
+    if not exprs:
+        raise TypeError("to_struct: give at least one field")
+    if not all(isinstance(e, Expression) for e in exprs):
+        raise TypeError("to_struct: fields must be expressions or column names")
+    names = [e.name() for e in exprs]
+    if any("\0" in n for n in names):
+        raise ValueError("to_struct: a field name must not contain NUL")
+    from daft.functions import _builtin
+
+    # The registry's option is one string: the names travel NUL-joined.
+    return _builtin("to_struct")(*exprs, names="\0".join(names)).alias("struct")
+
+
 __all__ = [
     "ascii_func",
     "chr_func",
@@ -222,5 +257,6 @@ __all__ = [
     "format",
     "json_tuple",
     "space",
+    "to_struct",
     "weekofyear",
 ]
