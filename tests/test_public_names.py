@@ -139,17 +139,11 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
 PENDING: dict[str, dict[str, set[str]]] = {
     "issue 11 (function catalog, image pack)": {
         "daft": _names("""element ImageProperty"""),
-        "Expression": _names(
-            """explode jaccard_similarity list_filter list_map minhash parse_url
-            partition_iceberg_bucket partition_iceberg_truncate simhash unnest"""
-        ),
-        "Series": _names("""minhash murmur3_32"""),
+        "Expression": _names("""explode list_filter list_map minhash simhash unnest"""),
+        "Series": _names("""minhash"""),
         "functions": _names(
-            """conv explode extract_day_uuid7 extract_hour_uuid7 extract_minute_uuid7
-            extract_month_uuid7 great_circle_distance jaccard_similarity list_filter
-            list_map minhash monotonically_increasing_id parse_url
-            partition_iceberg_bucket partition_iceberg_truncate random_int simhash
-            unnest uuid"""
+            """explode list_filter list_map minhash monotonically_increasing_id random_int
+            simhash unnest uuid"""
         ),
     },
     "issue 12 (Python UDFs)": {

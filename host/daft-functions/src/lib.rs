@@ -18,12 +18,14 @@ mod maps;
 mod math;
 mod nested;
 mod null;
+mod partition;
 mod regex;
 mod similarity;
 mod string;
 mod string_case;
 mod string_parts;
 mod temporal;
+mod url_parts;
 mod util;
 
 #[cfg(test)]

@@ -446,3 +446,18 @@ vector_measure!(
     "Float64 correlations from -1 to 1; null where a vector is constant",
     pearson
 );
+vector_measure!(
+    JACCARD_SIMILARITY,
+    "jaccard_similarity",
+    "The Jaccard similarity of two vectors read as sets: the positions of their non-zero elements, intersection over union.",
+    "Float64 similarities from 0 to 1; two all-zero vectors are 1, as in Daft",
+    |a, b| {
+        let (mut both, mut either) = (0usize, 0usize);
+        for (x, y) in a.iter().zip(b) {
+            let (x, y) = (*x != 0.0, *y != 0.0);
+            both += usize::from(x && y);
+            either += usize::from(x || y);
+        }
+        Some(if either == 0 { 1.0 } else { both as f64 / either as f64 })
+    }
+);

@@ -199,6 +199,15 @@ fn sample_args(def: &FunctionDef) -> Vec<ArrayRef> {
             ParamKind::Expr(_) if def.name.starts_with("map_") && p.name == "expr" => {
                 args.push(sample_map())
             }
+            // UUIDv7 parts read 16-byte values.
+            ParamKind::Expr(_) if def.name.ends_with("_uuid7") => args.push(Arc::new(
+                arrow::array::FixedSizeBinaryArray::try_from_sparse_iter_with_size(
+                    (0..ROWS).map(|i| (i % 4 != 2).then_some([i as u8; 16])),
+                    16,
+                )
+                .unwrap(),
+            )
+                as ArrayRef),
             // Only compressed bytes decompress.
             ParamKind::Expr(_) if def.name == "decompress" => {
                 let gzip = [("codec", OptionValue::Str("gzip".into()))];
@@ -237,6 +246,12 @@ fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
             ("dtype", OptionValue::data_type(DataType::Int64)),
         ],
         "to_struct" => vec![("names", OptionValue::Str("a\0b".into()))],
+        "partition_iceberg_bucket" => vec![("n", OptionValue::Int(16))],
+        "partition_iceberg_truncate" => vec![("w", OptionValue::Int(3))],
+        "conv" => vec![
+            ("from_base", OptionValue::Int(10)),
+            ("to_base", OptionValue::Int(16)),
+        ],
         "next_day" => vec![("day_of_week", OptionValue::Str("Mon".into()))],
         "date_trunc" => vec![("interval", OptionValue::Str("2 hours".into()))],
         "to_date" | "to_datetime" => vec![("format", OptionValue::Str("%Y-%m-%d".into()))],

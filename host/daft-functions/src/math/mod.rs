@@ -620,6 +620,7 @@ Example:
 inventory::submit! { BuiltinFunction(clip_def) }
 
 mod binary;
+mod conv;
 mod float;
 
 #[cfg(test)]
