@@ -139,11 +139,11 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
 PENDING: dict[str, dict[str, set[str]]] = {
     "issue 11 (function catalog, image pack)": {
         "daft": _names("""element ImageProperty"""),
-        "Expression": _names("""explode list_filter list_map minhash simhash unnest"""),
+        "Expression": _names("""list_filter list_map minhash simhash"""),
         "Series": _names("""minhash"""),
         "functions": _names(
-            """explode list_filter list_map minhash monotonically_increasing_id random_int
-            simhash unnest uuid"""
+            """list_filter list_map minhash monotonically_increasing_id random_int simhash
+            uuid"""
         ),
     },
     "issue 12 (Python UDFs)": {

@@ -43,6 +43,12 @@ def _columns(args: tuple) -> list[Expression]:
     return [_column(c) for c in args]
 
 
+def _reshaping(exprs: list[Expression]) -> bool:
+    # explode(...) / unnest(...) markers (daft.functions.reshape) have their
+    # own class; checked by name so that this module need not import functions.
+    return any(type(e).__name__ in ("_Explode", "_Unnest") for e in exprs)
+
+
 def _flags(value: bool | list[bool] | None, n: int, what: str, default: list[bool]) -> list[bool]:
     if value is None:
         return default
@@ -117,8 +123,17 @@ class DataFrame(JoinsAndSetOps, Partitions):
 
     # --- transformations ------------------------------------------------
     def select(self, *columns: str | Expression) -> DataFrame:
-        """The given columns or expressions, in that order."""
-        return DataFrame(self._builder.select([e._expr for e in _columns(columns)]))
+        """The given columns or expressions, in that order.
+
+        ``explode(...)`` and ``unnest(...)`` expressions (daft.functions) apply
+        here: they add rows and columns.
+        """
+        exprs = _columns(columns)
+        if _reshaping(exprs):
+            from daft.functions import reshape
+
+            return reshape.apply(self, exprs)
+        return DataFrame(self._builder.select([e._expr for e in exprs]))
 
     def with_column(self, column_name: str, expr: Expression) -> DataFrame:
         """All columns plus ``expr`` named ``column_name`` (replacing a column of that name)."""
@@ -129,6 +144,10 @@ class DataFrame(JoinsAndSetOps, Partitions):
         new = {name: _to_expr(e).alias(name) for name, e in columns.items()}
         exprs = [new.pop(n) if n in new else col(n) for n in self.column_names]
         exprs.extend(new.values())
+        if _reshaping(exprs):
+            from daft.functions import reshape
+
+            return reshape.apply(self, exprs)
         return DataFrame(self._builder.select([e._expr for e in exprs]))
 
     def with_column_renamed(self, existing: str, new: str) -> DataFrame:

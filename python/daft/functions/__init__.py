@@ -20,9 +20,11 @@ from daft._when import WhenExpr, when  # noqa: E402, F401  (re-exported)
 from daft.functions import agg as _agg  # noqa: E402
 from daft.functions import aliases as _aliases  # noqa: E402
 from daft.functions import calendar as _calendar  # noqa: E402
+from daft.functions import reshape as _reshape  # noqa: E402
 from daft.functions.agg import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.aliases import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.calendar import *  # noqa: E402, F401, F403  (re-exported)
+from daft.functions.reshape import explode, unnest  # noqa: E402, F401  (re-exported)
 from daft.window import (  # noqa: E402, F401  (re-exported)
     dense_rank,
     first_value,
@@ -158,7 +160,7 @@ def coalesce(*args):  # noqa: ANN002, ANN201
 def _install_expression_methods() -> None:
     from daft.expressions import Expression
 
-    for name, method in _calendar.EXPRESSION_METHODS.items():
+    for name, method in {**_calendar.EXPRESSION_METHODS, **_reshape.EXPRESSION_METHODS}.items():
         setattr(Expression, name, method)
 
 
@@ -176,5 +178,6 @@ _OWN = frozenset(
         *_agg.__all__,
         *_aliases.__all__,
         *_calendar.__all__,
+        *_reshape.__all__,
     ]
 )
