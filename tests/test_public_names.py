@@ -141,10 +141,7 @@ PENDING: dict[str, dict[str, set[str]]] = {
         "daft": _names("""element ImageProperty"""),
         "Expression": _names("""list_filter list_map minhash simhash"""),
         "Series": _names("""minhash"""),
-        "functions": _names(
-            """list_filter list_map minhash monotonically_increasing_id random_int simhash
-            uuid"""
-        ),
+        "functions": _names("""list_filter list_map minhash monotonically_increasing_id simhash"""),
     },
     "issue 12 (Python UDFs)": {
         "daft": _names("func cls method udf udaf ResourceRequest"),

@@ -133,7 +133,9 @@ def sync() -> None:
         fn = make_function(pyfn)
         namespace[pyfn.name] = fn
         _installed_functions.add(pyfn.name)
-        if pyfn.name not in _EXPRESSION_OWN:
+        # A function of no expression (uuid, random_int) is no method.
+        takes_expr = any(kind in ("expr", "variadic") for _, kind, *_ in pyfn.params)
+        if pyfn.name not in _EXPRESSION_OWN and takes_expr:
             setattr(Expression, pyfn.name, fn)
             _installed_methods.add(pyfn.name)
 

@@ -163,6 +163,13 @@ pub trait ScalarFunction: Send + Sync {
     ) -> DaftResult<ArrayRef> {
         self.call(args, options, num_rows)
     }
+
+    /// Whether calls with the same arguments may give different results
+    /// (random values, fresh ids). The engine then neither folds a call of
+    /// literals into one constant nor shares one call's result with another.
+    fn is_volatile(&self) -> bool {
+        false
+    }
 }
 
 /// Everything the engine knows about one function.

@@ -11,6 +11,7 @@ pub mod arrow_kernels;
 mod cast;
 mod codec;
 mod conditional;
+mod generate;
 mod hash;
 mod json;
 mod list;

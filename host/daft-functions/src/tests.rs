@@ -345,7 +345,12 @@ fn resolve_rejects_wrong_argument_type_naming_argument_got_and_accepted() {
 
 #[test]
 fn every_builtin_is_row_wise_on_sliced_and_empty_input() {
+    // Generators (uuid, random_int) draw anew on every call; generate.rs and
+    // the Python tests check them.
     for def in global().functions() {
+        if def.implementation.is_volatile() {
+            continue;
+        }
         let name = def.name.as_str();
         let args = sample_args(&def);
         let opts = sample_options(&def);
@@ -364,7 +369,11 @@ fn every_builtin_is_row_wise_on_sliced_and_empty_input() {
 
 #[test]
 fn every_builtin_accepts_all_null_columns() {
-    for def in global().functions() {
+    for def in global()
+        .functions()
+        .into_iter()
+        .filter(|d| !d.implementation.is_volatile())
+    {
         let name = def.name.as_str();
         let args: Vec<ArrayRef> = sample_args(&def)
             .iter()

@@ -51,10 +51,15 @@ impl RegistryUdf {
         // Types were checked against the registry's rule when the plan was
         // built; `coerce_types` gives DataFusion exactly those types, so the
         // only casts it adds are of views back to strings ([`crate::views`]).
-        let signature = if arg_fields.is_empty() {
-            Signature::nullary(Volatility::Immutable)
+        let volatility = if func.implementation.is_volatile() {
+            Volatility::Volatile
         } else {
-            Signature::user_defined(Volatility::Immutable)
+            Volatility::Immutable
+        };
+        let signature = if arg_fields.is_empty() {
+            Signature::nullary(volatility)
+        } else {
+            Signature::user_defined(volatility)
         };
         RegistryUdf {
             name: func.qualified_name(),
