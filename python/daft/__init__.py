@@ -15,6 +15,7 @@ from daft import context
 from daft import daft as daft  # the native module, initialized on import
 from daft._logging import configure_from_env as _configure_logging
 from daft._logging import refresh_logger
+from daft._type_params import ImageProperty
 from daft.context import (
     execution_config_ctx,
     get_context,
@@ -89,6 +90,7 @@ __all__ = [
     "Field",
     "GroupedDataFrame",
     "ImageFormat",
+    "ImageProperty",
     "ImageMode",
     "Schema",
     "Series",

@@ -159,6 +159,32 @@ class ImageFormat(enum.Enum):
         return f"ImageFormat.{self.value}"
 
 
+class ImageProperty(enum.Enum):
+    """A property of an image, as ``image_attribute`` reads it (Daft's enum)."""
+
+    Width = "width"
+    Height = "height"
+    Channel = "channel"
+    Mode = "mode"
+
+    @classmethod
+    def from_property_string(cls, name: str) -> ImageProperty:
+        """The property named ``name`` (any case)."""
+        try:
+            return cls(name.lower())
+        except (ValueError, AttributeError):
+            names = ", ".join(m.value for m in cls)
+            raise ValueError(
+                f"image property {name!r} is not one; expected one of {names}"
+            ) from None
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"ImageProperty.{self.name}"
+
+
 class UnionMode(enum.Enum):
     """How a union column stores its members: ``Sparse`` (every member has a value
     in every row) or ``Dense`` (offsets into each member)."""

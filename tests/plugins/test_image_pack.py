@@ -462,6 +462,9 @@ def test_attributes_give_uint32_width_height_channel_and_mode_code():
         assert run(df, fn(name)(col("img"))) == values + [None], name
         attribute = name.removeprefix("image_")
         assert run(df, fn("image_attribute")(col("img"), attribute)) == values + [None]
+        # Daft's enum names the property too.
+        prop = daft.ImageProperty.from_property_string(attribute)
+        assert run(df, fn("image_attribute")(col("img"), prop)) == values + [None]
 
 
 def test_image_attribute_refuses_an_unknown_property_at_plan_time():
