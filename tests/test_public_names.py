@@ -139,9 +139,9 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
 PENDING: dict[str, dict[str, set[str]]] = {
     "issue 11 (function catalog, image pack)": {
         "daft": _names("""element"""),
-        "Expression": _names("""list_filter list_map minhash simhash"""),
-        "Series": _names("""minhash"""),
-        "functions": _names("""list_filter list_map minhash monotonically_increasing_id simhash"""),
+        "Expression": _names("""list_filter list_map"""),
+        "Series": _names(""),
+        "functions": _names("""list_filter list_map monotonically_increasing_id"""),
     },
     "issue 12 (Python UDFs)": {
         "daft": _names("func cls method udf udaf ResourceRequest"),

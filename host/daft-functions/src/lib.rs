@@ -15,6 +15,7 @@ mod generate;
 mod hash;
 mod json;
 mod list;
+mod lsh;
 mod maps;
 mod math;
 mod nested;

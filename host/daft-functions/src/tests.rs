@@ -252,6 +252,10 @@ fn sample_options(def: &FunctionDef) -> Vec<(&'static str, OptionValue)> {
             ("from_base", OptionValue::Int(10)),
             ("to_base", OptionValue::Int(16)),
         ],
+        "minhash" => vec![
+            ("num_hashes", OptionValue::Int(4)),
+            ("ngram_size", OptionValue::Int(2)),
+        ],
         "next_day" => vec![("day_of_week", OptionValue::Str("Mon".into()))],
         "date_trunc" => vec![("interval", OptionValue::Str("2 hours".into()))],
         "to_date" | "to_datetime" => vec![("format", OptionValue::Str("%Y-%m-%d".into()))],
