@@ -11,7 +11,7 @@ PLUGINS := hello text geo image
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 
-.PHONY: demo test venv wheels install functions-reference test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation
+.PHONY: demo test venv wheels install functions-reference test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation bench-kernels
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,11 @@ bench: install
 # DataFusion, DuckDB, Polars and the real Daft); writes docs/benchmarks-analytics.md.
 bench-analytics: install
 	$(VPY) benchmarks/run.py --only analytics --command "make bench-analytics"
+
+# Only question 9, hot function kernels (date parts, list_sum, string similarity, hash)
+# against Daft, Polars and DuckDB; replaces section 9 of docs/benchmarks.md.
+bench-kernels: install
+	$(VPY) benchmarks/run.py --only kernels --command "make bench-kernels"
 
 # Only question 8, the cost of `isolation="process"` per call and per MiB (the benchmark
 # plugin in process against the same plugin isolated); writes docs/benchmarks-isolation.md.
