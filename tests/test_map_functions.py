@@ -98,3 +98,11 @@ def test_to_struct_names_fields_by_expression_and_keyword():
         daft.from_pydict({"a": [1]}).select(F.to_struct(col("a"), col("a")))
     with pytest.raises(TypeError, match="at least one field"):
         F.to_struct()
+
+
+def test_to_struct_keeps_the_logical_types_of_its_fields():
+    emb = D.embedding(D.float64(), 2)
+    df = daft.from_pydict({"e": [[1.0, 2.0], None]}).with_column("e", col("e").cast(emb))
+    out = df.select(F.to_struct(col("e"), x=col("e")))
+    assert out.schema()["struct"].dtype == D.struct({"e": emb, "x": emb})
+    assert out.to_pydict()["struct"][1] == {"e": None, "x": None}

@@ -8,14 +8,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    new_null_array, Array, AsArray, ListArray, MapArray, StructArray, UInt32Array, UInt64Array,
+    new_null_array, Array, ArrayRef, AsArray, ListArray, MapArray, StructArray, UInt32Array,
+    UInt64Array,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::take;
 use arrow::datatypes::{DataType, Field, Fields};
 use arrow::row::{RowConverter, SortField};
 use daft_core::options::FunctionOptions;
-use daft_core::registry::{BuiltinFunction, FunctionDef, OptionKind, Param};
+use daft_core::registry::{
+    BuiltinFunction, FunctionDef, OptionKind, Param, Provider, ScalarFunction,
+};
 use daft_core::types::{display_data_type, supertype, TypeClass};
 use daft_core::{DaftError, DaftResult};
 
@@ -295,13 +298,62 @@ fn struct_names(opts: &FunctionOptions, n: usize) -> DaftResult<Vec<String>> {
     Ok(names)
 }
 
+/// to_struct: its fields keep the arguments' metadata (a struct of an
+/// embedding stays a struct of an embedding), so the kernel needs the
+/// argument fields resolved at plan time, not only the arrays.
+struct ToStruct;
+
+impl ToStruct {
+    fn fields(args: &[Field], opts: &FunctionOptions) -> DaftResult<Fields> {
+        let names = struct_names(opts, args.len())?;
+        Ok(names
+            .iter()
+            .zip(args)
+            .map(|(name, f)| {
+                Field::new(name, f.data_type().clone(), true).with_metadata(f.metadata().clone())
+            })
+            .collect())
+    }
+}
+
+impl ScalarFunction for ToStruct {
+    fn return_field(&self, args: &[Field], opts: &FunctionOptions) -> DaftResult<Field> {
+        Ok(Field::new(
+            "struct",
+            DataType::Struct(Self::fields(args, opts)?),
+            true,
+        ))
+    }
+
+    fn call(&self, args: &[ArrayRef], opts: &FunctionOptions, n: usize) -> DaftResult<ArrayRef> {
+        let fields: Vec<Field> = args
+            .iter()
+            .map(|a| Field::new("", a.data_type().clone(), true))
+            .collect();
+        self.call_with_fields(args, &fields, opts, n)
+    }
+
+    fn call_with_fields(
+        &self,
+        args: &[ArrayRef],
+        fields: &[Field],
+        opts: &FunctionOptions,
+        _: usize,
+    ) -> DaftResult<ArrayRef> {
+        let fields = Self::fields(fields, opts)?;
+        Ok(Arc::new(StructArray::try_new(fields, args.to_vec(), None)?))
+    }
+}
+
 fn to_struct_def() -> FunctionDef {
-    function(
-        "to_struct",
-        r#"
+    FunctionDef {
+        name: "to_struct".into(),
+        provider: Provider::Builtin,
+        doc: r#"
 A struct of the given expressions, one field each.
 
 A row is never null: a row where every field is null is a struct of nulls.
+Fields keep their logical types (an embedding stays an embedding).
 
 Args:
     *fields: Expressions, named by their names.
@@ -313,32 +365,14 @@ Returns:
 Example:
     >>> df = daft.from_pydict({"a": ["x", "y"], "b": [1, 2]})
     >>> df.select(daft.functions.to_struct(daft.col("a"), b2=daft.col("b") * 2))
-"#,
-        vec![
+"#
+        .trim()
+        .to_string(),
+        params: vec![
             Param::variadic("fields", TypeClass::Any, 1),
             Param::required_option("names", OptionKind::Str),
         ],
-        |args, opts| {
-            let names = struct_names(opts, args.len())?;
-            let fields: Fields = names
-                .iter()
-                .zip(args)
-                .map(|(name, f)| {
-                    Field::new(name, f.data_type().clone(), true)
-                        .with_metadata(f.metadata().clone())
-                })
-                .collect();
-            Ok(DataType::Struct(fields))
-        },
-        |args, opts, _| {
-            let names = struct_names(opts, args.len())?;
-            let fields: Fields = names
-                .iter()
-                .zip(args)
-                .map(|(name, a)| Field::new(name, a.data_type().clone(), true))
-                .collect();
-            Ok(Arc::new(StructArray::try_new(fields, args.to_vec(), None)?))
-        },
-    )
+        implementation: Arc::new(ToStruct),
+    }
 }
 inventory::submit! { BuiltinFunction(to_struct_def) }
