@@ -74,14 +74,12 @@ fn iceberg_hashes(a: &ArrayRef) -> DaftResult<Vec<Option<i32>>> {
     let n = a.len();
     Ok(match a.data_type() {
         DataType::Null => vec![None; n],
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::Date32 => {
-            let v = cast(a, &DataType::Int64)?;
-            let v = v.as_primitive::<Int64Type>();
-            (0..n)
-                .map(|i| v.is_valid(i).then(|| murmur(&v.value(i).to_le_bytes())))
-                .collect()
-        }
-        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::Date32
+        | DataType::Timestamp(TimeUnit::Microsecond, _) => {
             let v = cast(a, &DataType::Int64)?;
             let v = v.as_primitive::<Int64Type>();
             (0..n)

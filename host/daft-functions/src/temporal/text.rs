@@ -20,6 +20,28 @@ use daft_core::{DaftError, DaftResult};
 use super::wall::{count_of, days_of, naive_of, parse_tz, utc_of_local, zone_of, Instants};
 use crate::util::{build_strings, cast_to, function, Strs};
 
+/// Whether a specifier is a UTC offset (`%z` and its kin, RFC 2822 and 3339).
+fn is_offset(f: &Fixed) -> bool {
+    matches!(
+        f,
+        Fixed::TimezoneOffset
+            | Fixed::TimezoneOffsetColon
+            | Fixed::TimezoneOffsetDoubleColon
+            | Fixed::TimezoneOffsetTripleColon
+            | Fixed::TimezoneOffsetColonZ
+            | Fixed::TimezoneOffsetZ
+            | Fixed::RFC2822
+            | Fixed::RFC3339
+    )
+}
+
+fn zone_without_zone(function: &str, format: &str) -> DaftError {
+    DaftError::value_error(format!(
+        "{function}: format {format:?} prints a time zone, but the values have none; give \
+         them one with replace_time_zone or drop %z/%Z"
+    ))
+}
+
 /// Checks a format; `zoned` says whether the values have a zone to print.
 fn check_format(function: &str, format: &str, zoned: bool) -> DaftResult<()> {
     for item in StrftimeItems::new(format) {
@@ -30,21 +52,11 @@ fn check_format(function: &str, format: &str, zoned: bool) -> DaftResult<()> {
                      incomplete % specifier); see chrono's strftime table, e.g. \"%Y-%m-%d %H:%M:%S\""
                 )))
             }
-            Item::Fixed(
-                Fixed::TimezoneName
-                | Fixed::TimezoneOffset
-                | Fixed::TimezoneOffsetColon
-                | Fixed::TimezoneOffsetDoubleColon
-                | Fixed::TimezoneOffsetTripleColon
-                | Fixed::TimezoneOffsetColonZ
-                | Fixed::TimezoneOffsetZ
-                | Fixed::RFC2822
-                | Fixed::RFC3339,
-            ) if !zoned => {
-                return Err(DaftError::value_error(format!(
-                    "{function}: format {format:?} prints a time zone, but the values have none; \
-                     give them one with replace_time_zone or drop %z/%Z"
-                )))
+            Item::Fixed(Fixed::TimezoneName) if !zoned => {
+                return Err(zone_without_zone(function, format))
+            }
+            Item::Fixed(ref f) if is_offset(f) && !zoned => {
+                return Err(zone_without_zone(function, format))
             }
             _ => {}
         }
@@ -240,21 +252,7 @@ inventory::submit! { BuiltinFunction(to_date_def) }
 
 /// Whether a format reads an offset (`%z` and its kin), so parsed values are instants.
 fn reads_offset(format: &str) -> bool {
-    StrftimeItems::new(format).any(|item| {
-        matches!(
-            item,
-            Item::Fixed(
-                Fixed::TimezoneOffset
-                    | Fixed::TimezoneOffsetColon
-                    | Fixed::TimezoneOffsetDoubleColon
-                    | Fixed::TimezoneOffsetTripleColon
-                    | Fixed::TimezoneOffsetColonZ
-                    | Fixed::TimezoneOffsetZ
-                    | Fixed::RFC2822
-                    | Fixed::RFC3339
-            )
-        )
-    })
+    StrftimeItems::new(format).any(|item| matches!(item, Item::Fixed(ref f) if is_offset(f)))
 }
 
 fn to_datetime_type(opts: &FunctionOptions) -> DaftResult<DataType> {
