@@ -137,12 +137,6 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
 # Not implemented yet; each open issue that builds them. A name implemented since must
 # leave this table (the test below says so).
 PENDING: dict[str, dict[str, set[str]]] = {
-    "issue 11 (function catalog, image pack)": {
-        "daft": _names("""element"""),
-        "Expression": _names("""list_filter list_map"""),
-        "Series": _names(""),
-        "functions": _names("""list_filter list_map monotonically_increasing_id"""),
-    },
     "issue 12 (Python UDFs)": {
         "daft": _names("func cls method udf udaf ResourceRequest"),
         "Expression": _names("apply udf"),

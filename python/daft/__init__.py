@@ -28,7 +28,7 @@ from daft.context import (
 )
 from daft.dataframe import DataFrame, GroupedDataFrame
 from daft.datatype import DataType, ImageFormat, ImageMode, TimeUnit, UnionMode
-from daft.expressions import Expression, col, interval, lit
+from daft.expressions import Expression, col, element, interval, lit
 from daft.io import (
     concat,
     from_arrow,
@@ -98,6 +98,7 @@ __all__ = [
     "UnionMode",
     "Window",
     "col",
+    "element",
     "exceptions",
     "from_arrow",
     "from_glob_path",

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from daft.daft import PyExpr
 
-__all__ = ["Expression", "col", "interval", "lit"]
+__all__ = ["Expression", "col", "element", "interval", "lit"]
 
 
 def col(name: str) -> Expression:
@@ -26,6 +26,21 @@ def col(name: str) -> Expression:
     if not isinstance(name, str):
         raise TypeError(f"col() takes a column name (str), got {type(name).__name__}")
     return Expression._from_pyexpr(PyExpr.col(name))
+
+
+def element() -> Expression:
+    """Each element of a list, inside :func:`list_map` or :func:`list_filter`.
+
+    Outside those it is an error when the query is planned. (Daft writes it
+    ``col("")``; here it is its own expression, so no column name is taken.)
+
+    Returns:
+        Expression: The element, of the list's item type.
+
+    Example:
+        >>> df.select(daft.functions.list_map(daft.col("xs"), daft.element() * 2))
+    """
+    return Expression._from_pyexpr(PyExpr.element())
 
 
 def lit(value: Any) -> Expression:

@@ -30,6 +30,7 @@ __all__ = [
     "lag",
     "last_value",
     "lead",
+    "monotonically_increasing_id",
     "percent_rank",
     "rank",
     "row_number",
@@ -189,6 +190,24 @@ def _window_fn(name: str, input: Any = None, offset: int = 1, default: Any = Non
             None if default is None else _py(default),
         )
     )
+
+
+def monotonically_increasing_id() -> Expression:
+    """A UInt64 id per row: its position in the input, from 0 (named ``id``).
+
+    The ids follow the DataFrame's row order (the order ``collect`` gives),
+    so they are unique and increasing. Valid in ``select`` and
+    ``with_column(s)`` only, as Daft allows; anywhere else (a filter, an
+    aggregation, ``list_map``) it is an error naming it. It numbers the rows
+    of the whole input, so that step runs on one partition.
+
+    Returns:
+        Expression: UInt64, never null.
+
+    Example:
+        >>> df.with_column("id", daft.functions.monotonically_increasing_id())
+    """
+    return Expression._from_pyexpr(PyExpr.monotonically_increasing_id())
 
 
 def row_number() -> Expression:

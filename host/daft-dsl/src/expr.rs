@@ -11,6 +11,7 @@ use daft_core::registry::FunctionDef;
 use daft_core::types::{display_type, supertype};
 use daft_core::{options::FunctionOptions, DaftError, DaftResult};
 
+use crate::lambda::{check_body, element_scope, lambda_output_field, LambdaKind, ELEMENT_COLUMN};
 use crate::window::{window_field, WindowFunc, WindowSpec};
 
 /// Binary operators of expressions (`+`, `==`, `&`, ...).
@@ -410,6 +411,16 @@ pub enum Expr {
         func: WindowFunc,
         spec: Option<Arc<WindowSpec>>,
     },
+    /// `daft.element()`: the element of the innermost enclosing lambda's
+    /// list; valid only inside a lambda's body.
+    Element,
+    /// `list_map` / `list_filter`: `body` evaluated on every element of
+    /// each list of `list` (see [`crate::lambda`]).
+    ListLambda {
+        kind: LambdaKind,
+        list: Arc<Expr>,
+        body: Arc<Expr>,
+    },
 }
 
 impl Expr {
@@ -469,7 +480,7 @@ impl Expr {
             return 1;
         }
         let below = match self {
-            Expr::Column(_) | Expr::Literal(_) => 0,
+            Expr::Column(_) | Expr::Literal(_) | Expr::Element => 0,
             // An alias is a name, not a level.
             Expr::Alias(e, _) => return e.depth_up_to(limit),
             Expr::Not(e) | Expr::Agg { expr: e, .. } => e.depth_up_to(limit - 1),
@@ -488,6 +499,9 @@ impl Expr {
                 .map(|a| a.depth_up_to(limit - 1))
                 .max()
                 .unwrap_or(0),
+            Expr::ListLambda { list, body, .. } => {
+                list.depth_up_to(limit - 1).max(body.depth_up_to(limit - 1))
+            }
         };
         below + 1
     }
@@ -550,8 +564,10 @@ impl Expr {
             Expr::Agg { expr, .. } => expr.name(),
             Expr::Window { func, .. } => match func.args().first() {
                 Some(a) => a.name(),
-                None => func.name().to_string(),
+                None => func.output_name().to_string(),
             },
+            Expr::Element => "element".into(),
+            Expr::ListLambda { list, .. } => list.name(),
         }
     }
 
@@ -560,10 +576,12 @@ impl Expr {
     pub fn has_agg(&self) -> bool {
         match self {
             Expr::Agg { .. } => true,
-            Expr::Column(_) | Expr::Literal(_) | Expr::Window { .. } => false,
+            Expr::Column(_) | Expr::Literal(_) | Expr::Window { .. } | Expr::Element => false,
             Expr::Alias(e, _) | Expr::Not(e) => e.has_agg(),
             Expr::Binary { left, right, .. } => left.has_agg() || right.has_agg(),
             Expr::Function { args, .. } => args.iter().any(|a| a.has_agg()),
+            // A body cannot aggregate (`list_lambda` checks it).
+            Expr::ListLambda { list, .. } => list.has_agg(),
         }
     }
 
@@ -571,10 +589,11 @@ impl Expr {
     pub fn has_window(&self) -> bool {
         match self {
             Expr::Window { .. } => true,
-            Expr::Column(_) | Expr::Literal(_) => false,
+            Expr::Column(_) | Expr::Literal(_) | Expr::Element => false,
             Expr::Alias(e, _) | Expr::Not(e) | Expr::Agg { expr: e, .. } => e.has_window(),
             Expr::Binary { left, right, .. } => left.has_window() || right.has_window(),
             Expr::Function { args, .. } => args.iter().any(|a| a.has_window()),
+            Expr::ListLambda { list, .. } => list.has_window(),
         }
     }
 
@@ -599,6 +618,11 @@ impl Expr {
                 func,
                 spec: Some(spec),
             },
+            Expr::Window { ref func, .. } if !func.takes_window() => {
+                return Err(DaftError::value_error(format!(
+                    "{self} numbers the rows of the whole input; it takes no window"
+                )))
+            }
             Expr::Window { .. } => {
                 return Err(DaftError::value_error(format!(
                     "{self} already has a window; .over(...) can be applied once"
@@ -627,6 +651,37 @@ impl Expr {
         Expr::Window { func, spec: None }.within_max_depth()
     }
 
+    /// `list_map(list, body)` or `list_filter(list, body)`; the body is
+    /// checked against the element's type when the plan is resolved.
+    pub fn list_lambda(kind: LambdaKind, list: Expr, body: Expr) -> DaftResult<Self> {
+        check_body(kind, &body)?;
+        Expr::ListLambda {
+            kind,
+            list: Arc::new(list),
+            body: Arc::new(body),
+        }
+        .within_max_depth()
+    }
+
+    /// Whether `daft.element()` occurs in this expression outside any
+    /// lambda of its own (so it refers to an enclosing lambda's element).
+    pub fn has_free_element(&self) -> bool {
+        match self {
+            Expr::Element => true,
+            Expr::Column(_) | Expr::Literal(_) => false,
+            Expr::Alias(e, _) | Expr::Not(e) | Expr::Agg { expr: e, .. } => e.has_free_element(),
+            Expr::Binary { left, right, .. } => left.has_free_element() || right.has_free_element(),
+            Expr::Function { args, .. } => args.iter().any(|a| a.has_free_element()),
+            Expr::Window { func, spec } => func
+                .args()
+                .into_iter()
+                .chain(spec.iter().flat_map(|s| s.exprs()))
+                .any(|a| a.has_free_element()),
+            // The body's element is the lambda's own.
+            Expr::ListLambda { list, .. } => list.has_free_element(),
+        }
+    }
+
     /// Column names this expression reads.
     pub fn columns(&self, out: &mut Vec<String>) {
         match self {
@@ -635,8 +690,14 @@ impl Expr {
                     out.push(n.clone())
                 }
             }
-            Expr::Literal(_) => {}
+            Expr::Literal(_) | Expr::Element => {}
             Expr::Alias(e, _) | Expr::Not(e) | Expr::Agg { expr: e, .. } => e.columns(out),
+            // The body reads the element (not a column) and perhaps the
+            // row's other columns.
+            Expr::ListLambda { list, body, .. } => {
+                list.columns(out);
+                body.columns(out);
+            }
             Expr::Binary { left, right, .. } => {
                 left.columns(out);
                 right.columns(out);
@@ -657,9 +718,19 @@ impl Expr {
     /// function call's output field recorded, ready to evaluate.
     pub fn bind(&self, schema: &Schema) -> DaftResult<Expr> {
         Ok(match self {
-            Expr::Column(_) | Expr::Literal(_) => {
+            Expr::Column(_) | Expr::Literal(_) | Expr::Element => {
                 self.to_field(schema)?;
                 self.clone()
+            }
+            Expr::ListLambda { kind, list, body } => {
+                let list_field = list.to_field(schema)?;
+                let scope = element_scope(*kind, schema, &list_field)?;
+                self.to_field(schema)?;
+                Expr::ListLambda {
+                    kind: *kind,
+                    list: Arc::new(list.bind(schema)?),
+                    body: Arc::new(body.bind(&scope)?),
+                }
             }
             Expr::Alias(e, n) => Expr::Alias(Arc::new(e.bind(schema)?), n.clone()),
             Expr::Not(e) => {
@@ -771,6 +842,20 @@ impl Expr {
                 })
             }
             Expr::Window { func, spec } => window_field(func, spec.as_deref(), schema, self),
+            Expr::Element => match schema.field_with_name(ELEMENT_COLUMN) {
+                Ok(f) => Ok(f.clone().with_name("element")),
+                Err(_) => Err(DaftError::value_error(
+                    "daft.element() stands for each element of a list inside list_map(...) or list_filter(...); it is not valid anywhere else",
+                )),
+            },
+            Expr::ListLambda { kind, list, body } => {
+                let list_field = list.to_field(schema)?;
+                let scope = element_scope(*kind, schema, &list_field)?;
+                let body_field = body.to_field(&scope).map_err(|e| {
+                    e.context(format!("{} over {list}", kind.name()))
+                })?;
+                lambda_output_field(*kind, &list_field, &body_field)
+            }
         }
     }
 }
@@ -928,7 +1013,10 @@ impl fmt::Display for Expr {
             Expr::Window {
                 func,
                 spec: Some(s),
-            } => write!(f, "{func} over ({s})"),
+            } if func.takes_window() => write!(f, "{func} over ({s})"),
+            Expr::Window { func, .. } => write!(f, "{func}"),
+            Expr::Element => write!(f, "element()"),
+            Expr::ListLambda { kind, list, body } => write!(f, "{}({list}, {body})", kind.name()),
         }
     }
 }

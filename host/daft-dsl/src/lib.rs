@@ -8,12 +8,14 @@
 //! DataFusion's.
 
 mod expr;
+pub mod lambda;
 pub mod operators;
 pub mod window;
 
 pub use expr::{
     binary_output_field, binary_output_type, AggKind, CountMode, Expr, Operator, Percentiles,
 };
+pub use lambda::{LambdaKind, ELEMENT_COLUMN};
 pub use operators::{broadcast, eval_operator, Operand};
 pub use window::{
     FrameBound, FrameUnit, WindowFrame, WindowFunc, WindowOrder, WindowSpec, WINDOW_FUNCTION_NAMES,

@@ -93,6 +93,10 @@ pub enum WindowFunc {
     },
     FirstValue(Arc<Expr>),
     LastValue(Arc<Expr>),
+    /// `monotonically_increasing_id()`: each row's position in the frame's
+    /// order, from 0. Planned as a window over the whole input, so like
+    /// every window function it is valid in projections only.
+    MonotonicId,
 }
 
 /// The window functions that are not aggregations, by the names Python's
@@ -163,6 +167,30 @@ impl WindowFunc {
             WindowFunc::Shift { .. } => "lead",
             WindowFunc::FirstValue(_) => "first_value",
             WindowFunc::LastValue(_) => "last_value",
+            WindowFunc::MonotonicId => "monotonically_increasing_id",
+        }
+    }
+
+    /// The output column's name when the function has no input to take
+    /// it from (Daft names a row id `id`).
+    pub fn output_name(&self) -> &'static str {
+        match self {
+            WindowFunc::MonotonicId => "id",
+            other => other.name(),
+        }
+    }
+
+    /// Whether the function is put over a window by `.over(...)`; a row id
+    /// is over the whole input already.
+    pub fn takes_window(&self) -> bool {
+        !matches!(self, WindowFunc::MonotonicId)
+    }
+
+    /// `monotonically_increasing_id()`, over the whole input.
+    pub fn monotonic_id() -> Expr {
+        Expr::Window {
+            func: WindowFunc::MonotonicId,
+            spec: Some(Arc::new(WindowSpec::default())),
         }
     }
 
@@ -301,6 +329,7 @@ pub(crate) fn window_field(
         WindowFunc::RowNumber | WindowFunc::Rank | WindowFunc::DenseRank => {
             named(Field::new(func.name(), DataType::UInt64, true))
         }
+        WindowFunc::MonotonicId => named(Field::new(func.name(), DataType::UInt64, false)),
         WindowFunc::PercentRank => named(Field::new(func.name(), DataType::Float64, true)),
         WindowFunc::Shift {
             expr,

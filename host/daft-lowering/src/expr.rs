@@ -15,7 +15,7 @@ use datafusion::logical_expr::{self as dfx, Expr as DfExpr, ScalarUDF};
 
 use daft_core::types::{is_string, supertype};
 use daft_core::{DaftError, DaftResult};
-use daft_dsl::{binary_output_field, Expr, Operator};
+use daft_dsl::{binary_output_field, Expr, Operator, ELEMENT_COLUMN};
 
 use crate::operators::OperatorUdf;
 use crate::udf::RegistryUdf;
@@ -106,6 +106,11 @@ pub fn lower_expr(e: &Expr, schema: &Schema) -> DaftResult<(DfExpr, Field)> {
             return Err(DaftError::value_error(format!(
                 "window function {e} can only be used in select(...) or with_column(...)"
             )))
+        }
+        // Inside a lambda's body, the element is a column of its scope.
+        Expr::Element => (column(ELEMENT_COLUMN), e.to_field(schema)?),
+        Expr::ListLambda { kind, list, body } => {
+            return crate::lambda::lower_lambda(e, *kind, list, body, schema)
         }
     })
 }

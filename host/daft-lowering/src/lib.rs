@@ -16,6 +16,7 @@
 //! - [`views`]: Parquet strings read as Arrow views inside DataFusion;
 //! - [`join`]: joins (Daft's column naming) and set operations;
 //! - [`window`]: window functions, with Daft's default frames;
+//! - [`lambda`]: `list_map` / `list_filter`, a body run on every list element;
 //! - [`aggregates`]: `product` and `skew`, which DataFusion lacks, as aggregate UDFs;
 //! - [`partition`]: `repartition` and `into_partitions`;
 //! - [`explode`]: `explode` as DataFusion's unnest, with Daft's null handling;
@@ -28,6 +29,7 @@ pub mod expr;
 pub mod float_keys;
 pub mod float_minmax;
 pub mod join;
+pub mod lambda;
 pub mod operators;
 pub mod partition;
 pub mod percentile;

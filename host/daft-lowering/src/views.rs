@@ -124,9 +124,15 @@ fn node_exprs(p: &LogicalPlan) -> Vec<&Expr> {
 
 fn function_args(e: &Expr, out: &mut HashSet<String>) {
     match e {
-        Expr::Column(_) | Expr::Literal(_) => {}
+        Expr::Column(_) | Expr::Literal(_) | Expr::Element => {}
         Expr::Alias(inner, _) | Expr::Not(inner) | Expr::Agg { expr: inner, .. } => {
             function_args(inner, out)
+        }
+        // Everything a lambda reads is an argument of its UDF.
+        Expr::ListLambda { .. } => {
+            let mut names = Vec::new();
+            e.columns(&mut names);
+            out.extend(names);
         }
         Expr::Binary { left, right, .. } => {
             function_args(left, out);

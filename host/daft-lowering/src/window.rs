@@ -132,7 +132,7 @@ pub fn lower_windows(
         .take(n_input)
         .map(DfExpr::Column)
         .collect();
-    for (i, (_, spec, field)) in found.iter().enumerate() {
+    for (i, (func, spec, field)) in found.iter().enumerate() {
         let name = window_column(i);
         let idx = have.index_of(&name).map_err(DaftError::from)?;
         let e = cast_to(
@@ -140,6 +140,10 @@ pub fn lower_windows(
             have.field(idx).data_type(),
             field.data_type(),
         );
+        let e = match func {
+            WindowFunc::MonotonicId => e - dfx::lit(1u64),
+            _ => e,
+        };
         let e = if spec.min_periods > 1 {
             let rows = crate::expr::column(&frame_rows_column(i));
             dfx::when(rows.gt_eq(dfx::lit(spec.min_periods as i64)), e)
@@ -220,6 +224,12 @@ fn replace_windows(
             options: options.clone(),
             return_field: return_field.clone(),
         },
+        // `list_map(<a window's list>, body)`: the body cannot hold one.
+        Expr::ListLambda { kind, list, body } => Expr::ListLambda {
+            kind: *kind,
+            list: Arc::new(replace_windows(list, schema, found)?),
+            body: body.clone(),
+        },
         other => {
             return Err(DaftError::Internal(format!(
                 "unexpected window function in {other}"
@@ -271,7 +281,9 @@ fn lower_window(
         WindowFunc::Agg(..) | WindowFunc::FirstValue(_) | WindowFunc::LastValue(_) => {
             frame(spec, schema)?
         }
-        _ => WindowFrame::new(Some(!order_by.is_empty())),
+        // Rows up to the current one (`Some(false)` would be a range frame,
+        // which DataFusion rejects without an order: a row id has none).
+        _ => WindowFrame::new(Some(true)),
     };
     let over = |e: DfExpr| -> DaftResult<DfExpr> {
         let (fun, mut params) = match e {
@@ -351,6 +363,11 @@ fn lower_window(
             return Ok((agg, rows));
         }
         WindowFunc::RowNumber => over(win::row_number())?,
+        // Positions from 0 in the input's order: with no partition and no
+        // order, DataFusion numbers the rows as its single input partition
+        // delivers them, and `PreserveOrder` makes that the input order.
+        // (`lower_windows` subtracts the 1.)
+        WindowFunc::MonotonicId => over(win::row_number())?,
         WindowFunc::Rank => over(win::rank())?,
         WindowFunc::DenseRank => over(win::dense_rank())?,
         WindowFunc::PercentRank => over(win::percent_rank())?,

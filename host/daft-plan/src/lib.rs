@@ -185,7 +185,25 @@ fn lift_aggs(e: &Expr, lifted: &mut Vec<Expr>) -> DaftResult<Expr> {
                  with_column(...) before or after aggregating"
             )))
         }
-        Expr::Literal(_) => e.clone(),
+        Expr::Literal(_) | Expr::Element => e.clone(),
+        // `list_map(col("xs").list_agg(), element() * 2)`: the list may be
+        // an aggregate; the body sees one element, and a column read there
+        // has no single value either.
+        Expr::ListLambda { kind, list, body } => {
+            let mut read = Vec::new();
+            body.columns(&mut read);
+            if let Some(c) = read.first() {
+                return Err(DaftError::value_error(format!(
+                    "Expressions in aggregations must be composed of non-nested aggregation \
+                     expressions, got {e} (it reads column {c:?})"
+                )));
+            }
+            Expr::ListLambda {
+                kind: *kind,
+                list: Arc::new(lift_aggs(list, lifted)?),
+                body: body.clone(),
+            }
+        }
         Expr::Alias(inner, n) => Expr::Alias(Arc::new(lift_aggs(inner, lifted)?), n.clone()),
         Expr::Not(inner) => Expr::Not(Arc::new(lift_aggs(inner, lifted)?)),
         Expr::Binary { op, left, right } => Expr::Binary {

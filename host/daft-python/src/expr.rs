@@ -38,6 +38,28 @@ impl PyExpr {
         Expr::col(name).into()
     }
 
+    /// `daft.element()`: each element of a list, inside `list_map` /
+    /// `list_filter`.
+    #[staticmethod]
+    fn element() -> Self {
+        Expr::Element.into()
+    }
+
+    /// `list_map` (`kind="map"`) or `list_filter` (`kind="filter"`) of this
+    /// list expression with `body` evaluated on every element.
+    fn list_lambda(&self, kind: &str, body: PyExpr) -> PyResult<Self> {
+        let kind = daft_dsl::LambdaKind::parse(kind).py()?;
+        Ok(Expr::list_lambda(kind, self.expr.clone(), body.expr)
+            .py()?
+            .into())
+    }
+
+    /// `monotonically_increasing_id()`: each row's position, from 0.
+    #[staticmethod]
+    fn monotonically_increasing_id() -> Self {
+        WindowFunc::monotonic_id().into()
+    }
+
     /// An expression from SQL text (`daft.sql_expr`); its columns are
     /// checked when it is used.
     #[staticmethod]

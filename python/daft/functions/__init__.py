@@ -20,10 +20,12 @@ from daft._when import WhenExpr, when  # noqa: E402, F401  (re-exported)
 from daft.functions import agg as _agg  # noqa: E402
 from daft.functions import aliases as _aliases  # noqa: E402
 from daft.functions import calendar as _calendar  # noqa: E402
+from daft.functions import lambdas as _lambdas  # noqa: E402
 from daft.functions import reshape as _reshape  # noqa: E402
 from daft.functions.agg import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.aliases import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.calendar import *  # noqa: E402, F401, F403  (re-exported)
+from daft.functions.lambdas import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.reshape import explode, unnest  # noqa: E402, F401  (re-exported)
 from daft.window import (  # noqa: E402, F401  (re-exported)
     dense_rank,
@@ -31,6 +33,7 @@ from daft.window import (  # noqa: E402, F401  (re-exported)
     lag,
     last_value,
     lead,
+    monotonically_increasing_id,
     percent_rank,
     rank,
     row_number,
@@ -160,7 +163,11 @@ def coalesce(*args):  # noqa: ANN002, ANN201
 def _install_expression_methods() -> None:
     from daft.expressions import Expression
 
-    for name, method in {**_calendar.EXPRESSION_METHODS, **_reshape.EXPRESSION_METHODS}.items():
+    for name, method in {
+        **_calendar.EXPRESSION_METHODS,
+        **_lambdas.EXPRESSION_METHODS,
+        **_reshape.EXPRESSION_METHODS,
+    }.items():
         setattr(Expression, name, method)
 
 
@@ -178,6 +185,7 @@ _OWN = frozenset(
         *_agg.__all__,
         *_aliases.__all__,
         *_calendar.__all__,
+        *_lambdas.__all__,
         *_reshape.__all__,
     ]
 )
