@@ -100,26 +100,8 @@ inventory::submit! { BuiltinFunction(hash_def) }
 /// per-row accessors cost more than XXH3 of a short value.
 fn fast_hashes(a: &ArrayRef, seed: u64) -> Option<Vec<u64>> {
     fn fixed<const W: usize>(values: &[u8], seed: u64) -> Vec<u64> {
-        let flip = xxh3_flip_4to8(seed);
         match W {
-            // The 4- and 8-byte values take XXH3's one short path, inlined
-            // here with its constants hoisted out of the loop: the crate's
-            // per-call length dispatch cost twice the hash itself.
-            8 => values
-                .chunks_exact(8)
-                .map(|c| {
-                    // One 8-byte load (`chunks_exact` guarantees the length).
-                    let v = u64::from_le_bytes(c.try_into().unwrap_or_default());
-                    xxh3_4to8(v as u32, (v >> 32) as u32, 8, flip)
-                })
-                .collect(),
-            4 => values
-                .chunks_exact(4)
-                .map(|c| {
-                    let v = u32::from_le_bytes(c.try_into().unwrap_or_default());
-                    xxh3_4to8(v, v, 4, flip)
-                })
-                .collect(),
+            4 | 8 => xxh3_words::<W>(values, xxh3_flip_4to8(seed)),
             _ => values
                 .chunks_exact(W)
                 .map(|c| xxh3_64_with_seed(c, seed))
@@ -159,6 +141,31 @@ fn fast_hashes(a: &ArrayRef, seed: u64) -> Option<Vec<u64>> {
         }
         _ => return None,
     })
+}
+
+/// XXH3-64 of each `W`-byte value (4 or 8) of `values`, with the key
+/// `flip` of [`xxh3_flip_4to8`]. XXH3's short path is inlined with its
+/// constants hoisted out of the loop (the crate's per-call length dispatch
+/// cost twice the hash itself).
+fn xxh3_words<const W: usize>(values: &[u8], flip: u64) -> Vec<u64> {
+    if W == 8 {
+        values
+            .chunks_exact(8)
+            .map(|c| {
+                // One 8-byte load (`chunks_exact` guarantees the length).
+                let v = u64::from_le_bytes(c.try_into().unwrap_or_default());
+                xxh3_4to8(v as u32, (v >> 32) as u32, 8, flip)
+            })
+            .collect()
+    } else {
+        values
+            .chunks_exact(4)
+            .map(|c| {
+                let v = u32::from_le_bytes(c.try_into().unwrap_or_default());
+                xxh3_4to8(v, v, 4, flip)
+            })
+            .collect()
+    }
 }
 
 /// XXH3-64's key for inputs of 4 to 8 bytes with `seed`: bytes 8..24 of
@@ -239,7 +246,7 @@ mod tests {
     use daft_core::options::OptionValue;
     use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-    use super::{xxh3_4to8, xxh3_flip_4to8};
+    use super::{xxh3_4to8, xxh3_flip_4to8, xxh3_words};
 
     use crate::util::testing::run;
 
@@ -316,6 +323,20 @@ mod tests {
                 let (lo, hi) = (v as u32, (v >> 32) as u32);
                 assert_eq!(xxh3_4to8(lo, hi, 8, flip), xxh3_64_with_seed(&b, seed));
                 assert_eq!(xxh3_4to8(lo, lo, 4, flip), xxh3_64_with_seed(&b[..4], seed));
+            }
+            // The loop, in whichever version this CPU runs (AVX-512 or not).
+            let bytes: Vec<u8> = (0..1000u64)
+                .flat_map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes())
+                .collect();
+            for (w, got) in [
+                (8, xxh3_words::<8>(&bytes, flip)),
+                (4, xxh3_words::<4>(&bytes, flip)),
+            ] {
+                let want: Vec<u64> = bytes
+                    .chunks_exact(w)
+                    .map(|c| xxh3_64_with_seed(c, seed))
+                    .collect();
+                assert_eq!(got, want, "width {w}, seed {seed}");
             }
         }
     }
