@@ -138,8 +138,8 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
 # leave this table (the test below says so).
 PENDING: dict[str, dict[str, set[str]]] = {
     "issue 12 (Python UDFs)": {
-        "daft": _names("func cls method udf udaf ResourceRequest"),
-        "Expression": _names("apply udf"),
+        "daft": _names("cls method udaf ResourceRequest"),
+        "Expression": _names("udf"),
         "functions": _names("run_process"),
     },
     "issue 15 (Ray runner)": {

@@ -16,6 +16,7 @@ from daft import daft as daft  # the native module, initialized on import
 from daft._logging import configure_from_env as _configure_logging
 from daft._logging import refresh_logger
 from daft._type_params import ImageProperty
+from daft._udf import func, udf
 from daft.context import (
     execution_config_ctx,
     get_context,
@@ -105,6 +106,7 @@ __all__ = [
     "from_pandas",
     "from_pydict",
     "from_pylist",
+    "func",
     "functions",
     "interval",
     "lit",
@@ -117,4 +119,5 @@ __all__ = [
     "refresh_logger",
     "sql",
     "sql_expr",
+    "udf",
 ]

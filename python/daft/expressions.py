@@ -154,6 +154,24 @@ class Expression:
         return e
 
     # --- naming ---------------------------------------------------------
+    def apply(self, func: Any, return_dtype: Any) -> Expression:
+        """``func`` applied to each value of this expression, as a row-wise UDF.
+
+        Args:
+            func: A Python function of one value (``None`` for a null).
+            return_dtype: The result's type.
+
+        Returns:
+            Expression: ``func``'s results, of ``return_dtype``.
+
+        Example:
+            >>> df.select(daft.col("x").apply(lambda v: v * 2, return_dtype=daft.DataType.int64()))
+        """
+        from daft._udf import Func
+
+        name = getattr(func, "__name__", "apply")
+        return Func(func, batch=False, return_dtype=return_dtype, name=name)(self)
+
     def alias(self, name: str) -> Expression:
         """Names the output column ``name``."""
         return Expression._from_pyexpr(self._expr.alias(name))

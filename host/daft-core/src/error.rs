@@ -58,9 +58,30 @@ pub enum DaftError {
     #[error("{0}")]
     OutOfMemory(String),
 
+    /// User code run by the engine (a Python UDF) raised an exception;
+    /// `message` names `function`; `cause` carries the exception (opaque here) so the binding can chain it to the
+    /// exception it raises.
+    #[error("{message}")]
+    UserCode {
+        function: String,
+        message: String,
+        cause: Cause,
+    },
+
     /// A bug in the engine: an invariant did not hold.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// An error from outside the engine kept as it was raised (a Python
+/// exception with its traceback), for the binding to hand back.
+#[derive(Clone)]
+pub struct Cause(pub std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cause(..)")
+    }
 }
 
 impl DaftError {

@@ -9,4 +9,4 @@ pub mod options;
 pub mod registry;
 pub mod types;
 
-pub use error::{DaftError, DaftResult};
+pub use error::{Cause, DaftError, DaftResult};

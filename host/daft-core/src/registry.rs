@@ -25,6 +25,9 @@ pub enum Provider {
     Builtin,
     /// Loaded from the plugin of this name.
     Plugin(String),
+    /// A Python function made a UDF (`@daft.func`); never in the registry's
+    /// table, only in the plans that call it.
+    Python,
 }
 
 impl fmt::Display for Provider {
@@ -32,6 +35,7 @@ impl fmt::Display for Provider {
         match self {
             Provider::Builtin => write!(f, "builtin"),
             Provider::Plugin(p) => write!(f, "{p}"),
+            Provider::Python => write!(f, "python"),
         }
     }
 }
@@ -200,7 +204,7 @@ impl FunctionDef {
     /// The qualified name used in messages: `lower` or `text.levenshtein`.
     pub fn qualified_name(&self) -> String {
         match &self.provider {
-            Provider::Builtin => self.name.clone(),
+            Provider::Builtin | Provider::Python => self.name.clone(),
             Provider::Plugin(p) => format!("{p}.{}", self.name),
         }
     }
@@ -484,6 +488,12 @@ impl Registry {
             Provider::Builtin => {
                 return Err(DaftError::Internal(format!(
                     "built-in {:?} must be submitted with inventory, not registered at run time",
+                    def.name
+                )))
+            }
+            Provider::Python => {
+                return Err(DaftError::Internal(format!(
+                    "the Python UDF {:?} lives in the plans that call it, not in the registry",
                     def.name
                 )))
             }

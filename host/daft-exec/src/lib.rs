@@ -16,7 +16,7 @@ pub mod topn;
 pub mod union_fence;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,6 +55,17 @@ fn lower_options(engine: &Engine) -> LowerOptions {
     }
 }
 
+/// How many queries were interrupted so far in this process. Code that
+/// runs long inside one kernel call (a Python UDF's row loop) compares it
+/// with the count when it started, and stops early once it changed: the
+/// query it computes for was then most likely dropped.
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
+
+/// The number of queries interrupted so far (see [`INTERRUPTS`]).
+pub fn interrupts() -> u64 {
+    INTERRUPTS.load(Ordering::Relaxed)
+}
+
 /// Runs `fut` on the engine's runtime and waits for it, asking
 /// `interrupted` every [`POLL`]; when it says yes, the query's tasks are
 /// aborted (dropping every stream, which stops DataFusion's own tasks) and
@@ -77,6 +88,7 @@ fn run<T: Send + 'static>(
                 )))
             }
             Err(_) if interrupted() => {
+                INTERRUPTS.fetch_add(1, Ordering::Relaxed);
                 handle.abort();
                 return Err(DaftError::Cancelled("interrupted".into()));
             }
@@ -315,6 +327,7 @@ impl BatchIter {
                 .block_on(async { tokio::time::timeout(POLL, stream.next()).await });
             match next {
                 Err(_) if stop() => {
+                    INTERRUPTS.fetch_add(1, Ordering::Relaxed);
                     self.stream = None;
                     return Some(Err(DaftError::Cancelled("interrupted".into())));
                 }

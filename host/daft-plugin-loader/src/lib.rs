@@ -541,6 +541,7 @@ fn register_described(
                 match taken_by {
                     Provider::Builtin => "the built-in".to_string(),
                     Provider::Plugin(p) => format!("plugin {p:?}'s"),
+                    Provider::Python => "the Python UDF".to_string(),
                 }
             );
         }

@@ -129,3 +129,21 @@ pub fn export_schema<'py>(py: Python<'py>, schema: &SchemaRef) -> PyResult<Bound
         .map_err(|e| PyValueError::new_err(format!("cannot export schema: {e}")))?;
     PyCapsule::new(py, ffi, Some(CString::from(c"arrow_schema")))
 }
+
+/// The `(schema, array)` PyCapsule pair of `__arrow_c_array__` for `array`
+/// as a column `field`, which `pyarrow.Array._import_from_c_capsule` reads
+/// without a copy.
+pub fn export_array<'py>(
+    py: Python<'py>,
+    field: &Field,
+    array: &ArrayRef,
+) -> PyResult<(Bound<'py, PyCapsule>, Bound<'py, PyCapsule>)> {
+    let schema = FFI_ArrowSchema::try_from(field).map_err(|e| {
+        PyValueError::new_err(format!("cannot export field {:?}: {e}", field.name()))
+    })?;
+    let data = FFI_ArrowArray::new(&array.to_data());
+    Ok((
+        PyCapsule::new(py, schema, Some(CString::from(c"arrow_schema")))?,
+        PyCapsule::new(py, data, Some(CString::from(c"arrow_array")))?,
+    ))
+}

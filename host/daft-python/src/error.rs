@@ -18,15 +18,28 @@ pub fn to_py(err: DaftError) -> PyErr {
         _ => "DaftCoreException",
     };
     let message = err.to_string();
-    Python::attach(
-        |py| match py.import("daft.exceptions").and_then(|m| m.getattr(class)) {
-            Ok(cls) => match cls.cast_into::<PyType>() {
-                Ok(t) => PyErr::from_type(t, message),
-                Err(_) => PyRuntimeError::new_err(message),
-            },
+    if let DaftError::UserCode { cause, .. } = &err {
+        // The user's own exception, traceback intact, as the `__cause__`.
+        if let Some(original) = cause.0.downcast_ref::<PyErr>() {
+            return Python::attach(|py| {
+                let raised = core_exception(py, "DaftCoreException", message);
+                raised.set_cause(py, Some(original.clone_ref(py)));
+                raised
+            });
+        }
+    }
+    Python::attach(|py| core_exception(py, class, message))
+}
+
+/// An exception of class `class` of `daft.exceptions` with `message`.
+fn core_exception(py: Python<'_>, class: &str, message: String) -> PyErr {
+    match py.import("daft.exceptions").and_then(|m| m.getattr(class)) {
+        Ok(cls) => match cls.cast_into::<PyType>() {
+            Ok(t) => PyErr::from_type(t, message),
             Err(_) => PyRuntimeError::new_err(message),
         },
-    )
+        Err(_) => PyRuntimeError::new_err(message),
+    }
 }
 
 /// `?`-friendly conversion of engine results.

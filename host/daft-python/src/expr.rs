@@ -60,6 +60,21 @@ impl PyExpr {
         WindowFunc::monotonic_id().into()
     }
 
+    /// A call of a Python UDF: `runner(capsules, num_rows)` computes each
+    /// batch (see `daft._udf`), `output` is the declared pyarrow field.
+    #[staticmethod]
+    fn python_udf(
+        name: String,
+        runner: Py<PyAny>,
+        output: &Bound<'_, PyAny>,
+        args: Vec<PyExpr>,
+    ) -> PyResult<Self> {
+        let args = args.into_iter().map(|a| a.expr).collect();
+        Ok(crate::udf::python_udf(name, runner, output, args)
+            .py()?
+            .into())
+    }
+
     /// An expression from SQL text (`daft.sql_expr`); its columns are
     /// checked when it is used.
     #[staticmethod]

@@ -617,6 +617,12 @@ fn encode_error(e: &mut Encoder, err: &DaftError) {
             e.u8(10);
             e.str(m);
         }
+        // Raised by host-side Python UDFs only; its cause (a Python
+        // exception) cannot cross a process, its text can.
+        DaftError::UserCode { .. } => {
+            e.u8(4);
+            e.str(&err.to_string());
+        }
     }
 }
 
