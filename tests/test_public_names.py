@@ -138,7 +138,7 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
 # leave this table (the test below says so).
 PENDING: dict[str, dict[str, set[str]]] = {
     "issue 12 (Python UDFs)": {
-        "daft": _names("cls method udaf ResourceRequest"),
+        "daft": _names("udaf ResourceRequest"),
         "Expression": _names("udf"),
         "functions": _names("run_process"),
     },

@@ -302,3 +302,69 @@ def test_sigint_stops_a_slow_udf_and_the_process_exits_cleanly():
     assert child.returncode == 0, err
     assert out.split("\n")[:2] == ["interrupted", "{'x': [1, 2]}"], out
     assert reacted < 30, reacted
+
+
+def test_cls_is_constructed_once_and_serves_every_batch_and_method():
+    built = []
+
+    @daft.cls
+    class Adder:
+        def __init__(self, k: int):
+            built.append(k)
+            time.sleep(0.05)  # a slow load: two engine threads would both build
+            self.k = k
+
+        def __call__(self, x: int) -> int:
+            return None if x is None else x + self.k
+
+        @daft.method(return_dtype=DataType.string())
+        def show(self, x):
+            return f"{x}+{self.k}"
+
+        @daft.method.batch(return_dtype=DataType.int64())
+        def times(self, xs):
+            return [None if v is None else v * self.k for v in xs.to_pylist()]
+
+        def minus(self, x: int) -> int:
+            return None if x is None else x - self.k
+
+    adder = Adder(10)
+    assert built == []  # nothing is built until a batch needs it
+    d = data(400, seed=9)
+    got = many_batches(d).select(
+        adder(col("x")),
+        adder.show(col("x")).alias("s"),
+        adder.times(col("x")).alias("t"),
+        adder.minus(col("x")).alias("m"),
+    )
+    assert got.to_pydict() == {
+        "x": [None if x is None else x + 10 for x in d["x"]],
+        # Each method sees the input column x, not another output named x
+        # (real Daft 0.7.26 passes the first output on to the later ones).
+        "s": [f"{x}+10" for x in d["x"]],
+        "t": [None if x is None else x * 10 for x in d["x"]],
+        "m": [None if x is None else x - 10 for x in d["x"]],
+    }
+    assert built == [10]
+    assert adder(5) == 15 and adder.show(5) == "5+10" and built == [10]
+
+
+def test_cls_async_and_generator_methods():
+    import asyncio
+
+    @daft.cls(max_concurrency=8)
+    class Service:
+        def __init__(self, prefix: str):
+            self.prefix = prefix
+
+        async def __call__(self, s: str) -> str:
+            await asyncio.sleep(0.001)
+            return None if s is None else self.prefix + s
+
+        def split(self, s: str) -> typing.Iterator[str]:
+            yield from (s or "")
+
+    svc = Service("> ")
+    df = daft.from_pydict({"s": ["ab", None, "c"]})
+    assert df.select(svc(col("s"))).to_pydict() == {"s": ["> ab", None, "> c"]}
+    assert df.select(svc.split(col("s"))).to_pydict() == {"s": ["a", "b", None, "c"]}

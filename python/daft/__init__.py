@@ -17,6 +17,7 @@ from daft._logging import configure_from_env as _configure_logging
 from daft._logging import refresh_logger
 from daft._type_params import ImageProperty
 from daft._udf import func, udf
+from daft._udf.cls import cls, method
 from daft.context import (
     execution_config_ctx,
     get_context,
@@ -98,6 +99,7 @@ __all__ = [
     "TimeUnit",
     "UnionMode",
     "Window",
+    "cls",
     "col",
     "element",
     "exceptions",
@@ -111,6 +113,7 @@ __all__ = [
     "interval",
     "lit",
     "load_plugin",
+    "method",
     "plugins",
     "range",
     "read_csv",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,9 +29,13 @@ class UdfInterrupted(Exception):
     """A query was interrupted (Ctrl-C) while a batch ran: the batch stops."""
 
 
-# Rows between two checks for an interrupted query (a native call each;
-# a row of a slow UDF is the time it then takes to stop).
-_CHECK_EVERY = 16
+# Rows between two checks for an interrupted query start at the first
+# number (a slow UDF stops within a few rows) and double while a chunk of
+# rows takes less than the interval, up to the last number (a fast UDF pays
+# for a check, a native call, once per thousands of rows).
+_CHECK_FIRST = 16
+_CHECK_MAX = 8192
+_CHECK_INTERVAL_S = 0.02
 
 
 class Layout:
@@ -102,17 +107,22 @@ class Runner:
             and [v if e else None for e, v in layout.args] == list(range(len(columns)))
         )
         out: list[Any] = []
-        for start in range(0, num_rows, _CHECK_EVERY):
+        start, chunk = 0, _CHECK_FIRST
+        while start < num_rows:
             if start and stop():
                 raise UdfInterrupted(self.name)
-            end = min(start + _CHECK_EVERY, num_rows)
+            end = min(start + chunk, num_rows)
+            began = time.perf_counter()
             if plain and columns:
-                out.extend(fn(*row) for row in zip(*(c[start:end] for c in columns)))
-                continue
-            for row in range(start, end):
-                args, kwargs = layout.bind(columns, row)
-                value = fn(*args, **kwargs)
-                out.append(list(value) if generator else value)
+                out.extend(map(fn, *(c[start:end] for c in columns)))
+            else:
+                for row in range(start, end):
+                    args, kwargs = layout.bind(columns, row)
+                    value = fn(*args, **kwargs)
+                    out.append(list(value) if generator else value)
+            if time.perf_counter() - began < _CHECK_INTERVAL_S:
+                chunk = min(chunk * 2, _CHECK_MAX)
+            start = end
         return out
 
     def _async_rows(
@@ -178,6 +188,13 @@ class Runner:
                     f"UDF {self.name} returned {type(values).__name__}; a batch UDF returns a "
                     "daft.Series, an Arrow array, a numpy array or a list"
                 ) from None
+        if not isinstance(arrow, pa.ExtensionType):
+            # The fast path: pyarrow converts plain values itself (and
+            # refuses a value of another kind: the slow path then says which).
+            try:
+                return pa.array(values, type=arrow)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):
+                pass
         try:
             out = _infer.column(values, f"UDF {self.name}", target)
         except (ValueError, TypeError):
