@@ -282,6 +282,7 @@ def test_python_side_functions_are_listed_documented_and_survive_a_registry_sync
         "daft.functions.aliases",
         "daft.functions.calendar",
         "daft.functions.lambdas",
+        "daft.functions.process",
         "daft.functions.reshape",
     )
     daft._registry.sync()

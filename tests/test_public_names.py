@@ -140,7 +140,6 @@ PENDING: dict[str, dict[str, set[str]]] = {
     "issue 12 (Python UDFs)": {
         "daft": _names("udaf ResourceRequest"),
         "Expression": _names("udf"),
-        "functions": _names("run_process"),
     },
     "issue 15 (Ray runner)": {
         "daft": _names("from_ray_dataset get_or_create_runner get_or_infer_runner_type"),

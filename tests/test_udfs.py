@@ -368,3 +368,47 @@ def test_cls_async_and_generator_methods():
     df = daft.from_pydict({"s": ["ab", None, "c"]})
     assert df.select(svc(col("s"))).to_pydict() == {"s": ["> ab", None, "> c"]}
     assert df.select(svc.split(col("s"))).to_pydict() == {"s": ["a", "b", None, "c"]}
+
+
+def test_on_error_log_and_ignore_give_null_for_the_failing_rows(caplog):
+    @daft.func(on_error="log")
+    def inverse(x: int) -> float:
+        return 1 / x
+
+    @daft.func(on_error="ignore")
+    def inverse_quietly(x: int) -> float:
+        return 1 / x
+
+    df = daft.from_pydict({"x": [2, 0, 4]})
+    with caplog.at_level("WARNING", logger="daft.udf"):
+        got = df.select(inverse(col("x")), inverse_quietly(col("x")).alias("q")).to_pydict()
+    assert got == {"x": [0.5, None, 0.25], "q": [0.5, None, 0.25]}
+    logged = [r.getMessage() for r in caplog.records if r.name == "daft.udf"]
+    assert logged == ["UDF inverse raised ZeroDivisionError: division by zero; the row is null"]
+    with pytest.raises(NotImplementedError, match="on_error='ignore' is not supported yet"):
+        daft.func.batch(return_dtype=DataType.int64(), on_error="ignore")(lambda x: x)
+
+
+def test_run_process_gives_each_rows_command_output():
+    import subprocess
+
+    d = {"a": ["hello", "x y", None], "n": ["1", "22", "333"]}
+    df = daft.from_pydict(d)
+    got = df.select(daft.functions.run_process(["echo", col("a"), "!"]).alias("out")).to_pydict()
+    assert got["out"] == [
+        None
+        if a is None
+        else subprocess.run(["echo", a, "!"], capture_output=True, text=True).stdout
+        for a in d["a"]
+    ]
+    counted = df.select(
+        daft.functions.run_process(
+            "printf %s " + col("n") + " | wc -c", shell=True, return_dtype=int
+        ).alias("c")
+    ).to_pydict()
+    assert counted == {"c": [len(n) for n in d["n"]]}
+    # A failing command is null and logged by default, as in Daft; or raises.
+    failing = df.select(daft.functions.run_process(["false"]).alias("f")).to_pydict()
+    assert failing == {"f": [None, None, None]}
+    with pytest.raises(daft.exceptions.DaftCoreException, match="CalledProcessError"):
+        df.select(daft.functions.run_process(["sh", "-c", "exit 3"], on_error="raise")).collect()

@@ -77,6 +77,7 @@ class Func:
         return_dtype: Any = None,
         max_concurrency: int | None = None,
         name: str | None = None,
+        on_error: str | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@daft.func decorates a function, got {fn!r}")
@@ -84,11 +85,18 @@ class Func:
             not isinstance(max_concurrency, int) or max_concurrency < 1
         ):
             raise ValueError(f"max_concurrency must be a positive int, got {max_concurrency!r}")
+        if on_error not in (None, "raise", "log", "ignore"):
+            raise ValueError(f"on_error must be 'raise', 'log' or 'ignore', got {on_error!r}")
+        if batch and on_error in ("log", "ignore"):
+            raise NotImplementedError(
+                f"on_error={on_error!r} is supported for row-wise UDFs only here, not batch UDFs"
+            )
         self._fn = fn
         self._kind = kind_of(fn, batch)
         self._dtype = _return_type(fn, self._kind, return_dtype)
         self._max_concurrency = max_concurrency
         self._name = name or getattr(fn, "__name__", "udf")
+        self._call = fn if on_error in (None, "raise") else _tolerant(fn, self._name, on_error)
         try:
             self._signature: inspect.Signature | None = inspect.signature(fn)
         except (TypeError, ValueError):
@@ -126,7 +134,7 @@ class Func:
 
         layout = Layout([slot(a) for a in args], {k: slot(v) for k, v in kwargs.items()})
         runner = Runner(
-            self._name, self._fn, self._kind, layout, self._dtype, self._max_concurrency
+            self._name, self._call, self._kind, layout, self._dtype, self._max_concurrency
         )
         out_type = DataType.list(self._dtype) if self._kind == "generator" else self._dtype
         field = _arrow_field(self._name, out_type)
@@ -143,6 +151,46 @@ class Func:
 
     def __repr__(self) -> str:
         return f"<daft UDF {self._name} ({self._kind}) -> {self._dtype}>"
+
+
+def _tolerant(fn: Callable[..., Any], name: str, on_error: str) -> Callable[..., Any]:
+    """``fn`` giving null (no value, for a generator) where it raises; with
+    ``on_error="log"`` each such row is logged as a warning on the ``daft`` logger."""
+    import logging
+
+    log = logging.getLogger("daft.udf")
+
+    def failed(e: BaseException) -> None:
+        if on_error == "log":
+            log.warning("UDF %s raised %s: %s; the row is null", name, type(e).__name__, e)
+
+    if inspect.iscoroutinefunction(fn):
+
+        async def call(*a: Any, **k: Any) -> Any:
+            try:
+                return await fn(*a, **k)
+            except Exception as e:  # noqa: BLE001  (on_error asks for exactly this)
+                failed(e)
+                return None
+
+    elif inspect.isgeneratorfunction(fn):
+
+        def call(*a: Any, **k: Any) -> Any:
+            try:
+                yield from fn(*a, **k)
+            except Exception as e:  # noqa: BLE001
+                failed(e)
+
+    else:
+
+        def call(*a: Any, **k: Any) -> Any:
+            try:
+                return fn(*a, **k)
+            except Exception as e:  # noqa: BLE001
+                failed(e)
+                return None
+
+    return functools.wraps(fn)(call)
 
 
 def _arrow_field(name: str, dtype: DataType) -> Any:
@@ -187,7 +235,9 @@ class _FuncDecorator:
             use_process: Not supported yet (the function runs in this process).
             max_concurrency: For ``async def``: rows awaited at once per batch.
             max_retries: Not supported yet.
-            on_error: Only ``"raise"`` (the default) is supported yet.
+            on_error: ``"raise"`` (the default): an exception fails the query;
+                ``"log"``: the row is null and the exception logged as a warning
+                (logger ``daft.udf``); ``"ignore"``: the row is null.
             ray_options: Accepted for Daft compatibility; used on Ray.
 
         Returns:
@@ -200,16 +250,16 @@ class _FuncDecorator:
             ...     return None if s is None else s.upper() + "!"
             >>> df.select(shout(daft.col("name")))
         """
-        _unsupported(
-            unnest=unnest,
-            gpus=gpus,
-            use_process=use_process,
-            max_retries=max_retries,
-            on_error=on_error,
-        )
+        _unsupported(unnest=unnest, gpus=gpus, use_process=use_process, max_retries=max_retries)
 
         def wrap(f: Callable[..., Any]) -> Func:
-            return Func(f, batch=False, return_dtype=return_dtype, max_concurrency=max_concurrency)
+            return Func(
+                f,
+                batch=False,
+                return_dtype=return_dtype,
+                max_concurrency=max_concurrency,
+                on_error=on_error,
+            )
 
         return wrap if fn is None else wrap(fn)
 

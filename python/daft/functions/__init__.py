@@ -21,11 +21,13 @@ from daft.functions import agg as _agg  # noqa: E402
 from daft.functions import aliases as _aliases  # noqa: E402
 from daft.functions import calendar as _calendar  # noqa: E402
 from daft.functions import lambdas as _lambdas  # noqa: E402
+from daft.functions import process as _process  # noqa: E402
 from daft.functions import reshape as _reshape  # noqa: E402
 from daft.functions.agg import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.aliases import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.calendar import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.lambdas import *  # noqa: E402, F401, F403  (re-exported)
+from daft.functions.process import run_process  # noqa: E402, F401  (re-exported)
 from daft.functions.reshape import explode, unnest  # noqa: E402, F401  (re-exported)
 from daft.window import (  # noqa: E402, F401  (re-exported)
     dense_rank,
@@ -186,6 +188,7 @@ _OWN = frozenset(
         *_aliases.__all__,
         *_calendar.__all__,
         *_lambdas.__all__,
+        *_process.__all__,
         *_reshape.__all__,
     ]
 )
