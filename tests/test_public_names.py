@@ -138,7 +138,7 @@ OUT_OF_SCOPE: dict[str, tuple[str, dict[str, set[str]]]] = {
 # leave this table (the test below says so).
 PENDING: dict[str, dict[str, set[str]]] = {
     "issue 12 (Python UDFs)": {
-        "daft": _names("udaf ResourceRequest"),
+        "daft": _names("udaf"),
         "Expression": _names("udf"),
     },
     "issue 15 (Ray runner)": {

@@ -412,3 +412,17 @@ def test_run_process_gives_each_rows_command_output():
     assert failing == {"f": [None, None, None]}
     with pytest.raises(daft.exceptions.DaftCoreException, match="CalledProcessError"):
         df.select(daft.functions.run_process(["sh", "-c", "exit 3"], on_error="raise")).collect()
+
+
+def test_resource_request_records_amounts_and_refuses_negative_ones():
+    r = daft.ResourceRequest(num_cpus=1, memory_bytes=100)
+    assert (
+        repr(r)
+        == "ResourceRequest { num_cpus: Some(1.0), num_gpus: None, memory_bytes: Some(100) }"
+    )
+    assert r == daft.ResourceRequest(num_cpus=1.0, memory_bytes=100)
+    assert r.with_num_gpus(2).num_gpus == 2.0 and r.num_gpus is None
+    top = daft.ResourceRequest.max_resources([r, daft.ResourceRequest(num_cpus=0.5, num_gpus=1)])
+    assert (top.num_cpus, top.num_gpus, top.memory_bytes) == (1.0, 1.0, 100)
+    with pytest.raises(ValueError, match="num_cpus must not be negative"):
+        daft.ResourceRequest(num_cpus=-1)

@@ -18,6 +18,7 @@ from daft._logging import refresh_logger
 from daft._type_params import ImageProperty
 from daft._udf import func, udf
 from daft._udf.cls import cls, method
+from daft._udf.resources import ResourceRequest
 from daft.context import (
     execution_config_ctx,
     get_context,
@@ -94,6 +95,7 @@ __all__ = [
     "ImageFormat",
     "ImageProperty",
     "ImageMode",
+    "ResourceRequest",
     "Schema",
     "Series",
     "TimeUnit",
