@@ -1,7 +1,8 @@
 """A quick measure of Python UDF overhead (issue 12), run in any environment that has
 ``daft`` (this engine's or real Daft's) and pyarrow: 1 M Int64 rows, ``x + 1`` as a
 row-wise ``@daft.func`` and as a ``@daft.func.batch`` calling ``pyarrow.compute.add``,
-against the same ``pyarrow.compute.add`` on the whole column and a plain Python loop.
+against the same ``pyarrow.compute.add`` on the whole column, a plain Python loop, and
+the engine's native ``x + 1`` (what a function in a native plugin costs alike).
 Best of a few runs; it prints one line. Not part of ``make bench`` (whose UDF section
 is still to come): a check of ratios, run side by side in two environments::
 
@@ -46,10 +47,11 @@ def main() -> None:
     batch = best(lambda: df.select(inc_batch(col("x"))).collect(), 5)
     direct = best(lambda: pc.add(arr, 1), 5)
     loop = best(lambda: [v + 1 for v in arr.to_pylist()], 3)
+    native = best(lambda: df.select(col("x") + 1).collect(), 5)
     print(
         f"daft {daft.__version__}: row-wise {row * 1e3:.0f} ms ({row / ROWS * 1e9:.0f} ns/row), "
         f"batch {batch * 1e3:.1f} ms, pyarrow on the whole column {direct * 1e3:.1f} ms, "
-        f"Python loop {loop * 1e3:.0f} ms"
+        f"Python loop {loop * 1e3:.0f} ms, native x + 1 {native * 1e3:.1f} ms"
     )
 
 
