@@ -663,25 +663,6 @@ impl Expr {
         .within_max_depth()
     }
 
-    /// Whether `daft.element()` occurs in this expression outside any
-    /// lambda of its own (so it refers to an enclosing lambda's element).
-    pub fn has_free_element(&self) -> bool {
-        match self {
-            Expr::Element => true,
-            Expr::Column(_) | Expr::Literal(_) => false,
-            Expr::Alias(e, _) | Expr::Not(e) | Expr::Agg { expr: e, .. } => e.has_free_element(),
-            Expr::Binary { left, right, .. } => left.has_free_element() || right.has_free_element(),
-            Expr::Function { args, .. } => args.iter().any(|a| a.has_free_element()),
-            Expr::Window { func, spec } => func
-                .args()
-                .into_iter()
-                .chain(spec.iter().flat_map(|s| s.exprs()))
-                .any(|a| a.has_free_element()),
-            // The body's element is the lambda's own.
-            Expr::ListLambda { list, .. } => list.has_free_element(),
-        }
-    }
-
     /// Column names this expression reads.
     pub fn columns(&self, out: &mut Vec<String>) {
         match self {

@@ -15,7 +15,7 @@ use arrow::array::ArrayRef;
 use arrow::datatypes::Field;
 use daft_core::options::FunctionOptions;
 use daft_core::registry::{FunctionDef, Param, Provider, ScalarFunction};
-use daft_core::types::{display_data_type, TypeClass};
+use daft_core::types::TypeClass;
 use daft_core::{Cause, DaftError, DaftResult};
 use daft_dsl::Expr;
 use pyo3::prelude::*;
@@ -71,22 +71,15 @@ impl ScalarFunction for PythonKernel {
                 Ok(arrow_ffi::import_array(&result)?.1)
             })
         };
-        let out = match tokio::runtime::Handle::try_current() {
+        match tokio::runtime::Handle::try_current() {
             Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
                 tokio::task::block_in_place(call)
             }
             _ => call(),
         }
-        .map_err(|e| self.error(e))?;
-        if out.data_type() != self.output.data_type() {
-            return Err(DaftError::compute(format!(
-                "UDF {}: returned type {} but declared {}",
-                self.name,
-                display_data_type(out.data_type()),
-                display_data_type(self.output.data_type())
-            )));
-        }
-        Ok(out)
+        .map_err(|e| self.error(e))
+        // The result's length and type are checked by `RegistryUdf`, as
+        // every function's are.
     }
 
     fn is_volatile(&self) -> bool {

@@ -133,10 +133,8 @@ class Func:
             return (False, v)
 
         layout = Layout([slot(a) for a in args], {k: slot(v) for k, v in kwargs.items()})
-        runner = Runner(
-            self._name, self._call, self._kind, layout, self._dtype, self._max_concurrency
-        )
         out_type = DataType.list(self._dtype) if self._kind == "generator" else self._dtype
+        runner = Runner(self._name, self._call, self._kind, layout, out_type, self._max_concurrency)
         field = _arrow_field(self._name, out_type)
         e = Expression._from_pyexpr(
             PyExpr.python_udf(self._name, runner, field, [_py(x) for x in exprs])

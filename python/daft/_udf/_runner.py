@@ -64,8 +64,8 @@ def _import(capsules: tuple[Any, Any]) -> pa.Array:
 
 class Runner:
     """One UDF call site: the function, how its parameters are filled, and the
-    declared result type. ``kind`` is ``row``, ``async``, ``generator`` or
-    ``batch``."""
+    declared type of a batch's result (for a generator, the list of a row's
+    values). ``kind`` is ``row``, ``async``, ``generator`` or ``batch``."""
 
     def __init__(
         self,
@@ -81,6 +81,7 @@ class Runner:
         self.kind = kind
         self.layout = layout
         self.dtype = dtype
+        self.arrow = dtype.to_arrow_dtype()
         self.max_concurrency = max_concurrency
 
     def __call__(
@@ -164,8 +165,7 @@ class Runner:
         from daft import _infer
         from daft.series import Series
 
-        target = self.dtype if self.kind != "generator" else DataType.list(self.dtype)
-        arrow = target.to_arrow_dtype()
+        target, arrow = self.dtype, self.arrow
         if isinstance(values, Series):
             values = values.to_arrow()
         if isinstance(values, pa.ChunkedArray):
