@@ -10,6 +10,7 @@
 pub mod guards;
 pub mod layout;
 pub mod ordered;
+pub mod python_batches;
 pub mod session;
 pub mod sort_repair;
 pub mod topn;

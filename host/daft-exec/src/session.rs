@@ -246,6 +246,9 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
     if config.maintain_order {
         rules.push(Arc::new(PreserveOrder));
     }
+    // Before DataFusion's projection pushdown, which would otherwise move a
+    // UDF's projection into the scan, out of the coalescing's reach.
+    rules.insert(0, Arc::new(crate::python_batches::BiggerBatchesForPython));
     let state = SessionStateBuilder::new()
         .with_config(session)
         .with_runtime_env(runtime_env)

@@ -20,7 +20,7 @@ use datafusion::logical_expr::{
 };
 
 use daft_core::options::FunctionOptions;
-use daft_core::registry::FunctionDef;
+use daft_core::registry::{FunctionDef, Provider};
 use daft_core::types::display_data_type;
 use daft_core::{DaftError, DaftResult};
 
@@ -69,6 +69,11 @@ impl RegistryUdf {
             arg_fields,
             signature,
         }
+    }
+
+    /// Who provides the called function.
+    pub fn provider(&self) -> &Provider {
+        &self.func.provider
     }
 
     fn call(&self, args: ScalarFunctionArgs) -> DaftResult<ArrayRef> {
