@@ -221,8 +221,8 @@ def test_missing_return_type_and_bad_calls_fail_when_declared_or_called():
 
     with pytest.raises(TypeError, match="UDF plus_k"):
         plus_k(col("x"), 1, 2)
-    with pytest.raises(NotImplementedError, match="use_process"):
-        daft.func(use_process=True)(lambda x: x)
+    with pytest.raises(NotImplementedError, match="gpus=1"):
+        daft.func(gpus=1)(lambda x: x)
 
 
 def test_udfs_compose_with_built_ins_filters_and_aggregations():
@@ -385,8 +385,6 @@ def test_on_error_log_and_ignore_give_null_for_the_failing_rows(caplog):
     assert got == {"x": [0.5, None, 0.25], "q": [0.5, None, 0.25]}
     logged = [r.getMessage() for r in caplog.records if r.name == "daft.udf"]
     assert logged == ["UDF inverse raised ZeroDivisionError: division by zero; the row is null"]
-    with pytest.raises(NotImplementedError, match="on_error='ignore' is not supported yet"):
-        daft.func.batch(return_dtype=DataType.int64(), on_error="ignore")(lambda x: x)
 
 
 def test_run_process_gives_each_rows_command_output():

@@ -18,6 +18,8 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+from daft._udf import _policy
+from daft._udf._process import ProcessPool, ProcessRunner
 from daft._udf._runner import Layout, Runner, UdfContractError, kind_of
 from daft.datatype import DataType
 from daft.expressions import Expression
@@ -78,25 +80,35 @@ class Func:
         max_concurrency: int | None = None,
         name: str | None = None,
         on_error: str | None = None,
+        max_retries: int | None = None,
+        batch_size: int | None = None,
+        unnest: bool = False,
+        use_process: bool | None = None,
+        processes: ProcessPool | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@daft.func decorates a function, got {fn!r}")
-        if max_concurrency is not None and (
-            not isinstance(max_concurrency, int) or max_concurrency < 1
-        ):
-            raise ValueError(f"max_concurrency must be a positive int, got {max_concurrency!r}")
-        if on_error not in (None, "raise", "log", "ignore"):
-            raise ValueError(f"on_error must be 'raise', 'log' or 'ignore', got {on_error!r}")
-        if batch and on_error in ("log", "ignore"):
-            raise NotImplementedError(
-                f"on_error={on_error!r} is supported for row-wise UDFs only here, not batch UDFs"
-            )
+        for option, value in (("max_concurrency", max_concurrency), ("batch_size", batch_size)):
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{option} must be a positive int, got {value!r}")
+        _policy.check(max_retries, on_error)
         self._fn = fn
         self._kind = kind_of(fn, batch)
         self._dtype = _return_type(fn, self._kind, return_dtype)
-        self._max_concurrency = max_concurrency
         self._name = name or getattr(fn, "__name__", "udf")
-        self._call = fn if on_error in (None, "raise") else _tolerant(fn, self._name, on_error)
+        if unnest and not self._dtype.is_struct():
+            raise ValueError(
+                f"UDF {self._name}: unnest=True needs a struct return type, got {self._dtype}"
+            )
+        self._unnest = unnest
+        self._max_concurrency = max_concurrency
+        self._batch_size = batch_size
+        self._call = _policy.with_policy(fn, self._kind, self._name, max_retries, on_error)
+        # Workers of a use_process UDF: a pool of at most max_concurrency
+        # processes (for an async function it bounds the rows in flight instead).
+        if use_process and processes is None:
+            processes = ProcessPool(None if self._kind == "async" else max_concurrency)
+        self._processes = processes if use_process else None
         try:
             self._signature: inspect.Signature | None = inspect.signature(fn)
         except (TypeError, ValueError):
@@ -134,7 +146,17 @@ class Func:
 
         layout = Layout([slot(a) for a in args], {k: slot(v) for k, v in kwargs.items()})
         out_type = DataType.list(self._dtype) if self._kind == "generator" else self._dtype
-        runner = Runner(self._name, self._call, self._kind, layout, out_type, self._max_concurrency)
+        runner: Any = Runner(
+            self._name,
+            self._call,
+            self._kind,
+            layout,
+            out_type,
+            self._max_concurrency,
+            self._batch_size,
+        )
+        if self._processes is not None:
+            runner = ProcessRunner(runner, self._processes)
         field = _arrow_field(self._name, out_type)
         e = Expression._from_pyexpr(
             PyExpr.python_udf(self._name, runner, field, [_py(x) for x in exprs])
@@ -144,51 +166,11 @@ class Func:
 
             # One row per yielded value, the other columns repeated; a row
             # that yields nothing keeps one row with null, as Daft does.
-            return _Explode(e, ignore_empty_and_null=False)
-        return e
+            e = _Explode(e, ignore_empty_and_null=False)
+        return e.unnest() if self._unnest else e
 
     def __repr__(self) -> str:
         return f"<daft UDF {self._name} ({self._kind}) -> {self._dtype}>"
-
-
-def _tolerant(fn: Callable[..., Any], name: str, on_error: str) -> Callable[..., Any]:
-    """``fn`` giving null (no value, for a generator) where it raises; with
-    ``on_error="log"`` each such row is logged as a warning on the ``daft`` logger."""
-    import logging
-
-    log = logging.getLogger("daft.udf")
-
-    def failed(e: BaseException) -> None:
-        if on_error == "log":
-            log.warning("UDF %s raised %s: %s; the row is null", name, type(e).__name__, e)
-
-    if inspect.iscoroutinefunction(fn):
-
-        async def call(*a: Any, **k: Any) -> Any:
-            try:
-                return await fn(*a, **k)
-            except Exception as e:  # noqa: BLE001  (on_error asks for exactly this)
-                failed(e)
-                return None
-
-    elif inspect.isgeneratorfunction(fn):
-
-        def call(*a: Any, **k: Any) -> Any:
-            try:
-                yield from fn(*a, **k)
-            except Exception as e:  # noqa: BLE001
-                failed(e)
-
-    else:
-
-        def call(*a: Any, **k: Any) -> Any:
-            try:
-                return fn(*a, **k)
-            except Exception as e:  # noqa: BLE001
-                failed(e)
-                return None
-
-    return functools.wraps(fn)(call)
 
 
 def _arrow_field(name: str, dtype: DataType) -> Any:
@@ -227,12 +209,17 @@ class _FuncDecorator:
         Args:
             fn: The function (when used without arguments).
             return_dtype: The result's type, if not from the annotation.
-            unnest: Not supported yet.
+            unnest: With a struct return type: each field becomes a column.
             cpus: Accepted for Daft compatibility; resources apply on Ray.
             gpus: Accepted for Daft compatibility; must be 0 here.
-            use_process: Not supported yet (the function runs in this process).
-            max_concurrency: For ``async def``: rows awaited at once per batch.
-            max_retries: Not supported yet.
+            use_process: Run the batches in worker processes (at most
+                ``max_concurrency``, default the number of cores), so CPU-bound
+                Python code uses several cores; the function must be picklable
+                with cloudpickle.
+            max_concurrency: For ``async def``: rows awaited at once per batch;
+                otherwise, with ``use_process``, the number of worker processes.
+            max_retries: Calls of a row that raises before ``on_error`` applies
+                (0, the default: no retry).
             on_error: ``"raise"`` (the default): an exception fails the query;
                 ``"log"``: the row is null and the exception logged as a warning
                 (logger ``daft.udf``); ``"ignore"``: the row is null.
@@ -248,7 +235,7 @@ class _FuncDecorator:
             ...     return None if s is None else s.upper() + "!"
             >>> df.select(shout(daft.col("name")))
         """
-        _unsupported(unnest=unnest, gpus=gpus, use_process=use_process, max_retries=max_retries)
+        _no_gpus(gpus)
 
         def wrap(f: Callable[..., Any]) -> Func:
             return Func(
@@ -257,6 +244,9 @@ class _FuncDecorator:
                 return_dtype=return_dtype,
                 max_concurrency=max_concurrency,
                 on_error=on_error,
+                max_retries=max_retries,
+                unnest=unnest,
+                use_process=use_process,
             )
 
         return wrap if fn is None else wrap(fn)
@@ -284,14 +274,17 @@ class _FuncDecorator:
 
         Args:
             return_dtype: The result's type.
-            unnest: Not supported yet.
+            unnest: With a struct return type: each field becomes a column.
             cpus: Accepted for Daft compatibility; resources apply on Ray.
             gpus: Accepted for Daft compatibility; must be 0 here.
-            use_process: Not supported yet.
-            max_concurrency: Accepted for Daft compatibility.
-            batch_size: Not supported yet (batches are the engine's).
-            max_retries: Not supported yet.
-            on_error: Only ``"raise"`` (the default) is supported yet.
+            use_process: Run the batches in worker processes (see ``daft.func``).
+            max_concurrency: With ``use_process``, the number of worker processes.
+            batch_size: The most rows one call receives (default: the
+                engine's batch, whole).
+            max_retries: Calls of a batch that raises before ``on_error`` applies.
+            on_error: ``"raise"`` (the default), or ``"log"`` / ``"ignore"``:
+                a batch whose call raises becomes all nulls (logged as a warning
+                with ``"log"``).
             ray_options: Accepted for Daft compatibility; used on Ray.
 
         Returns:
@@ -303,39 +296,29 @@ class _FuncDecorator:
             ... def add(a, b):
             ...     return pc.add(a.to_arrow(), b.to_arrow())
         """
-        _unsupported(
-            unnest=unnest,
-            gpus=gpus,
-            use_process=use_process,
-            max_retries=max_retries,
-            on_error=on_error,
-            batch_size=batch_size,
-        )
+        _no_gpus(gpus)
 
         def wrap(f: Callable[..., Any]) -> Func:
-            return Func(f, batch=True, return_dtype=return_dtype)
+            return Func(
+                f,
+                batch=True,
+                return_dtype=return_dtype,
+                max_concurrency=max_concurrency,
+                on_error=on_error,
+                max_retries=max_retries,
+                batch_size=batch_size,
+                unnest=unnest,
+                use_process=use_process,
+            )
 
         return wrap
 
 
-def _unsupported(**given: Any) -> None:
-    defaults = {
-        "unnest": False,
-        "gpus": 0,
-        "use_process": None,
-        "max_retries": None,
-        "on_error": None,
-        "batch_size": None,
-    }
-    for k, v in given.items():
-        if k == "on_error" and v == "raise":
-            continue
-        if k == "use_process" and v is False:
-            continue
-        if v != defaults[k]:
-            raise NotImplementedError(
-                f"daft.func: {k}={v!r} is not supported yet by this engine (issue 12 tracks it)"
-            )
+def _no_gpus(gpus: Any) -> None:
+    if gpus:
+        raise NotImplementedError(
+            f"daft.func: gpus={gpus!r}: this engine schedules no GPUs (only gpus=0)"
+        )
 
 
 func = _FuncDecorator()
@@ -364,9 +347,9 @@ def udf(
         num_gpus: Accepted for Daft compatibility; must be 0 or None here.
         memory_bytes: Accepted for Daft compatibility.
         ray_options: Accepted for Daft compatibility.
-        batch_size: Not supported yet (batches are the engine's).
-        concurrency: Accepted for Daft compatibility.
-        use_process: Not supported yet.
+        batch_size: The most rows one call receives.
+        concurrency: With ``use_process``, the number of worker processes.
+        use_process: Run the batches in worker processes (see ``daft.func``).
 
     Returns:
         A decorator making a :class:`Func`.
@@ -376,13 +359,20 @@ def udf(
         ... def twice(x):
         ...     return [None if v is None else 2 * v for v in x.to_pylist()]
     """
-    _unsupported(gpus=num_gpus or 0, use_process=use_process, batch_size=batch_size)
+    _no_gpus(num_gpus)
 
     def wrap(f: Callable[..., Any]) -> Func:
         if isinstance(f, type):
             raise NotImplementedError(
-                "@daft.udf on a class is not supported yet (issue 12 tracks @daft.cls)"
+                "@daft.udf on a class is not supported here: use @daft.cls with @daft.method.batch"
             )
-        return Func(f, batch=True, return_dtype=return_dtype)
+        return Func(
+            f,
+            batch=True,
+            return_dtype=return_dtype,
+            batch_size=batch_size,
+            max_concurrency=concurrency,
+            use_process=use_process,
+        )
 
     return wrap

@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from daft._udf._policy import FAILED
 from daft.datatype import DataType
 
 
@@ -75,6 +76,7 @@ class Runner:
         layout: Layout,
         dtype: DataType,
         max_concurrency: int | None = None,
+        batch_size: int | None = None,
     ) -> None:
         self.name = name
         self.fn = fn
@@ -83,13 +85,27 @@ class Runner:
         self.dtype = dtype
         self.arrow = dtype.to_arrow_dtype()
         self.max_concurrency = max_concurrency
+        self.batch_size = batch_size
 
     def __call__(
         self, capsules: list[tuple[Any, Any]], num_rows: int, stop: Callable[[], bool]
     ) -> pa.Array:
-        arrays = [_import(c) for c in capsules]
+        return self.compute([_import(c) for c in capsules], num_rows, stop)
+
+    def compute(self, arrays: list[pa.Array], num_rows: int, stop: Callable[[], bool]) -> pa.Array:
+        """The result of one batch, from its expression arguments as arrays."""
         if self.kind == "batch":
-            return self._batch(arrays, num_rows)
+            size = self.batch_size
+            if size is None or num_rows <= size:
+                return self._batch(arrays, num_rows)
+            # Daft's batch_size: the function never sees more rows at once.
+            parts = []
+            for start in range(0, num_rows, size):
+                if start and stop():
+                    raise UdfInterrupted(self.name)
+                n = min(size, num_rows - start)
+                parts.append(self._batch([a.slice(start, n) for a in arrays], n))
+            return pa.concat_arrays(parts)
         columns = [a.to_pylist() for a in arrays]
         if self.kind == "async":
             values = self._async_rows(columns, num_rows, stop)
@@ -153,6 +169,8 @@ class Runner:
         series = [Series.from_arrow(a) for a in arrays]
         args, kwargs = self.layout.bind(series, None)
         result = self.fn(*args, **kwargs)
+        if result is FAILED:
+            return pa.nulls(num_rows, self.arrow)
         out = self._to_arrow(result)
         if len(out) != num_rows:
             raise UdfContractError(

@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from daft._udf import Func, _unsupported
+from daft._udf import Func, _no_gpus, _policy
+from daft._udf._process import ProcessPool
 
 _MARK = "__daft_method__"
 
@@ -40,9 +41,11 @@ class _MethodDecorator:
         Args:
             method: The method (when used without arguments).
             return_dtype: The result's type, if not from the annotation.
-            unnest: Not supported yet.
-            max_retries: Not supported yet.
-            on_error: Only ``"raise"`` (the default) is supported yet.
+            unnest: With a struct return type: each field becomes a column.
+            max_retries: Calls of a row that raises before ``on_error`` applies
+                (default: the class's).
+            on_error: ``"raise"``, ``"log"`` or ``"ignore"``, as for
+                ``daft.func`` (default: the class's).
 
         Returns:
             The method, marked.
@@ -56,10 +59,19 @@ class _MethodDecorator:
             ...     def score(self, x):
             ...         return x * self.weight
         """
-        _unsupported(unnest=unnest, max_retries=max_retries, on_error=on_error)
 
         def mark(m: Callable[..., Any]) -> Callable[..., Any]:
-            setattr(m, _MARK, {"batch": False, "return_dtype": return_dtype})
+            setattr(
+                m,
+                _MARK,
+                {
+                    "batch": False,
+                    "return_dtype": return_dtype,
+                    "unnest": unnest,
+                    "max_retries": max_retries,
+                    "on_error": on_error,
+                },
+            )
             return m
 
         return mark if method is None else mark(method)
@@ -78,20 +90,30 @@ class _MethodDecorator:
 
         Args:
             return_dtype: The result's type.
-            unnest: Not supported yet.
-            batch_size: Not supported yet.
-            max_retries: Not supported yet.
-            on_error: Only ``"raise"`` (the default) is supported yet.
+            unnest: With a struct return type: each field becomes a column.
+            batch_size: The most rows one call receives.
+            max_retries: Calls of a batch that raises before ``on_error``
+                applies (default: the class's).
+            on_error: ``"raise"``, or ``"log"`` / ``"ignore"``: a batch whose
+                call raises becomes all nulls (default: the class's).
 
         Returns:
             A decorator marking the method.
         """
-        _unsupported(
-            unnest=unnest, batch_size=batch_size, max_retries=max_retries, on_error=on_error
-        )
 
         def mark(m: Callable[..., Any]) -> Callable[..., Any]:
-            setattr(m, _MARK, {"batch": True, "return_dtype": return_dtype})
+            setattr(
+                m,
+                _MARK,
+                {
+                    "batch": True,
+                    "return_dtype": return_dtype,
+                    "unnest": unnest,
+                    "batch_size": batch_size,
+                    "max_retries": max_retries,
+                    "on_error": on_error,
+                },
+            )
             return m
 
         return mark
@@ -111,6 +133,14 @@ class _Instance:
         self._lock = threading.Lock()
         self._value: Any = None
         self._built = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What reaches a use_process worker: the recipe, never a built
+        # instance, so each worker process builds its own, once.
+        return {"cls": self._cls, "args": self._args, "kwargs": self._kwargs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["cls"], state["args"], state["kwargs"])  # type: ignore[misc]
 
     def get(self) -> Any:
         if not self._built:
@@ -169,10 +199,14 @@ def cls(
         class_: The class (when used without arguments).
         cpus: Accepted for Daft compatibility; resources apply on Ray.
         gpus: Accepted for Daft compatibility; must be 0 here.
-        use_process: Not supported yet.
-        max_concurrency: For ``async`` methods: rows awaited at once per batch.
-        max_retries: Not supported yet.
-        on_error: Only ``"raise"`` (the default) is supported yet.
+        use_process: Run the methods' batches in worker processes, each with
+            its own instance, built once per process (see ``daft.func``).
+        max_concurrency: For ``async`` methods: rows awaited at once per
+            batch; otherwise, with ``use_process``, the number of processes.
+        max_retries: Calls of a row (a batch, for batch methods) that raises
+            before ``on_error`` applies; a method's own setting wins.
+        on_error: ``"raise"`` (the default), ``"log"`` or ``"ignore"``, as for
+            ``daft.func``; a method's own setting wins.
         name_override: The name shown in plans and errors (default: the class's).
         ray_options: Accepted for Daft compatibility; used on Ray.
 
@@ -189,7 +223,8 @@ def cls(
         >>> lookup = Lookup({"a": "apple"})
         >>> df.select(lookup(daft.col("key")))
     """
-    _unsupported(gpus=gpus, use_process=use_process, max_retries=max_retries, on_error=on_error)
+    _no_gpus(gpus)
+    _policy.check(max_retries, on_error)
 
     def wrap(c: type) -> type:
         if not isinstance(c, type):
@@ -202,6 +237,8 @@ def cls(
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 self._daft_instance = _Instance(c, args, kwargs)
                 self._daft_funcs: dict[str, Func] = {}
+                # Every method of one instance shares its worker processes.
+                self._daft_processes = ProcessPool(max_concurrency) if use_process else None
 
             def _daft_func(self, name: str) -> Func:
                 found = self._daft_funcs.get(name)
@@ -211,12 +248,20 @@ def cls(
                 if unbound is None or not callable(unbound):
                     raise AttributeError(f"{label} has no method {name!r}")
                 mark = getattr(unbound, _MARK, None) or {"batch": False, "return_dtype": None}
+                retries = mark.get("max_retries")
+                errors = mark.get("on_error")
                 f = Func(
                     _bound(unbound, self._daft_instance),
                     batch=mark["batch"],
                     return_dtype=mark["return_dtype"],
                     max_concurrency=max_concurrency,
                     name=f"{label}.{name}" if name != "__call__" else label,
+                    max_retries=max_retries if retries is None else retries,
+                    on_error=on_error if errors is None else errors,
+                    batch_size=mark.get("batch_size"),
+                    unnest=mark.get("unnest", False),
+                    use_process=use_process,
+                    processes=self._daft_processes,
                 )
                 self._daft_funcs[name] = f
                 return f
