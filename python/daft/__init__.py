@@ -19,6 +19,7 @@ from daft._type_params import ImageProperty
 from daft._udf import func, udf
 from daft._udf.cls import cls, method
 from daft._udf.resources import ResourceRequest
+from daft._udf.udaf import udaf
 from daft.context import (
     execution_config_ctx,
     get_context,
@@ -124,5 +125,6 @@ __all__ = [
     "refresh_logger",
     "sql",
     "sql_expr",
+    "udaf",
     "udf",
 ]

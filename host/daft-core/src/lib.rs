@@ -3,6 +3,7 @@
 //!
 //! Nothing here knows about Python or about plugins' ABI; both sit on top.
 
+pub mod aggregate;
 pub mod error;
 pub mod logical;
 pub mod options;

@@ -6,6 +6,7 @@ use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
+use daft_core::aggregate::UserAggregate;
 use daft_core::options::OptionValue;
 use daft_core::registry::FunctionDef;
 use daft_core::types::{display_type, supertype};
@@ -140,6 +141,9 @@ pub enum AggKind {
     ApproxPercentiles(Percentiles),
     /// Approximate number of distinct non-null values (HyperLogLog).
     ApproxCountDistinct,
+    /// A user-defined aggregate (`@daft.udaf`); its input is a struct of the
+    /// call's arguments, one field each.
+    User(UserAggregate),
 }
 
 /// The percentages of a percentile aggregation, each in [0, 1], kept as
@@ -243,6 +247,7 @@ impl AggKind {
             AggKind::Percentile(_) => "percentile",
             AggKind::ApproxPercentiles(_) => "approx_percentiles",
             AggKind::ApproxCountDistinct => "approx_count_distinct",
+            AggKind::User(_) => "udaf",
         }
     }
 
@@ -266,6 +271,15 @@ impl AggKind {
             return Ok(DataType::Decimal128(38, s.saturating_add(4).min(38)));
         }
         Ok(match self {
+            AggKind::User(u) => {
+                if !matches!(dt, DataType::Struct(_)) {
+                    return Err(DaftError::Internal(format!(
+                        "UDAF {} takes a struct of its arguments, got {dt}",
+                        u.0.name()
+                    )));
+                }
+                u.0.return_field().data_type().clone()
+            }
             AggKind::Sum => {
                 check_numeric()?;
                 match dt {
@@ -989,6 +1003,10 @@ impl fmt::Display for Expr {
                 }
                 write!(f, ")")
             }
+            Expr::Agg {
+                kind: AggKind::User(u),
+                expr,
+            } => write!(f, "{}({expr})", u.0.name()),
             Expr::Agg { kind, expr } => write!(f, "{}({expr})", kind.name()),
             Expr::Window { func, spec: None } => write!(f, "{func}"),
             Expr::Window {

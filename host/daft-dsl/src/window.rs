@@ -392,6 +392,16 @@ fn check_frame(
             "a window frame (rows_between / range_between) needs an order: add .order_by(...)",
         ));
     }
+    if let (WindowFunc::Agg(AggKind::User(u), _), FrameBound::Offset(_)) = (func, &frame.start) {
+        // A frame that slides drops rows from its state; a UDAF's
+        // aggregate / combine / finalize cannot take rows back out.
+        return Err(DaftError::value_error(format!(
+            "UDAF {} over a window: its frame must start at the partition's first row \
+             (rows_between(Window.unbounded_preceding, ...)); a frame that slides is not \
+             supported for user-defined aggregates",
+            u.0.name()
+        )));
+    }
     match frame.unit {
         FrameUnit::Rows => {
             let (s, e) = (

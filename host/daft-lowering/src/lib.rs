@@ -37,6 +37,7 @@ pub mod plan;
 pub mod scan;
 pub mod sum;
 pub mod udf;
+pub mod user_agg;
 pub mod variance;
 pub mod views;
 pub mod window;

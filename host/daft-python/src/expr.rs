@@ -75,6 +75,24 @@ impl PyExpr {
             .into())
     }
 
+    /// An aggregation by the Python UDAF `name` over `input`, the struct of
+    /// its arguments: `steps` runs its aggregate / combine / finalize (see
+    /// `daft._udf.udaf`); `output` and `state` are pyarrow fields.
+    #[staticmethod]
+    fn python_udaf(
+        name: String,
+        steps: Py<PyAny>,
+        output: &Bound<'_, PyAny>,
+        state: Vec<Bound<'_, PyAny>>,
+        input: PyExpr,
+    ) -> PyResult<Self> {
+        Ok(
+            crate::udaf::python_udaf(name, steps, output, state, input.expr)
+                .py()?
+                .into(),
+        )
+    }
+
     /// An expression from SQL text (`daft.sql_expr`); its columns are
     /// checked when it is used.
     #[staticmethod]

@@ -17,6 +17,7 @@ mod plugins;
 mod registry;
 mod table;
 mod types;
+mod udaf;
 mod udf;
 
 use pyo3::prelude::*;

@@ -57,7 +57,12 @@ impl ScalarFunction for PythonKernel {
         let stop = StopCheck {
             since: daft_exec::interrupts(),
         };
-        let _running = InFlight::enter();
+        let Some(_running) = InFlight::enter() else {
+            return Err(DaftError::Cancelled(format!(
+                "UDF {}: the interpreter is exiting",
+                self.name
+            )));
+        };
         // A batch of a slow UDF can take minutes. `block_in_place` hands this
         // worker's other tasks, and the runtime's timers (which notice a
         // Ctrl-C), to another thread meanwhile.
@@ -108,13 +113,19 @@ static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 /// Set when the interpreter exits: running batches stop at their next check.
 static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
 
-/// Counts one running batch while it lives.
-struct InFlight;
+/// Counts one running call of Python code (a UDF batch, a UDAF step) while
+/// it lives.
+pub(crate) struct InFlight;
 
 impl InFlight {
-    fn enter() -> Self {
+    /// `None` once the interpreter is exiting: the call must not touch
+    /// Python. Counting before checking (both SeqCst) closes the race with
+    /// [`stop_python_udfs`], which sets the flag before it waits for the
+    /// count: a call either sees the flag or is waited for.
+    pub(crate) fn enter() -> Option<Self> {
         IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
-        InFlight
+        let running = InFlight;
+        (!SHUTTING_DOWN.load(Ordering::SeqCst)).then_some(running)
     }
 }
 

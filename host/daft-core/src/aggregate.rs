@@ -1,0 +1,50 @@
+//! Aggregate functions whose code lives outside the engine (Python UDAFs,
+//! `@daft.udaf`), described by the three steps Daft gives them: `aggregate`
+//! a group's values into a partial state, `combine` partial states into one,
+//! `finalize` a state into the group's value. Every step takes and returns
+//! Arrow data, so partial states can be merged across partitions.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::ArrayRef;
+use arrow::datatypes::Field;
+
+use crate::error::DaftResult;
+
+/// The code of a user-defined aggregate. States are one array per state
+/// field (`state_fields`); a single state is one row of each.
+pub trait AggregateKernel: Send + Sync {
+    /// The name shown in plans and errors.
+    fn name(&self) -> &str;
+    /// The type of the result.
+    fn return_field(&self) -> Field;
+    /// The fields of the intermediate state.
+    fn state_fields(&self) -> Vec<Field>;
+    /// The partial state (one row per field) of `args`: some of one group's
+    /// rows, one array per argument.
+    fn aggregate(&self, args: &[ArrayRef]) -> DaftResult<Vec<ArrayRef>>;
+    /// One state (one row per field) merging `states` (any number of rows).
+    fn combine(&self, states: &[ArrayRef]) -> DaftResult<Vec<ArrayRef>>;
+    /// The group's value (one row) from its merged state.
+    fn finalize(&self, state: &[ArrayRef]) -> DaftResult<ArrayRef>;
+}
+
+/// A shared [`AggregateKernel`]; two are equal when they are the same
+/// kernel (one call site), so plans holding them stay comparable.
+#[derive(Clone)]
+pub struct UserAggregate(pub Arc<dyn AggregateKernel>);
+
+impl PartialEq for UserAggregate {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for UserAggregate {}
+
+impl fmt::Debug for UserAggregate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserAggregate({})", self.0.name())
+    }
+}
