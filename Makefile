@@ -11,7 +11,7 @@ PLUGINS := hello text geo image
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 
-.PHONY: demo test venv wheels install functions-reference test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation bench-kernels
+.PHONY: demo test venv wheels install functions-reference test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation bench-kernels bench-udfs
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -105,6 +105,11 @@ bench-analytics: install
 # against Daft, Polars and DuckDB; replaces section 9 of docs/benchmarks.md.
 bench-kernels: install
 	$(VPY) benchmarks/run.py --only kernels --command "make bench-kernels"
+
+# Question 10 alone (Python UDFs against Daft, Polars, pandas and direct pyarrow calls):
+# replaces its section of docs/benchmarks.md.
+bench-udfs: install
+	$(VPY) benchmarks/run.py --only udfs --command "make bench-udfs"
 
 # Only question 8, the cost of `isolation="process"` per call and per MiB (the benchmark
 # plugin in process against the same plugin isolated); writes docs/benchmarks-isolation.md.

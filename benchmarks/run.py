@@ -30,17 +30,20 @@ from pathlib import Path
 
 from common import BENCH, ROOT, WORK, Worker, clean_env, log, sh
 from report import Report, command_line, write_report
-from workloads import analytics, import_time, isolation, kernels, plugin_calls
+from workloads import analytics, import_time, isolation, kernels, plugin_calls, udfs
 
 # The peers, each installed from PyPI into its own virtual environment.
 PEERS = {
     "daft": ["daft==0.7.26"],
-    "polars": ["polars==2.1.0"],
+    # pyarrow for the UDF section, whose map_batches call pyarrow functions.
+    "polars": ["polars==2.1.0", "pyarrow==26.0.1"],
     "pyarrow": ["pyarrow==26.0.1"],
     # pyarrow for the analytics section, where DuckDB's results are fetched as Arrow tables.
     "duckdb": ["duckdb==2.0.1", "pyarrow==26.0.1"],
     # Plain DataFusion for the analytics section: the release of DataFusion 55.
     "datafusion": ["datafusion==55.0.0"],
+    # pandas' `apply` in the UDF section.
+    "pandas": ["pandas==3.1.1", "pyarrow==26.0.1"],
 }
 # The tools `benchmarks/worker.py` serves (questions 1 to 6); the analytics section has
 # its own worker (`benchmarks/workloads/analytics_worker.py`).
@@ -49,6 +52,8 @@ PLUGIN_QUESTION_TOOLS = ("ours", "daft", "polars", "pyarrow", "duckdb")
 ANALYTICS_PEERS = ("datafusion", "duckdb", "polars", "daft")
 # The peers the function-kernels section runs against.
 KERNEL_PEERS = ("daft", "polars", "duckdb")
+# The peers the Python-UDF section runs against.
+UDF_PEERS = ("daft", "polars", "pandas", "pyarrow")
 N_GENERATED = 10
 
 
@@ -87,6 +92,9 @@ class Sizes:
         self.kernel_rows = 20_000 if smoke else 1_000_000 if quick else 10_000_000
         self.kernel_word_rows = 5_000 if smoke else 100_000 if quick else 1_000_000
         self.kernel_runs = 2 if smoke else 5 if quick else 11
+        # The Python-UDF section (question 10): rows (the issue's 1 M), rounds.
+        self.udf_rows = 5_000 if smoke else 100_000 if quick else 1_000_000
+        self.udf_runs = 2 if smoke else 3 if quick else 7
 
 
 # ---------------------------------------------------------------------------
@@ -242,7 +250,7 @@ class Setup:
 
     def _smoke(self, plugin_lib: str | None) -> None:
         self.pythons["ours"] = Path(sys.executable)
-        if self.only in ("analytics", "kernels"):  # no plugin needed
+        if self.only in ("analytics", "kernels", "udfs"):  # no plugin needed
             self.envs["ours"] = clean_env()
         else:
             lib = plugin_lib or os.path.join(
@@ -254,7 +262,7 @@ class Setup:
                     f"benchmark plugin library not found: {lib} (cargo build --workspace)"
                 )
             self.envs["ours"] = clean_env(DAFT_PLUGIN_PATH=str(lib))
-        for tool in ("polars", "pyarrow", "duckdb", "datafusion"):
+        for tool in ("polars", "pyarrow", "duckdb", "datafusion", "pandas"):
             found = subprocess.run(
                 [sys.executable, "-c", f"import {tool}"], capture_output=True
             ).returncode
@@ -273,7 +281,11 @@ class Setup:
             return
         if self.only is None:
             self._plugins(self.wheels)
-        peers = {"analytics": ANALYTICS_PEERS, "kernels": KERNEL_PEERS}.get(self.only, PEERS)
+        peers = {
+            "analytics": ANALYTICS_PEERS,
+            "kernels": KERNEL_PEERS,
+            "udfs": UDF_PEERS,
+        }.get(self.only, PEERS)
         for tool in peers:
             self.pythons[tool] = make_venv(tool, PEERS[tool])
             self.envs[tool] = clean_env()
@@ -295,7 +307,7 @@ class Setup:
         if missing:
             raise SystemExit(
                 f"no {sorted(missing)} wheels in target/wheels: run `make install` "
-                "(or, for --only analytics or kernels, pass --ours-from-env)"
+                "(or, for --only analytics, kernels or udfs, pass --ours-from-env)"
             )
         # Our engine: the core wheel exactly as `make install` built it, plus pyarrow.
         ours = make_venv("ours", ["pyarrow==26.0.1"])
@@ -390,7 +402,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="full set-up, a tenth of the data")
     ap.add_argument(
         "--only",
-        choices=["analytics", "isolation", "kernels"],
+        choices=["analytics", "isolation", "kernels", "udfs"],
         help="run only this section (its report goes to docs/benchmarks-<section>.md; "
         "kernels: its section replaces the one in docs/benchmarks.md)",
     )
@@ -410,10 +422,11 @@ def main() -> None:
     ap.add_argument("--plugin-lib", help="smoke mode: the benchmark plugin library to load")
     ap.add_argument("--command", default=None, help="the command to record in the report")
     args = ap.parse_args()
-    if args.ours_from_env and args.only not in ("analytics", "kernels"):
-        ap.error("--ours-from-env needs --only analytics or --only kernels")
-    # `--only kernels` refreshes its section of the main report, not a report of its own.
-    splice = args.only == "kernels" and args.out is None and not args.smoke
+    if args.ours_from_env and args.only not in ("analytics", "kernels", "udfs"):
+        ap.error("--ours-from-env needs --only analytics, kernels or udfs")
+    # `--only kernels` and `--only udfs` refresh their section of the main report, not a
+    # report of their own.
+    splice = args.only in ("kernels", "udfs") and args.out is None and not args.smoke
     if splice:
         args.out = str(ROOT / "docs" / "benchmarks.md")
     if args.out is None:
@@ -426,10 +439,12 @@ def main() -> None:
     setup = Setup(args.smoke, args.plugin_lib, args.only, args.ours_from_env)
     data = (
         None
-        if args.only in ("analytics", "kernels")
+        if args.only in ("analytics", "kernels", "udfs")
         else plugin_calls.generate_data(sizes, args.smoke)
     )
-    analytics_files = None if args.only in ("isolation", "kernels") else analytics.prepare(sizes)
+    analytics_files = (
+        None if args.only in ("isolation", "kernels", "udfs") else analytics.prepare(sizes)
+    )
     kernel_files = kernels.prepare(sizes) if args.only in (None, "kernels") else None
     log("data ready")
     setup.seconds = time.time() - started
@@ -458,11 +473,17 @@ def main() -> None:
         analytics.run(rep, setup, sizes, analytics_files, command)
     if kernel_files is not None:
         kernels.run(rep, setup, sizes, kernel_files, command)
+    if args.only in (None, "udfs"):
+        udfs.run(rep, setup, sizes, command)
     if splice:
-        method = BENCH / "method.md"
         (section,) = rep.sections
-        kernels.splice(Path(args.out), section, method.read_text() if method.exists() else None)
-        log(f"replaced the kernels section of {args.out}")
+        if args.only == "udfs":
+            udfs.splice(Path(args.out), section)
+        else:
+            method = BENCH / "method.md"
+            text = method.read_text() if method.exists() else None
+            kernels.splice(Path(args.out), section, text)
+        log(f"replaced the {args.only} section of {args.out}")
         return
     write_report(args, rep, setup, sizes, started, load_start, command)
 

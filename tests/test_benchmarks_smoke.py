@@ -51,6 +51,7 @@ def test_bench_smoke_writes_a_well_formed_report(tmp_path):
         "## 8. Cost of crash isolation",
         *ANALYTICS_HEADINGS,
         *KERNEL_HEADINGS,
+        "## 10. Python UDFs",
     ):
         assert heading in text, heading
     assert_well_formed(text)
@@ -150,6 +151,25 @@ def test_bench_smoke_kernels_alone(tmp_path):
     # A target per kernel that some peer here computes, in the table at the top.
     if "none timed" not in ratios:
         assert "| 9 | this engine / fastest peer (" in text
+    assert_well_formed(text)
+    assert (docs.read_bytes() if docs.exists() else None) == before
+
+
+def test_bench_smoke_udfs_alone(tmp_path):
+    """`--only udfs`: the row-wise and batch UDFs, each tool's result checked against this
+    engine's, then timed against whichever of Polars, pandas and pyarrow are importable."""
+    out = tmp_path / "udfs.md"
+    docs = ROOT / "docs" / "benchmarks.md"
+    before = docs.read_bytes() if docs.exists() else None
+    text = run_smoke(out, "--only", "udfs")
+    assert text.startswith("# Benchmarks: udfs only\n\nSMOKE RUN")
+    assert "## 10. Python UDFs" in text and "## 9. Function kernels" not in text
+    assert "all agreed" in text
+    wall = text.split("### Wall time")[1].split("###")[0]
+    for task in ("row_int", "batch_int", "batch_str"):
+        assert f"| {task}: " in wall, task
+    # pyarrow is always here: the batch target is judged against the direct call.
+    assert "`batch_str`: this engine ÷ the direct pyarrow call" in text
     assert_well_formed(text)
     assert (docs.read_bytes() if docs.exists() else None) == before
 

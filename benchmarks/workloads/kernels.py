@@ -670,6 +670,12 @@ def splice(path: Path, section: str, method: str | None) -> None:
     """Puts `section` into the report at `path` in place of its earlier kernels section
     (or before the method), and the method's text in place of the report's copy, so
     `--only kernels` refreshes its part of `docs/benchmarks.md` and nothing else."""
+    splice_section(path, HEADING, section, method)
+
+
+def splice_section(path: Path, heading: str, section: str, method: str | None) -> None:
+    """`section` (headed `heading`) into the report at `path` in place of its earlier
+    version, or before the method; the method's text in place of the report's copy."""
     doc = path.read_text() if path.exists() else "# Benchmarks\n\n"
 
     def block(heading: str) -> tuple:
@@ -681,7 +687,7 @@ def splice(path: Path, section: str, method: str | None) -> None:
         end = doc.find("\n## ", start + 1)
         return start, len(doc) if end == -1 else end + 1
 
-    start, end = block(HEADING)
+    start, end = block(heading)
     method_start = block("## How this is measured (decisions)")[0]
     if start == -1:
         start = end = method_start if method_start != -1 else len(doc)
