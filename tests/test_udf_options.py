@@ -226,3 +226,38 @@ def test_batch_udfs_see_daft_sized_morsels_in_order(tmp_path):
     # A limit above still reads only what it needs.
     limited = daft.read_parquet(str(tmp_path / "x.parquet")).select(record(col("x"))).limit(3)
     assert limited.to_pydict() == {"x": [0, 1, 2]}
+
+
+def test_legacy_udf_on_a_class_with_init_args_concurrency_and_options():
+    built = []
+
+    @daft.udf(return_dtype=DataType.int64())
+    class Offset:
+        def __init__(self, k: int) -> None:
+            built.append(k)
+            self.k = k
+
+        def __call__(self, x):
+            return [None if v is None else v + self.k for v in x.to_pylist()]
+
+    values = [None if i % 6 == 0 else i for i in range(1000)]
+    plus10 = Offset.with_init_args(10).with_concurrency(2)
+    got = many_batches(values).select(plus10(col("x"))).to_pydict()["x"]
+    assert got == [None if v is None else v + 10 for v in values]
+    assert built == [10]  # one instance, shared by every batch
+    with pytest.raises(ValueError, match=r"UDF Offset: its __init__ needs \['k'\]"):
+        Offset(col("x"))
+
+    seen = []
+
+    @daft.udf(return_dtype=DataType.int64(), num_cpus=1)
+    def sizes(x):
+        seen.append(len(x))
+        return [len(x)] * len(x)
+
+    small = sizes.override_options(batch_size=2, num_cpus=2)
+    assert small.resource_request.num_cpus == 2.0 and sizes.batch_size is None
+    got = daft.from_pydict({"x": [1, 2, 3]}).select(small(col("x"))).to_pydict()
+    assert got == {"x": [2, 2, 1]}
+    with pytest.raises(ValueError, match="Function UDFs cannot have init args"):
+        sizes.with_init_args(1)

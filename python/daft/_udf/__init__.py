@@ -324,55 +324,5 @@ def _no_gpus(gpus: Any) -> None:
 func = _FuncDecorator()
 
 
-def udf(
-    *,
-    return_dtype: Any,
-    num_cpus: float | None = None,
-    num_gpus: float | None = None,
-    memory_bytes: int | None = None,
-    ray_options: dict[str, Any] | None = None,
-    batch_size: int | None = None,
-    concurrency: int | None = None,
-    use_process: bool | None = None,
-) -> Callable[[Callable[..., Any]], Func]:
-    """Daft's legacy batch UDF decorator: ``@daft.udf(return_dtype=...)``.
-
-    The function receives :class:`daft.Series` for expression arguments and
-    returns one value per row (a Series, an Arrow or numpy array, or a list),
-    like :meth:`daft.func.batch`, which new code should use.
-
-    Args:
-        return_dtype: The result's type.
-        num_cpus: Accepted for Daft compatibility; resources apply on Ray.
-        num_gpus: Accepted for Daft compatibility; must be 0 or None here.
-        memory_bytes: Accepted for Daft compatibility.
-        ray_options: Accepted for Daft compatibility.
-        batch_size: The most rows one call receives.
-        concurrency: With ``use_process``, the number of worker processes.
-        use_process: Run the batches in worker processes (see ``daft.func``).
-
-    Returns:
-        A decorator making a :class:`Func`.
-
-    Example:
-        >>> @daft.udf(return_dtype=daft.DataType.int64())
-        ... def twice(x):
-        ...     return [None if v is None else 2 * v for v in x.to_pylist()]
-    """
-    _no_gpus(num_gpus)
-
-    def wrap(f: Callable[..., Any]) -> Func:
-        if isinstance(f, type):
-            raise NotImplementedError(
-                "@daft.udf on a class is not supported here: use @daft.cls with @daft.method.batch"
-            )
-        return Func(
-            f,
-            batch=True,
-            return_dtype=return_dtype,
-            batch_size=batch_size,
-            max_concurrency=concurrency,
-            use_process=use_process,
-        )
-
-    return wrap
+# Last: the legacy decorator builds on Func.
+from daft._udf.legacy import udf  # noqa: E402
