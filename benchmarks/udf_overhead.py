@@ -3,8 +3,9 @@
 row-wise ``@daft.func`` and as a ``@daft.func.batch`` calling ``pyarrow.compute.add``,
 against the same ``pyarrow.compute.add`` on the whole column, a plain Python loop, and
 the engine's native ``x + 1`` (what a function in a native plugin costs alike).
-Best of a few runs; it prints one line. Not part of ``make bench`` (whose UDF section
-is still to come): a check of ratios, run side by side in two environments::
+Best of a few runs; it prints one line. ``make bench`` (section 10, ``make bench-udfs``)
+compares UDFs with Daft, Polars, pandas and pyarrow; this is the quick check of the ratio
+to native code, also runnable side by side in two environments::
 
     .venv/bin/python benchmarks/udf_overhead.py
     /path/to/daft-venv/bin/python benchmarks/udf_overhead.py
