@@ -146,3 +146,54 @@ def test_cpu_bound_rows_use_more_than_one_core():
     assert done.returncode == 0, done.stderr
     ratio = float(done.stdout.strip())
     assert ratio > 1.5, ratio
+
+
+def test_sigint_kills_the_worker_of_an_interrupted_batch():
+    import signal
+    import time
+
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                """
+                import os, time, daft
+                @daft.func(use_process=True, max_concurrency=1)
+                def slow(x: int) -> int:
+                    # The worker says who it is, then sleeps far past the test.
+                    if x == 0:
+                        print("worker", os.getpid(), flush=True)
+                    time.sleep(600)
+                    return x
+                df = daft.from_pydict({"x": [0, 1]})
+                try:
+                    df.select(slow(daft.col("x"))).collect()
+                    print("finished", flush=True)
+                except KeyboardInterrupt:
+                    print("interrupted", flush=True)
+                print(df.select(daft.col("x") + 1).to_pydict(), flush=True)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = child.stdout.readline().split()
+    assert line[0] == "worker", line
+    worker = int(line[1])
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    assert out.split("\n")[:2] == ["interrupted", "{'x': [1, 2]}"], out
+    # The worker was killed with its batch, not left sleeping.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"worker {worker} still runs after the interrupt")
