@@ -512,8 +512,8 @@ def run(rep: Report, setup: Setup, sizes: Sizes, files: dict, command: str) -> N
         for w in workers.values():
             w.close()
     rows = {name: _rows(path) for name, path in files.items()}
-    provenance = _provenance(setup, command, started, load_start)
-    _section(rep, tools, sizes, rows, verdicts, times, provenance)
+    made = provenance(setup, command, started, load_start)
+    _section(rep, tools, sizes, rows, verdicts, times, made)
 
 
 def _rows(path: str) -> int:
@@ -524,7 +524,9 @@ def _rows(path: str) -> int:
         return ipc.open_file(f).read_all().num_rows
 
 
-def _provenance(setup: Setup, command: str, started, load_start) -> str:
+def provenance(setup: Setup, command: str, started, load_start) -> str:
+    """The line saying which command made a section, when, on what machine and load,
+    with which versions (also used by the UDF section)."""
     m = machine()
     v = versions(setup)
     load_end = os.getloadavg()

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common import Worker, interleave, log
-from report import fmt3, machine, ratio_str, ratios, stats, versions
+from report import fmt3, ratio_str, ratios, stats
+
+from workloads.kernels import provenance
 
 if TYPE_CHECKING:
     from report import Report
@@ -87,19 +89,7 @@ def run(rep: Report, setup: Setup, sizes: Sizes, command: str) -> None:
     finally:
         for w in workers.values():
             w.close()
-    _section(rep, tools, sizes, times, notes, _provenance(setup, command, started, load_start))
-
-
-def _provenance(setup: Setup, command: str, started, load_start) -> str:
-    m = machine()
-    v = versions(setup)
-    load = lambda x: " / ".join(f"{y:.2f}" for y in x)  # noqa: E731
-    return (
-        f"Produced by `{command}` on {started.strftime('%Y-%m-%d %H:%M')}: {m['cpu']}, "
-        f"{m['cores']} cores, {m['memory']} RAM; load average (1 / 5 / 15 min) "
-        f"{load(load_start)} at the start of the section and {load(os.getloadavg())} at "
-        "its end. Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + "."
-    )
+    _section(rep, tools, sizes, times, notes, provenance(setup, command, started, load_start))
 
 
 def _section(rep, tools, sizes, times, notes, provenance) -> None:

@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use crate::arrow_ffi;
-use crate::udf::InFlight;
+use crate::udf::{exception_kind, off_the_runtime, InFlight};
 
 struct PythonAggregate {
     name: String,
@@ -46,24 +46,12 @@ impl PythonAggregate {
                 Ok(out)
             })
         };
-        // As a scalar UDF's batch (see `udf`): a long Python step hands this
-        // worker's other tasks to another thread.
-        match tokio::runtime::Handle::try_current() {
-            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(call)
-            }
-            _ => call(),
-        }
-        .map_err(|e| self.error(step, e))
+        off_the_runtime(call).map_err(|e| self.error(step, e))
     }
 
     fn error(&self, step: &str, e: PyErr) -> DaftError {
         let message = Python::attach(|py| {
-            let kind = e
-                .get_type(py)
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_else(|_| "exception".into());
+            let kind = exception_kind(py, &e);
             let text = e.value(py).to_string();
             if kind == "UdfContractError" {
                 text

@@ -63,9 +63,7 @@ impl ScalarFunction for PythonKernel {
                 self.name
             )));
         };
-        // A batch of a slow UDF can take minutes. `block_in_place` hands this
-        // worker's other tasks, and the runtime's timers (which notice a
-        // Ctrl-C), to another thread meanwhile.
+        // A batch of a slow UDF can take minutes (see `off_the_runtime`).
         let call = || {
             Python::attach(|py| -> PyResult<ArrayRef> {
                 let capsules = PyList::empty(py);
@@ -76,13 +74,7 @@ impl ScalarFunction for PythonKernel {
                 Ok(arrow_ffi::import_array(&result)?.1)
             })
         };
-        match tokio::runtime::Handle::try_current() {
-            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(call)
-            }
-            _ => call(),
-        }
-        .map_err(|e| self.error(e))
+        off_the_runtime(call).map_err(|e| self.error(e))
         // The result's length and type are checked by `RegistryUdf`, as
         // every function's are.
     }
@@ -155,14 +147,30 @@ pub fn stop_python_udfs(py: Python<'_>, timeout_s: f64) -> bool {
     })
 }
 
+/// Runs `call` (Python code, which may take minutes) with this engine
+/// thread's other tasks, and the runtime's timers (which notice a Ctrl-C),
+/// handed to another thread meanwhile (`block_in_place`).
+pub(crate) fn off_the_runtime<T>(call: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(call)
+        }
+        _ => call(),
+    }
+}
+
+/// The class name of a Python exception (`"exception"` if it has none).
+pub(crate) fn exception_kind(py: Python<'_>, e: &PyErr) -> String {
+    e.get_type(py)
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "exception".into())
+}
+
 impl PythonKernel {
     fn error(&self, e: PyErr) -> DaftError {
         let message = Python::attach(|py| {
-            let kind = e
-                .get_type(py)
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_else(|_| "exception".into());
+            let kind = exception_kind(py, &e);
             if kind == "UdfInterrupted" {
                 return None;
             }

@@ -136,15 +136,7 @@ class Func:
         from daft.daft import PyExpr
         from daft.expressions import _py
 
-        exprs: list[Expression] = []
-
-        def slot(v: Any) -> tuple[bool, Any]:
-            if isinstance(v, Expression):
-                exprs.append(v)
-                return (True, len(exprs) - 1)
-            return (False, v)
-
-        layout = Layout([slot(a) for a in args], {k: slot(v) for k, v in kwargs.items()})
+        layout, exprs = Layout.of(args, kwargs)
         out_type = DataType.list(self._dtype) if self._kind == "generator" else self._dtype
         runner: Any = Runner(
             self._name,

@@ -49,6 +49,22 @@ class Layout:
         self.args = args
         self.kwargs = kwargs
 
+    @classmethod
+    def of(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Layout, list[Any]]:
+        """The layout of a call with these arguments, and its expression
+        arguments in the order of the kernel's arrays."""
+        from daft.expressions import Expression
+
+        exprs: list[Any] = []
+
+        def slot(v: Any) -> tuple[bool, Any]:
+            if isinstance(v, Expression):
+                exprs.append(v)
+                return (True, len(exprs) - 1)
+            return (False, v)
+
+        return cls([slot(a) for a in args], {k: slot(v) for k, v in kwargs.items()}), exprs
+
     def bind(self, columns: list[Any], row: int | None) -> tuple[list[Any], dict[str, Any]]:
         def one(slot: tuple[bool, Any]) -> Any:
             is_expr, v = slot

@@ -193,15 +193,7 @@ def _call(
     from daft.expressions import _py
     from daft.functions import to_struct
 
-    exprs: list[Expression] = []
-
-    def slot(v: Any) -> tuple[bool, Any]:
-        if isinstance(v, Expression):
-            exprs.append(v)
-            return (True, len(exprs) - 1)
-        return (False, v)
-
-    layout = Layout([slot(a) for a in args], {k: slot(v) for k, v in kwargs.items()})
+    layout, exprs = Layout.of(args, kwargs)
     if not exprs:
         raise ValueError(
             f"UDAF {name} needs at least one expression argument, as in "
