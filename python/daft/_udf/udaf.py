@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from daft._udf import _arrow_field
 from daft._udf._runner import Layout, UdfContractError, _import
 from daft._udf.cls import _Instance
 from daft.datatype import DataType
@@ -98,10 +99,6 @@ class Steps:
                 f"{what}, which does not fit its type {dtype}"
             ) from None
         return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
-
-
-def _arrow_field(name: str, dtype: DataType) -> pa.Field:
-    return pa.field(name, dtype.to_arrow_dtype())
 
 
 def udaf(
