@@ -11,20 +11,25 @@ PLUGINS := hello text geo image
 # One target/ for the whole workspace, shared by cargo and maturin builds.
 export CARGO_TARGET_DIR := $(CURDIR)/target
 
-.PHONY: demo test venv wheels install functions-reference test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation bench-kernels bench-udfs
+.PHONY: demo test venv wheels install functions-reference docs docs-serve test-rust test-python lint fmt clean-wheels bench bench-analytics bench-isolation bench-kernels bench-udfs bench-import bench-progress
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements-dev.txt
 
-venv: $(VPY)
+# Installed again whenever requirements-dev.txt changes, so an existing .venv follows it.
+REQS := $(VENV)/.requirements-installed
+$(REQS): requirements-dev.txt | $(VPY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(REQS)
 
 clean-wheels:
 	rm -rf $(DIST)
 
 # Builds the core wheel and the plugin wheels (release profile) exactly as users get them.
-wheels: $(VPY) clean-wheels
+wheels: $(REQS) clean-wheels
 	$(VENV)/bin/maturin build --release --quiet --out $(DIST)
 	for p in $(PLUGINS); do \
 		$(VENV)/bin/maturin build --release --quiet -m plugins/$$p/Cargo.toml --out $(DIST) || exit 1; \
@@ -55,7 +60,17 @@ test-rust:
 test-python: install
 	$(VPY) -m pytest -q tests
 
-test: test-rust test-python
+test: test-rust test-python docs
+
+# The documentation site (MkDocs with the Material theme; the API reference by mkdocstrings
+# from the package's docstrings), built into target/site. --strict: a broken link, anchor
+# or reference fails the build, so `make test` (and CI) checks the docs too.
+docs: $(REQS)
+	NO_MKDOCS_2_WARNING=1 $(VPY) -m mkdocs build --strict --quiet
+
+# The same site served at http://127.0.0.1:8000, rebuilt on every change.
+docs-serve: $(REQS)
+	NO_MKDOCS_2_WARNING=1 $(VPY) -m mkdocs serve --dev-addr 127.0.0.1:8000
 
 # Boundary checks beyond `make test` (docs/reliability.md). `leak-check` runs the plugin
 # loader's loop of plugin calls (host/daft-plugin-loader/tests/memory.rs) under valgrind and
@@ -80,13 +95,13 @@ fuzz:
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p daft-plugin-loader --test roundtrip -- \
 		--exact random_arrays_of_random_types_round_trip_unchanged --nocapture
 
-lint: $(VPY)
+lint: $(REQS)
 	cargo fmt --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/ruff check python tests examples benchmarks
 	$(VENV)/bin/ruff format --check python tests examples benchmarks
 
-fmt: $(VPY)
+fmt: $(REQS)
 	cargo fmt
 	$(VENV)/bin/ruff format python tests examples benchmarks
 
@@ -110,6 +125,16 @@ bench-kernels: install
 # replaces its section of docs/benchmarks.md.
 bench-udfs: install
 	$(VPY) benchmarks/run.py --only udfs --command "make bench-udfs"
+
+# Question 4 alone (the wall time of `import daft` with 0 and the 3 first-party plugins,
+# against Daft's and Polars' import): replaces its section of docs/benchmarks.md.
+bench-import: install
+	$(VPY) benchmarks/run.py --only import --command "make bench-import"
+
+# Question 11 alone (what the progress display costs a query): replaces its section of
+# docs/benchmarks.md.
+bench-progress: install
+	$(VPY) benchmarks/run.py --only progress --command "make bench-progress"
 
 # Only question 8, the cost of `isolation="process"` per call and per MiB (the benchmark
 # plugin in process against the same plugin isolated); writes docs/benchmarks-isolation.md.

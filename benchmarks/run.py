@@ -30,7 +30,7 @@ from pathlib import Path
 
 from common import BENCH, ROOT, WORK, Worker, clean_env, log, sh
 from report import Report, command_line, write_report
-from workloads import analytics, import_time, isolation, kernels, plugin_calls, udfs
+from workloads import analytics, import_time, isolation, kernels, plugin_calls, progress, udfs
 
 # The peers, each installed from PyPI into its own virtual environment.
 PEERS = {
@@ -54,6 +54,8 @@ ANALYTICS_PEERS = ("datafusion", "duckdb", "polars", "daft")
 KERNEL_PEERS = ("daft", "polars", "duckdb")
 # The peers the Python-UDF section runs against.
 UDF_PEERS = ("daft", "polars", "pandas", "pyarrow")
+# The peers the import-time section runs against.
+IMPORT_PEERS = ("daft", "polars")
 N_GENERATED = 10
 
 
@@ -96,6 +98,10 @@ class Sizes:
         # milliseconds, at the mercy of the machine's other work: many rounds, seconds in all).
         self.udf_rows = 5_000 if smoke else 100_000 if quick else 1_000_000
         self.udf_runs = 2 if smoke else 3 if quick else 15
+        # The progress-display section (question 11): rows of its group-by (a query of a
+        # few seconds, so the display is up most of the time) and rounds.
+        self.progress_rows = 300_000 if smoke else 20_000_000 if quick else 50_000_000
+        self.progress_runs = 2 if smoke else 3 if quick else 11
 
 
 # ---------------------------------------------------------------------------
@@ -251,7 +257,7 @@ class Setup:
 
     def _smoke(self, plugin_lib: str | None) -> None:
         self.pythons["ours"] = Path(sys.executable)
-        if self.only in ("analytics", "kernels", "udfs"):  # no plugin needed
+        if self.only in ("analytics", "import", "kernels", "progress", "udfs"):  # no plugin
             self.envs["ours"] = clean_env()
         else:
             lib = plugin_lib or os.path.join(
@@ -282,10 +288,14 @@ class Setup:
             return
         if self.only is None:
             self._plugins(self.wheels)
+        if self.only == "import":
+            self.import_sets = self._import_sets(self.wheels, generated=None)
         peers = {
             "analytics": ANALYTICS_PEERS,
             "kernels": KERNEL_PEERS,
             "udfs": UDF_PEERS,
+            "import": IMPORT_PEERS,
+            "progress": (),
         }.get(self.only, PEERS)
         for tool in peers:
             self.pythons[tool] = make_venv(tool, PEERS[tool])
@@ -302,8 +312,8 @@ class Setup:
         wheels = {p.name.split("-")[0]: p for p in snap.glob("*.whl")}
         self.wheels = wheels
         needed = {"daft_engine"}
-        if self.only is None:
-            needed |= {"daft_plugin_text", "daft_plugin_geo"}
+        if self.only in (None, "import"):
+            needed |= {"daft_plugin_text", "daft_plugin_geo", "daft_plugin_image"}
         missing = needed - set(wheels)
         if missing:
             raise SystemExit(
@@ -382,17 +392,18 @@ class Setup:
             env=clean_env(),
         )
         self.twin = str(twin_dir / "release" / "libdaft_ext_twin.so")
-        generated = generate_hello_plugins(N_GENERATED)
+        self.import_sets = self._import_sets(wheels, generate_hello_plugins(N_GENERATED))
+
+    @staticmethod
+    def _import_sets(wheels: dict, generated: list | None) -> dict:
+        """Question 4's plugin sets: none, the three first-party packs, and (in the full
+        run) `generated` plugins; each a folder to put on `PYTHONPATH`."""
         site = WORK / "site"
-        self.import_sets = {
-            "0": "",
-            "2": str(
-                install_target(
-                    [wheels["daft_plugin_text"], wheels["daft_plugin_geo"]], site / "two"
-                )
-            ),
-            "10": str(install_target(generated, site / "ten")),
-        }
+        first_party = [wheels[f"daft_plugin_{n}"] for n in ("text", "geo", "image")]
+        sets = {"0": "", "3": str(install_target(first_party, site / "three"))}
+        if generated is not None:
+            sets[str(len(generated))] = str(install_target(generated, site / "ten"))
+        return sets
 
 
 def main() -> None:
@@ -403,9 +414,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="full set-up, a tenth of the data")
     ap.add_argument(
         "--only",
-        choices=["analytics", "isolation", "kernels", "udfs"],
+        choices=["analytics", "import", "isolation", "kernels", "progress", "udfs"],
         help="run only this section (its report goes to docs/benchmarks-<section>.md; "
-        "kernels: its section replaces the one in docs/benchmarks.md)",
+        "import, kernels, progress and udfs: the section replaces its own in "
+        "docs/benchmarks.md)",
     )
     ap.add_argument(
         "--ours-from-env",
@@ -423,11 +435,15 @@ def main() -> None:
     ap.add_argument("--plugin-lib", help="smoke mode: the benchmark plugin library to load")
     ap.add_argument("--command", default=None, help="the command to record in the report")
     args = ap.parse_args()
-    if args.ours_from_env and args.only not in ("analytics", "kernels", "udfs"):
-        ap.error("--ours-from-env needs --only analytics, kernels or udfs")
+    if args.ours_from_env and args.only not in ("analytics", "kernels", "progress", "udfs"):
+        ap.error("--ours-from-env needs --only analytics, kernels, progress or udfs")
     # `--only kernels` and `--only udfs` refresh their section of the main report, not a
     # report of their own.
-    splice = args.only in ("kernels", "udfs") and args.out is None and not args.smoke
+    splice = (
+        args.only in ("import", "kernels", "progress", "udfs")
+        and args.out is None
+        and not args.smoke
+    )
     if splice:
         args.out = str(ROOT / "docs" / "benchmarks.md")
     if args.out is None:
@@ -440,11 +456,13 @@ def main() -> None:
     setup = Setup(args.smoke, args.plugin_lib, args.only, args.ours_from_env)
     data = (
         None
-        if args.only in ("analytics", "kernels", "udfs")
+        if args.only in ("analytics", "import", "kernels", "progress", "udfs")
         else plugin_calls.generate_data(sizes, args.smoke)
     )
     analytics_files = (
-        None if args.only in ("isolation", "kernels", "udfs") else analytics.prepare(sizes)
+        None
+        if args.only in ("import", "isolation", "kernels", "progress", "udfs")
+        else analytics.prepare(sizes)
     )
     kernel_files = kernels.prepare(sizes) if args.only in (None, "kernels") else None
     log("data ready")
@@ -474,12 +492,20 @@ def main() -> None:
         analytics.run(rep, setup, sizes, analytics_files, command)
     if kernel_files is not None:
         kernels.run(rep, setup, sizes, kernel_files, command)
+    if args.only == "import":
+        import_time.q4(rep, setup, sizes)
     if args.only in (None, "udfs"):
         udfs.run(rep, setup, sizes, command)
+    if args.only in (None, "progress"):
+        progress.run(rep, setup, sizes)
     if splice:
         (section,) = rep.sections
         if args.only == "udfs":
             udfs.splice(Path(args.out), section)
+        elif args.only == "import":
+            kernels.splice_section(Path(args.out), import_time.HEADING, section, None)
+        elif args.only == "progress":
+            kernels.splice_section(Path(args.out), progress.HEADING, section, None)
         else:
             method = BENCH / "method.md"
             text = method.read_text() if method.exists() else None

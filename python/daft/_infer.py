@@ -21,11 +21,14 @@ import typing
 import uuid
 import warnings
 from collections.abc import Mapping
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from daft.datatype import DataType
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 # Values pyarrow types as Daft does; a column of only these skips the slow path.
 _PLAIN = (

@@ -260,3 +260,8 @@ def table_to_pylist(table: pa.Table, maps_as_pydicts: str | None = None) -> list
     columns = table_to_pydict(table, maps_as_pydicts)
     names = list(columns)
     return [dict(zip(names, row)) for row in zip(*columns.values())] if names else []
+
+
+# Whoever imports this module (the pyarrow proxy in daft._lazy does on pyarrow's
+# first use) needs the types registered before any Arrow data comes back.
+register()

@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 if TYPE_CHECKING:
     from daft.dataframe import DataFrame
     from daft.expressions import Expression
     from daft.recordbatch import MicroPartition
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 
 def _count(num: Any, what: str, optional: bool) -> int | None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import builtins
 import enum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 __all__ = ["ImageFormat", "ImageMode", "TimeUnit", "UnionMode"]
 

@@ -79,6 +79,7 @@ class ExecutionConfig:
     target_partitions: int
     spill_dir: str
     num_preview_rows: int
+    progress_bar: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,11 @@ class DaftContext:
     def daft_execution_config(self) -> ExecutionConfig:
         """The execution settings queries started now would use."""
         d = dict(_native.get_execution_config())
-        return ExecutionConfig(num_preview_rows=_num_preview_rows, **d)
+        from daft import _progress
+
+        return ExecutionConfig(
+            num_preview_rows=_num_preview_rows, progress_bar=_progress.setting, **d
+        )
 
     @property
     def daft_planning_config(self) -> PlanningConfig:
@@ -130,6 +135,7 @@ def set_execution_config(
     maintain_order: bool | None = None,
     target_partitions: int | None = None,
     num_preview_rows: int | None = None,
+    progress_bar: bool | None = None,
     **daft_settings: Any,
 ) -> DaftContext:
     """Changes execution settings for the queries that start afterwards.
@@ -148,6 +154,10 @@ def set_execution_config(
         target_partitions: how many partitions a query runs in parallel
             (default: the number of cores).
         num_preview_rows: rows ``show()`` and ``repr`` display (default 8).
+        progress_bar: show (``True``) or hide (``False``) the progress of queries
+            that run longer than a second, whatever ``DAFT_PROGRESS_BAR`` says.
+            Default: on in terminals and notebooks, off in CI and when standard
+            error is not a terminal.
         daft_settings: Daft's other settings (``scan_tasks_min_size_bytes``...),
             accepted so Daft scripts run; they tune Daft's own executor and have
             no effect here. An unknown name is an error.
@@ -166,12 +176,23 @@ def set_execution_config(
         maintain_order = config.maintain_order if maintain_order is None else maintain_order
         target_partitions = target_partitions or config.target_partitions
         num_preview_rows = num_preview_rows or config.num_preview_rows
+        if progress_bar is None:
+            # Restoring a config restores "decided by the environment" (None) too.
+            from daft import _progress
+
+            _progress.setting = config.progress_bar
     if num_preview_rows is not None:
         if isinstance(num_preview_rows, bool) or not isinstance(num_preview_rows, int):
             raise TypeError(f"num_preview_rows must be an int, got {num_preview_rows!r}")
         if num_preview_rows < 0:
             raise ValueError(f"num_preview_rows must be >= 0, got {num_preview_rows}")
         _num_preview_rows = num_preview_rows
+    if progress_bar is not None:
+        if not isinstance(progress_bar, bool):
+            raise TypeError(f"progress_bar must be True or False, got {progress_bar!r}")
+        from daft import _progress
+
+        _progress.setting = progress_bar
     _native.set_execution_config(
         memory_limit_bytes=memory_limit_bytes,
         maintain_order=maintain_order,
@@ -182,7 +203,13 @@ def set_execution_config(
 
 def get_execution_config() -> dict[str, Any]:
     """The current execution settings as a dict."""
-    return {**dict(_native.get_execution_config()), "num_preview_rows": _num_preview_rows}
+    from daft import _progress
+
+    return {
+        **dict(_native.get_execution_config()),
+        "num_preview_rows": _num_preview_rows,
+        "progress_bar": _progress.setting,
+    }
 
 
 def set_planning_config(

@@ -11,8 +11,6 @@ import builtins
 import os
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from daft.daft import PyLogicalPlan
 from daft.exceptions import DaftFieldNotFoundError
 from daft.expressions import Expression, _to_expr, col, lit
@@ -24,6 +22,11 @@ from daft._relational import JoinsAndSetOps
 
 if TYPE_CHECKING:
     import pandas
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 __all__ = ["DataFrame", "GroupedDataFrame"]
 
@@ -521,6 +524,13 @@ class DataFrame(JoinsAndSetOps, Partitions):
             f"{self.schema()!r}\n(No data to display: DataFrame not materialized; call .collect())"
         )
 
+    def _repr_html_(self) -> str:
+        """The notebook view: the first rows as an HTML table, as Daft shows it (no query
+        runs for a DataFrame that has not been collected)."""
+        from daft import _html
+
+        return _html.dataframe(self)
+
     def count_rows(self) -> int:
         """Number of rows (runs the query if needed)."""
         return self._builder.count_rows()
@@ -562,7 +572,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
         """The result as a pyarrow Table."""
         return pa.RecordBatchReader.from_stream(self).read_all()
 
-    def to_pydict(self, maps_as_pydicts: str | None = None) -> dict[str, list]:
+    def to_pydict(self, maps_as_pydicts: str | None = None) -> dict[str, list[Any]]:
         """The result as ``{column: [values...]}``: tensors and images as numpy
         arrays, Python values as the objects, maps as (key, value) pairs or, with
         ``maps_as_pydicts="lossy"`` or ``"strict"``, as dicts."""

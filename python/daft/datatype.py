@@ -11,13 +11,15 @@ from __future__ import annotations
 import builtins
 import math
 import typing
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pyarrow as pa
-
-from daft import _logical
-from daft._logical import DaftExtensionType, NamedExtensionType
+from daft._lazy import LazyModule
 from daft._type_params import ImageFormat, ImageMode, TimeUnit, UnionMode, image_mode_of, unit_name
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 __all__ = [
     "DataType",
@@ -29,7 +31,8 @@ __all__ = [
     "get_super_ext_type",
 ]
 
-_logical.register()
+# pyarrow's side of Daft's types (extension classes, serde); loads pyarrow.
+_logical: Any = LazyModule("daft._logical")
 
 
 def _positive(value: Any, what: str) -> int:
@@ -51,8 +54,6 @@ def _dt(value: Any, what: str) -> DataType:
         return value
     raise TypeError(f"{what} must be a daft.DataType, got {value!r}")
 
-
-_LARGE_LIST_U64 = pa.large_list(pa.uint64())
 
 # The variants of Daft's logical types (daft.super_extension) and Arrow's canonical
 # extensions that Daft's is_logical() counts, besides date/time/timestamp/duration/map.
@@ -252,7 +253,9 @@ class DataType:
     @classmethod
     def extension(cls, name: str, storage_dtype: DataType, metadata: str | None = None) -> DataType:
         """A named extension type stored as ``storage_dtype`` (plugin types are these)."""
-        return cls(NamedExtensionType(name, _dt(storage_dtype, "storage_dtype")._dtype, metadata))
+        return cls(
+            _logical.NamedExtensionType(name, _dt(storage_dtype, "storage_dtype")._dtype, metadata)
+        )
 
     @classmethod
     def embedding(cls, dtype: DataType, size: int) -> DataType:
@@ -270,7 +273,9 @@ class DataType:
         """An n-dimensional array of ``dtype`` per row; with ``shape``, every row has it."""
         inner = _dt(dtype, "tensor: dtype")._dtype
         if shape is None:
-            storage = pa.struct([("data", pa.large_list(inner)), ("shape", _LARGE_LIST_U64)])
+            storage = pa.struct(
+                [("data", pa.large_list(inner)), ("shape", pa.large_list(pa.uint64()))]
+            )
             return _daft(storage, {"Tensor": _logical.serde(inner)})
         shape = _shape(shape, "tensor")
         return cls(pa.fixed_shape_tensor(inner, builtins.list(shape)))
@@ -288,11 +293,17 @@ class DataType:
         values = ("values", pa.large_list(inner))
         element = _logical.serde(inner)
         if shape is None:
-            storage = pa.struct([values, ("indices", _LARGE_LIST_U64), ("shape", _LARGE_LIST_U64)])
+            storage = pa.struct(
+                [
+                    values,
+                    ("indices", pa.large_list(pa.uint64())),
+                    ("shape", pa.large_list(pa.uint64())),
+                ]
+            )
             return _daft(storage, {"SparseTensor": [element, use_offset_indices]})
         shape = _shape(shape, "sparse_tensor")
         size = math.prod(shape)
-        index = next(t for bits, t in _INDEX_TYPES if size <= 1 << bits)
+        index = _index_type(size)
         storage = pa.struct([values, ("indices", pa.large_list(index))])
         return _daft(
             storage,
@@ -457,7 +468,7 @@ class DataType:
 
     def is_extension(self) -> builtins.bool:
         """A named extension type (not one of Daft's logical types)."""
-        return isinstance(self._dtype, NamedExtensionType)
+        return isinstance(self._dtype, _logical.NamedExtensionType)
 
     def is_python(self) -> builtins.bool:
         return self._variant() == "Python"
@@ -656,9 +667,23 @@ class DataType:
 
 class _CallableSingleton(DataType):
     """An argument-free type that is also its own constructor, so both
-    ``DataType.int64`` and ``DataType.int64()`` work, as in Daft."""
+    ``DataType.int64`` and ``DataType.int64()`` work, as in Daft.
 
-    __slots__ = ()
+    It builds its Arrow type on first use: the class attributes exist from
+    ``import daft`` on, and pyarrow is not imported until a type is looked at.
+    """
+
+    __slots__ = ("_factory", "_arrow")
+
+    def __init__(self, factory: typing.Callable[[], pa.DataType]) -> None:
+        self._factory = factory
+        self._arrow: pa.DataType | None = None
+
+    @property  # type: ignore[override]
+    def _dtype(self) -> pa.DataType:
+        if self._arrow is None:
+            self._arrow = self._factory()
+        return self._arrow
 
     def __call__(self) -> DataType:
         return self
@@ -668,40 +693,45 @@ class _CallableSingleton(DataType):
 
 
 def _daft(storage: pa.DataType, datatype: Any) -> DataType:
-    return DataType(DaftExtensionType(storage, datatype))
+    return DataType(_logical.DaftExtensionType(storage, datatype))
 
 
-# The unsigned type of a fixed-shape sparse tensor's indices: the smallest that
-# holds every flat position, as Daft chooses it.
-_INDEX_TYPES = [(8, pa.uint8()), (16, pa.uint16()), (32, pa.uint32()), (64, pa.uint64())]
+def _index_type(size: int) -> pa.DataType:
+    """The unsigned type of a fixed-shape sparse tensor's indices: the smallest that
+    holds every flat position, as Daft chooses it."""
+    for bits, t in ((8, pa.uint8), (16, pa.uint16), (32, pa.uint32)):
+        if size <= 1 << bits:
+            return t()
+    return pa.uint64()
 
-for _name, _arrow in {
-    "int8": pa.int8(),
-    "int16": pa.int16(),
-    "int32": pa.int32(),
-    "int64": pa.int64(),
-    "uint8": pa.uint8(),
-    "uint16": pa.uint16(),
-    "uint32": pa.uint32(),
-    "uint64": pa.uint64(),
-    "float16": pa.float16(),
-    "float32": pa.float32(),
-    "float64": pa.float64(),
-    "bool": pa.bool_(),
-    "string": pa.string(),
-    "binary": pa.binary(),
-    "null": pa.null(),
-    "date": pa.date32(),
-    "interval": pa.month_day_nano_interval(),
-    "python": DaftExtensionType(pa.large_binary(), "Python"),
-    "uuid": pa.uuid(),
+
+for _name, _factory in {
+    "int8": lambda: pa.int8(),
+    "int16": lambda: pa.int16(),
+    "int32": lambda: pa.int32(),
+    "int64": lambda: pa.int64(),
+    "uint8": lambda: pa.uint8(),
+    "uint16": lambda: pa.uint16(),
+    "uint32": lambda: pa.uint32(),
+    "uint64": lambda: pa.uint64(),
+    "float16": lambda: pa.float16(),
+    "float32": lambda: pa.float32(),
+    "float64": lambda: pa.float64(),
+    "bool": lambda: pa.bool_(),
+    "string": lambda: pa.string(),
+    "binary": lambda: pa.binary(),
+    "null": lambda: pa.null(),
+    "date": lambda: pa.date32(),
+    "interval": lambda: pa.month_day_nano_interval(),
+    "python": lambda: _logical.DaftExtensionType(pa.large_binary(), "Python"),
+    "uuid": lambda: pa.uuid(),
 }.items():
-    setattr(DataType, _name, _CallableSingleton(_arrow))
+    setattr(DataType, _name, _CallableSingleton(_factory))
 
 
 def _variant(t: pa.DataType) -> str | None:
     """The Daft logical type an extension type is (``Tensor``, ``Uuid``, ...)."""
-    if isinstance(t, DaftExtensionType):
+    if isinstance(t, _logical.DaftExtensionType):
         return t.variant
     if isinstance(t, pa.BaseExtensionType):
         return {"arrow.fixed_shape_tensor": "FixedShapeTensor", "arrow.uuid": "Uuid"}.get(
@@ -713,11 +743,11 @@ def _variant(t: pa.DataType) -> str | None:
 def _fixed_shape(t: pa.DataType) -> tuple[int, ...]:
     # Daft writes fixed-shape tensors to files as its own extension, and gives
     # them to Arrow as arrow.fixed_shape_tensor; both are one type.
-    return tuple(t.payload[1]) if isinstance(t, DaftExtensionType) else tuple(t.shape)
+    return tuple(t.payload[1]) if isinstance(t, _logical.DaftExtensionType) else tuple(t.shape)
 
 
 def _extension_metadata(t: pa.BaseExtensionType) -> str:
-    if isinstance(t, NamedExtensionType):
+    if isinstance(t, _logical.NamedExtensionType):
         return t.metadata or ""
     serialize = getattr(t, "__arrow_ext_serialize__", None)
     if serialize is None:
@@ -736,7 +766,7 @@ def _key(t: pa.DataType) -> Any:
         return ("tensor", _key(element), _fixed_shape(t))
     if variant == "Uuid":
         return "UUID"
-    if isinstance(t, DaftExtensionType):
+    if isinstance(t, _logical.DaftExtensionType):
         return ("daft", repr(t.datatype), _key(t.storage_type) if t.datatype is None else None)
     if isinstance(t, pa.BaseExtensionType):
         # A named extension, however pyarrow holds it: ours, a class registered by
@@ -766,9 +796,9 @@ def _key(t: pa.DataType) -> Any:
 def get_super_ext_type() -> type[pa.ExtensionType]:
     """The pyarrow extension type class of Daft's logical types
     (``daft.super_extension``), as Daft names it."""
-    return DaftExtensionType
+    return _logical.DaftExtensionType
 
 
 #: What functions accept where a type is expected: a DataType, a pyarrow type, a
 #: Python type or annotation (``int``, ``list[str]``), or a SQL type name.
-DataTypeLike = typing.Union[DataType, pa.DataType, type, str]
+DataTypeLike = typing.Union[DataType, "pa.DataType", type, str]

@@ -8,11 +8,20 @@ function of the registry — built in or from a plugin — is also a method of
 from __future__ import annotations
 
 import builtins
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from daft.daft import PyExpr
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    # The registry's functions as methods, for type checkers and editors only: at run
+    # time `daft._registry.sync` installs them (see daft._stubs).
+    from daft._generated import ExpressionMethods as _RegistryMethods
+else:
+    from daft._lazy import pa
+
+    _RegistryMethods = object
 
 __all__ = ["Expression", "col", "element", "interval", "lit"]
 
@@ -55,12 +64,19 @@ def lit(value: Any) -> Expression:
     """
     if isinstance(value, Expression):
         return value
+    plain = PyExpr.lit_scalar(value)
+    if plain is not None:
+        return Expression._from_pyexpr(plain)
     if _is_logical_value(value):
         return _logical_literal(value)
     try:
         array = pa.array([value])
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise TypeError(f"lit(): cannot make a literal from {value!r}: {e}") from None
+    except OverflowError:
+        raise OverflowError(
+            f"lit(): {value!r} does not fit a 64-bit integer (signed or unsigned)"
+        ) from None
     return Expression._from_pyexpr(PyExpr.lit(array))
 
 
@@ -135,7 +151,7 @@ def _py(value: Any) -> PyExpr:
     return _to_expr(value)._expr
 
 
-class Expression:
+class Expression(_RegistryMethods):
     """A column expression, evaluated lazily against a DataFrame's rows.
 
     Build one with :func:`daft.col` or :func:`daft.lit` and combine with
@@ -179,6 +195,12 @@ class Expression:
     def name(self) -> str:
         """The name the output column will have."""
         return self._expr.name()
+
+    def _repr_html_(self) -> str:
+        """The notebook view: the expression's text."""
+        from daft import _html
+
+        return _html.expression(self)
 
     def __repr__(self) -> str:
         return repr(self._expr)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from daft.daft import PyLogicalPlan
 from daft.dataframe import DataFrame
 
 if TYPE_CHECKING:
     import pandas
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 __all__ = [
     "concat",
@@ -290,8 +293,10 @@ def read_csv(
         schema: ``{column: DataType}``; with inference, overrides the inferred
             type of the columns it names.
         has_headers: the first line names the columns.
-        delimiter, quote, escape_char, comment: one character each (defaults
-            ``,``, ``"``, none, none); lines starting with ``comment`` are skipped.
+        delimiter: the field separator, one character (default ``,``).
+        quote: the quote character (default ``"``).
+        escape_char: the escape character (default: none).
+        comment: lines starting with this character are skipped (default: none).
 
     An empty field of a string column is ``""``; of any other column, null (as
     in Daft). ``hive_partitioning`` and ``file_path_column`` as for

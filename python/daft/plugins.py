@@ -50,14 +50,16 @@ A plugin that fails to load is reported with a warning and a ``failed`` status i
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import os
 import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daft import daft as _native
 from daft.exceptions import DaftPluginError
+
+if TYPE_CHECKING:
+    from daft.dataframe import DataFrame
 
 __all__ = ["load_plugin", "plugins"]
 
@@ -261,12 +263,9 @@ def load_plugin(
 
 
 def _discover_entry_points() -> list[tuple[str, Any]]:
-    eps = importlib.metadata.entry_points()
-    if hasattr(eps, "select"):
-        found = eps.select(group="daft.plugins")
-    else:  # Python 3.9
-        found = eps.get("daft.plugins", [])
-    return sorted(((ep.name, ep) for ep in found), key=lambda item: item[0])
+    from daft import _entry_points
+
+    return sorted(((ep.name, ep) for ep in _entry_points.discover()), key=lambda item: item[0])
 
 
 def _report(source: str, error: BaseException, strict: bool, record: bool = True) -> None:
@@ -344,7 +343,7 @@ def _path_entry_files(entry: str) -> list[str]:
     raise FileNotFoundError(f"no such file or folder: {entry}")
 
 
-def plugins():
+def plugins() -> DataFrame:
     """The status of every plugin this process tried to load, as a DataFrame.
 
     Columns: ``name``, ``version``, ``status`` (``loaded`` or ``failed``), ``abi_version``,

@@ -7,14 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 if TYPE_CHECKING:
     import pandas
 
     from daft.expressions import Expression
     from daft.schema import Schema
     from daft.series import Series
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 __all__ = ["MicroPartition", "RecordBatch"]
 
@@ -108,7 +111,7 @@ class RecordBatch:
 
     to_arrow_table = to_arrow
 
-    def to_pydict(self, maps_as_pydicts: str | None = None) -> dict[str, list]:
+    def to_pydict(self, maps_as_pydicts: str | None = None) -> dict[str, list[Any]]:
         """The rows as ``{column: [values...]}``, values as ``DataFrame.to_pydict``."""
         from daft._logical import table_to_pydict
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from daft.daft import PySchema
 from daft.datatype import DataType
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 __all__ = ["Field", "Schema"]
 
@@ -195,17 +197,9 @@ class Schema:
         return repr(self._schema)
 
     def _repr_html_(self) -> str:
-        cell = 'style="text-align:left"'
-        rows = "".join(
-            f"<tr><td {cell}>{html.escape(f.name)}</td>"
-            f"<td {cell}>{html.escape(repr(f.dtype))}</td></tr>"
-            for f in self
-        )
-        return (
-            '<table class="dataframe">\n'
-            f"<thead><tr><th {cell}>column_name</th><th {cell}>type</th></tr></thead>\n"
-            f"<tbody>\n{rows}\n</tbody>\n</table>"
-        )
+        from daft import _html
+
+        return _html.schema(self)
 
 
 def _estimated_bytes(t: pa.DataType) -> float:

@@ -12,13 +12,16 @@ import builtins
 import functools
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from daft.datatype import DataType
 
 if TYPE_CHECKING:
     import numpy
     import pandas
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 __all__ = ["Series"]
 

@@ -10,6 +10,7 @@
 pub mod guards;
 pub mod layout;
 pub mod ordered;
+pub mod progress;
 pub mod python_batches;
 pub mod session;
 pub mod sort_repair;
@@ -76,7 +77,9 @@ fn run<T: Send + 'static>(
     fut: impl Future<Output = DaftResult<T>> + Send + 'static,
     interrupted: &mut dyn FnMut() -> bool,
 ) -> DaftResult<T> {
-    let mut handle = engine.runtime.spawn(fut);
+    let progress = Arc::new(progress::QueryProgress::new());
+    let _waiting = progress::waiting(progress.clone());
+    let mut handle = engine.runtime.spawn(progress::scope(progress, fut));
     loop {
         match engine
             .runtime
@@ -103,7 +106,9 @@ async fn physical(
     plan: DfPlan,
 ) -> DaftResult<Arc<dyn ExecutionPlan>> {
     let state = engine_ctx.state();
-    state.create_physical_plan(&plan).await.map_err(from_df)
+    let physical = state.create_physical_plan(&plan).await.map_err(from_df)?;
+    progress::planned(&physical);
+    Ok(physical)
 }
 
 /// The output streams of `plan` concatenated in partition order.

@@ -17,6 +17,14 @@ use crate::arrow_ffi;
 use crate::error::IntoPyResult;
 use crate::plan::PySchema;
 
+/// A one-row array as a literal, in the engine's canonical Arrow layout.
+fn literal(arr: arrow::array::ArrayRef) -> PyResult<PyExpr> {
+    let arr = arrow::compute::cast(&arr, &daft_core::types::canonical_type(arr.data_type()))
+        .map_err(daft_core::DaftError::from)
+        .py()?;
+    Ok(Expr::lit(arr).py()?.into())
+}
+
 /// An expression tree; the Python `Expression` class wraps one.
 #[pyclass(module = "daft.daft", name = "PyExpr", frozen)]
 #[derive(Clone)]
@@ -104,10 +112,46 @@ impl PyExpr {
     #[staticmethod]
     fn lit(array: &Bound<'_, PyAny>) -> PyResult<Self> {
         let (_, arr) = arrow_ffi::import_array(array)?;
-        let arr = arrow::compute::cast(&arr, &daft_core::types::canonical_type(arr.data_type()))
-            .map_err(daft_core::DaftError::from)
-            .py()?;
-        Ok(Expr::lit(arr).py()?.into())
+        literal(arr)
+    }
+
+    /// A literal from a plain Python scalar (`None`, `bool`, `int`, `float`, `str`,
+    /// `bytes`) with the type `pyarrow.array([value])` gives it, built here so that
+    /// `col("x") > 5` does not import pyarrow; `None` for any other value (and for an
+    /// int beyond 64 bits or a str with lone surrogates), which the caller converts
+    /// through pyarrow, errors included.
+    #[staticmethod]
+    fn lit_scalar(value: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+        use arrow::array::{
+            ArrayRef, BinaryArray, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
+            UInt64Array,
+        };
+        use pyo3::types::PyBytes;
+        let arr: ArrayRef = if value.is_none() {
+            Arc::new(NullArray::new(1))
+        } else if let Ok(b) = value.cast_exact::<PyBool>() {
+            Arc::new(BooleanArray::from(vec![b.is_true()]))
+        } else if value.is_exact_instance_of::<PyInt>() {
+            if let Ok(i) = value.extract::<i64>() {
+                Arc::new(Int64Array::from(vec![i]))
+            } else if let Ok(u) = value.extract::<u64>() {
+                Arc::new(UInt64Array::from(vec![u]))
+            } else {
+                return Ok(None);
+            }
+        } else if let Ok(f) = value.cast_exact::<PyFloat>() {
+            Arc::new(Float64Array::from(vec![f.value()]))
+        } else if let Ok(s) = value.cast_exact::<PyString>() {
+            match s.to_cow() {
+                Ok(s) => Arc::new(StringArray::from(vec![s.as_ref()])),
+                Err(_) => return Ok(None),
+            }
+        } else if let Ok(b) = value.cast_exact::<PyBytes>() {
+            Arc::new(BinaryArray::from(vec![b.as_bytes()]))
+        } else {
+            return Ok(None);
+        };
+        literal(arr).map(Some)
     }
 
     /// `self <op> other` for an operator symbol such as `"+"` or `"=="`.

@@ -14,6 +14,7 @@ mod info;
 mod logging;
 mod plan;
 mod plugins;
+mod progress;
 mod registry;
 mod table;
 mod types;

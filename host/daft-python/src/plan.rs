@@ -248,15 +248,21 @@ fn apply_hints(
 }
 
 /// Runs `job` with the GIL released, handing it a callback that checks for
-/// Python signals (Ctrl-C); when one arrives, the job stops its query and
-/// the signal's exception (`KeyboardInterrupt`) is raised here.
+/// Python signals (Ctrl-C) and updates the progress display of a query that
+/// runs long; when a signal arrives, the job stops its query and the
+/// signal's exception (`KeyboardInterrupt`) is raised here.
 pub(crate) fn interruptible<T: Send>(
     py: Python<'_>,
     job: impl FnOnce(&mut dyn FnMut() -> bool) -> DaftResult<T> + Send,
 ) -> PyResult<T> {
     let mut raised: Option<PyErr> = None;
+    let mut display = crate::progress::Display::default();
     let result = py.detach(|| {
-        let mut stop = || match Python::attach(|py| py.check_signals()) {
+        let mut stop = || match Python::attach(|py| {
+            py.check_signals()?;
+            crate::progress::tick(py, &mut display);
+            Ok::<(), PyErr>(())
+        }) {
             Ok(()) => false,
             Err(e) => {
                 raised = Some(e);
@@ -265,6 +271,7 @@ pub(crate) fn interruptible<T: Send>(
         };
         job(&mut stop)
     });
+    crate::progress::finish(py, &display);
     match (result, raised) {
         (Err(DaftError::Cancelled(_)), Some(e)) => Err(e),
         (result, _) => result.py(),
@@ -650,6 +657,18 @@ impl PyLogicalPlan {
             }
         };
         Ok(format_table(py, &self.plan.schema(), &batches, max_rows))
+    }
+
+    /// The cells of the first `max_rows` rows as text (see `table::cells`), or
+    /// `None` when the plan is not materialized: a notebook preview never runs a query.
+    fn preview_cells(&self, py: Python<'_>, max_rows: usize) -> Option<Vec<Vec<String>>> {
+        let batches = self.materialized()?;
+        Some(crate::table::cells(
+            py,
+            &self.plan.schema(),
+            &batches,
+            max_rows,
+        ))
     }
 
     /// Writes the output as one Parquet file under `root_dir` with

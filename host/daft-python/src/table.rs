@@ -41,8 +41,22 @@ pub fn format_table(
             .iter()
             .map(|f| format!("{}\n---\n{}", f.name(), display_type(f))),
     );
+    for row in cells(py, schema, batches, max_rows) {
+        table.add_row(row.into_iter().map(truncate));
+    }
+    table.to_string()
+}
+
+/// The text of each cell of the first `max_rows` rows, row by row, as `show()`
+/// renders them before cutting long ones (`None` for a null, `<Image>` for an image).
+pub fn cells(
+    py: Python<'_>,
+    schema: &Schema,
+    batches: &[RecordBatch],
+    max_rows: usize,
+) -> Vec<Vec<String>> {
     let options = FormatOptions::default().with_null("None");
-    let mut shown = 0;
+    let mut rows = Vec::new();
     'outer: for batch in batches {
         let columns: Vec<Column> = batch
             .columns()
@@ -51,14 +65,13 @@ pub fn format_table(
             .map(|(c, f)| Column::new(f, c, &options))
             .collect();
         for row in 0..batch.num_rows() {
-            if shown >= max_rows {
+            if rows.len() >= max_rows {
                 break 'outer;
             }
-            table.add_row(columns.iter().map(|c| truncate(c.cell(py, row))));
-            shown += 1;
+            rows.push(columns.iter().map(|c| c.cell(py, row)).collect());
         }
     }
-    table.to_string()
+    rows
 }
 
 /// A schema as Daft shows it: one row per column, its name and type.

@@ -16,13 +16,15 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daft._udf import _policy
-from daft._udf._process import ProcessPool, ProcessRunner
 from daft._udf._runner import Layout, Runner, UdfContractError, kind_of
 from daft.datatype import DataType
 from daft.expressions import Expression
+
+if TYPE_CHECKING:
+    from daft._udf._process import ProcessPool
 
 __all__ = ["Func", "UdfContractError", "func", "udf"]
 
@@ -107,6 +109,8 @@ class Func:
         # Workers of a use_process UDF: a pool of at most max_concurrency
         # processes (for an async function it bounds the rows in flight instead).
         if use_process and processes is None:
+            from daft._udf._process import ProcessPool
+
             processes = ProcessPool(None if self._kind == "async" else max_concurrency)
         self._processes = processes if use_process else None
         try:
@@ -148,6 +152,8 @@ class Func:
             self._batch_size,
         )
         if self._processes is not None:
+            from daft._udf._process import ProcessRunner
+
             runner = ProcessRunner(runner, self._processes)
         field = _arrow_field(self._name, out_type)
         e = Expression._from_pyexpr(
@@ -173,6 +179,38 @@ def _arrow_field(name: str, dtype: DataType) -> Any:
 
 class _FuncDecorator:
     """``@daft.func`` and ``@daft.func.batch``."""
+
+    @typing.overload
+    def __call__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        return_dtype: Any = None,
+        unnest: bool = False,
+        cpus: float | None = None,
+        gpus: float = 0,
+        use_process: bool | None = None,
+        max_concurrency: int | None = None,
+        max_retries: int | None = None,
+        on_error: str | None = None,
+        ray_options: dict[str, Any] | None = None,
+    ) -> Func: ...
+
+    @typing.overload
+    def __call__(
+        self,
+        fn: None = None,
+        *,
+        return_dtype: Any = None,
+        unnest: bool = False,
+        cpus: float | None = None,
+        gpus: float = 0,
+        use_process: bool | None = None,
+        max_concurrency: int | None = None,
+        max_retries: int | None = None,
+        on_error: str | None = None,
+        ray_options: dict[str, Any] | None = None,
+    ) -> Callable[[Callable[..., Any]], Func]: ...
 
     def __call__(
         self,

@@ -10,16 +10,18 @@ chains them to the error it raises, traceback intact.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import time
 from collections.abc import Callable
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from daft._udf._policy import FAILED
 from daft.datatype import DataType
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 
 class UdfContractError(ValueError):
@@ -161,6 +163,8 @@ class Runner:
     def _async_rows(
         self, columns: list[list[Any]], num_rows: int, stop: Callable[[], bool]
     ) -> list[Any]:
+        import asyncio  # only async UDFs pay its import
+
         fn, layout, limit = self.fn, self.layout, self.max_concurrency
 
         async def all_rows() -> list[Any]:

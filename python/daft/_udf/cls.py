@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from daft._udf import Func, _no_gpus, _policy
-from daft._udf._process import ProcessPool
 
 _MARK = "__daft_method__"
 
@@ -238,7 +237,11 @@ def cls(
                 self._daft_instance = _Instance(c, args, kwargs)
                 self._daft_funcs: dict[str, Func] = {}
                 # Every method of one instance shares its worker processes.
-                self._daft_processes = ProcessPool(max_concurrency) if use_process else None
+                self._daft_processes = None
+                if use_process:
+                    from daft._udf._process import ProcessPool
+
+                    self._daft_processes = ProcessPool(max_concurrency)
 
             def _daft_func(self, name: str) -> Func:
                 found = self._daft_funcs.get(name)

@@ -13,15 +13,18 @@ on first use.
 from __future__ import annotations
 
 import inspect
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from daft._udf import _arrow_field
 from daft._udf._runner import Layout, UdfContractError, _import
 from daft._udf.cls import _Instance
 from daft.datatype import DataType
 from daft.expressions import Expression
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    from daft._lazy import pa
 
 __all__ = ["udaf"]
 

@@ -11,12 +11,15 @@ Use ``dir(daft.functions)`` to list them and ``help(daft.functions.NAME)`` to
 read one's documentation.
 """
 
+from typing import TYPE_CHECKING
+
 # Window functions are planned by the engine itself rather than the registry
 # (they see a window of rows, not one row), `when` builds if_else calls, and
 # get/slice/coalesce take Daft's Python arguments (a str key, an omitted end)
 # and call registry functions; they live beside the registry's functions.
 from daft import window as _window  # noqa: E402
-from daft._when import WhenExpr, when  # noqa: E402, F401  (re-exported)
+from daft._when import WhenExpr as WhenExpr  # noqa: E402  (re-exported)
+from daft._when import when as when  # noqa: E402
 from daft.functions import agg as _agg  # noqa: E402
 from daft.functions import aliases as _aliases  # noqa: E402
 from daft.functions import calendar as _calendar  # noqa: E402
@@ -27,19 +30,18 @@ from daft.functions.agg import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.aliases import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.calendar import *  # noqa: E402, F401, F403  (re-exported)
 from daft.functions.lambdas import *  # noqa: E402, F401, F403  (re-exported)
-from daft.functions.process import run_process  # noqa: E402, F401  (re-exported)
-from daft.functions.reshape import explode, unnest  # noqa: E402, F401  (re-exported)
-from daft.window import (  # noqa: E402, F401  (re-exported)
-    dense_rank,
-    first_value,
-    lag,
-    last_value,
-    lead,
-    monotonically_increasing_id,
-    percent_rank,
-    rank,
-    row_number,
-)
+from daft.functions.process import run_process as run_process  # noqa: E402
+from daft.functions.reshape import explode as explode  # noqa: E402
+from daft.functions.reshape import unnest as unnest  # noqa: E402
+from daft.window import dense_rank as dense_rank  # noqa: E402
+from daft.window import first_value as first_value  # noqa: E402
+from daft.window import lag as lag  # noqa: E402
+from daft.window import last_value as last_value  # noqa: E402
+from daft.window import lead as lead  # noqa: E402
+from daft.window import monotonically_increasing_id as monotonically_increasing_id  # noqa: E402
+from daft.window import percent_rank as percent_rank  # noqa: E402
+from daft.window import rank as rank  # noqa: E402
+from daft.window import row_number as row_number  # noqa: E402
 
 
 def regexp(expr, pattern):  # noqa: ANN001, ANN201
@@ -192,3 +194,8 @@ _OWN = frozenset(
         *_reshape.__all__,
     ]
 )
+
+if TYPE_CHECKING:
+    # The registry's functions (built-ins and plugins), for type checkers and editors
+    # only: at run time `daft._registry.sync` installs them (see daft._stubs).
+    from daft._generated import *  # noqa: F403

@@ -8,7 +8,6 @@ checks: a day count must be an integer, a date argument a date or timestamp.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from daft.expressions import Expression, lit
@@ -156,12 +155,16 @@ def partition_hours(expr: Expression) -> Expression:
 
 def current_date() -> Expression:
     """Today's date in UTC, fixed when the expression is built (as a literal)."""
+    import datetime
+
     return lit(datetime.datetime.now(datetime.timezone.utc).date()).alias("current_date")
 
 
 def current_timestamp() -> Expression:
     """The current UTC time as a Timestamp[us] without a zone, fixed when the
     expression is built (as a literal)."""
+    import datetime
+
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     return lit(now).alias("current_timestamp")
 

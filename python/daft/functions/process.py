@@ -3,7 +3,6 @@ column, as in Daft 0.7.26 (a row-wise Python UDF over ``subprocess.run``)."""
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 from daft.datatype import DataType
@@ -45,6 +44,8 @@ def run_process(
     tokens = list(args) if isinstance(args, (list, tuple)) else [args]
     if not tokens:
         raise ValueError("run_process: give the command (at least one argument)")
+
+    import subprocess  # here, not at import: `import daft` does not pay for it
 
     def run(*argv: Any) -> str | None:
         if any(a is None for a in argv):
