@@ -15,6 +15,8 @@ __all__ = [
     "PyBatchStream",
     "PySchema",
     "PyFunction",
+    "ApiFunction",
+    "BoundApiMethod",
     "build_info",
     "set_execution_config",
     "get_execution_config",
@@ -224,6 +226,22 @@ class PyLogicalPlan:
         date_format: str | None = None,
         timestamp_format: str | None = None,
     ) -> list[str]: ...
+
+@final
+class ApiFunction:
+    """A function of the API (a method, through `__get__`): errors raised inside reach
+    the caller named after it, with the caller's line last in the traceback."""
+
+    def __new__(cls, func: Any, name: str) -> ApiFunction: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def __get__(self, instance: object | None, owner: type | None = None, /) -> Any: ...
+
+@final
+class BoundApiMethod:
+    """An API method bound to its object (`df.select`)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def __get__(self, instance: object | None, owner: type | None = None, /) -> BoundApiMethod: ...
 
 def build_info() -> dict[str, str]: ...
 def display_type(field: _ArrowLike) -> str: ...

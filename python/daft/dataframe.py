@@ -11,6 +11,7 @@ import builtins
 import os
 from typing import TYPE_CHECKING, Any
 
+from daft import _boundary
 from daft.daft import PyLogicalPlan
 from daft.exceptions import DaftFieldNotFoundError
 from daft.expressions import Expression, _to_expr, col, lit
@@ -810,3 +811,9 @@ class GroupedDataFrame:
     def agg_list(self, *cols: str | Expression) -> DataFrame:
         """The values of each group as lists."""
         return self._agg_all("agg_list", cols)
+
+
+# Last: errors raised inside a method reach the caller named after it, with the
+# caller's line last in the traceback (daft/_boundary.py).
+_boundary.wrap_class(DataFrame)
+_boundary.wrap_class(GroupedDataFrame)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from daft import _boundary
 from daft.daft import PyLogicalPlan
 from daft.dataframe import DataFrame
 
@@ -375,3 +376,8 @@ def read_json(
 
         return read_hive(_paths(path), "json", read)
     return read(_paths(path))
+
+
+# Last: errors raised inside a reader reach the caller named after it, with the caller's
+# line last in the traceback (daft/_boundary.py).
+_boundary.wrap_functions(globals(), __all__)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from daft import _boundary
 from daft.daft import PyExpr, PyLogicalPlan
 from daft.dataframe import DataFrame
 from daft.expressions import Expression
@@ -62,3 +63,8 @@ def sql_expr(sql: str) -> Expression:
     if not isinstance(sql, str):
         raise TypeError(f"daft.sql_expr takes a str, got {type(sql).__name__}")
     return Expression._from_pyexpr(PyExpr.sql(sql))
+
+
+# Last: errors reach the caller named after the call, with the caller's line last in
+# the traceback (daft/_boundary.py).
+_boundary.wrap_functions(globals(), __all__)

@@ -392,7 +392,11 @@ def test_a_panicking_kernel_is_an_exception_every_time_and_others_keep_working()
     """
     err, proc = run_case(body)
     assert err[0] == "RuntimeError"
-    message = 'plugin "fixture": function fixture_panic_kernel: kernel panicked: kernel exploded'
+    # The engine's message, named after the API call that ran the query.
+    message = (
+        'DataFrame.collect: plugin "fixture": function fixture_panic_kernel: '
+        "kernel panicked: kernel exploded"
+    )
     assert json.loads(err[1]) == [message, [1, 2, 3], [2, 3, 4], [1, 0, 1]] * 3
     # The panic message is shown (by the plugin's panic hook) but nothing aborts.
     assert "kernel exploded" in proc.stderr
@@ -419,14 +423,16 @@ def load_and_call(library: str, statement: str) -> list:
 def test_a_result_of_the_wrong_length():
     assert _call_error("bad_wrong_length") == [
         "DaftCoreException",
-        "function bad_results.bad_wrong_length returned 4 rows for an input of 3 rows",
+        "DataFrame.collect: function bad_results.bad_wrong_length returned 4 rows for an "
+        "input of 3 rows",
     ]
 
 
 def test_a_result_of_another_type_than_declared():
     assert _call_error("bad_wrong_type") == [
         "DaftCoreException",
-        "function bad_results.bad_wrong_type returned type String but declared Int64",
+        "DataFrame.collect: function bad_results.bad_wrong_type returned type String but "
+        "declared Int64",
     ]
 
 
@@ -434,7 +440,8 @@ def test_a_result_with_invalid_offsets():
     # Caught by the SDK's check on the plugin side, where the buffer sizes are known.
     assert _call_error("bad_offsets") == [
         "DaftPluginError",
-        'plugin "bad_results": function bad_offsets: returned an invalid array: '
+        'DataFrame.collect: plugin "bad_results": function bad_offsets: returned an '
+        "invalid array: "
         "Invalid argument error: First offset 1 in Utf8 is smaller than last offset 0",
     ]
 
@@ -444,7 +451,8 @@ def test_a_result_whose_offsets_run_past_its_buffer_is_an_error_not_a_read_of_ot
     # carries no sizes) and returned 64 bytes of other memory per row, even with full
     # validation. The SDK now checks the offsets against the real allocation.
     message = (
-        'plugin "bad_results": function bad_offsets_past_buffer: returned an invalid array: '
+        'DataFrame.collect: plugin "bad_results": function bad_offsets_past_buffer: '
+        "returned an invalid array: "
         "Invalid argument error: Last offset 192 of Utf8 is larger than values length 4"
     )
     assert _call_error("bad_offsets_past_buffer") == ["DaftPluginError", message]
@@ -474,7 +482,8 @@ def test_a_kernel_that_writes_into_its_input_is_caught_in_strict_mode_and_change
     err, _ = run_case(body, DAFT_PLUGIN_VALIDATION="full")
     assert err[0] == "RuntimeError"
     assert json.loads(err[1]) == [
-        'plugin "bad_results": function bad_writes_input: wrote into its argument #1 '
+        'DataFrame.collect: plugin "bad_results": function bad_writes_input: wrote into '
+        "its argument #1 "
         "(Int64, 3 rows): a kernel must not modify its inputs, which belong to the caller",
         [1, 2, 3],
         [1, 2, 3],
@@ -495,7 +504,8 @@ def test_a_kernel_that_writes_only_under_the_nulls_of_its_input_is_caught_in_str
     err, _ = run_case(body, DAFT_PLUGIN_VALIDATION="full")
     assert err == [
         "DaftPluginError",
-        'plugin "bad_results": function bad_writes_null_slots: wrote into its argument #1 '
+        'DataFrame.to_pydict: plugin "bad_results": function bad_writes_null_slots: wrote '
+        "into its argument #1 "
         "(Int64, 3 rows): a kernel must not modify its inputs, which belong to the caller",
     ]
 
@@ -527,7 +537,7 @@ def test_a_corrupt_arrow_struct_from_a_plugin_built_without_the_sdk(function, pr
         raise RuntimeError(json.dumps(seen))
         """
     )
-    message = f'plugin "raw_arrays": function {function}: {problem}'
+    message = f'DataFrame.collect: plugin "raw_arrays": function {function}: {problem}'
     assert err == ["RuntimeError", json.dumps([message, message])]
 
 
@@ -538,14 +548,15 @@ def test_a_return_type_rule_that_panics_fails_at_plan_time():
     # `select` binds the expression to the schema: no data is read.
     assert load_and_call(FIXTURE, 'df.select(F.fixture_panic_rule(col("x")))') == [
         "DaftPluginError",
-        'plugin "fixture": function fixture_panic_rule: return-type rule panicked: rule exploded',
+        'DataFrame.select: plugin "fixture": function fixture_panic_rule: return-type rule '
+        "panicked: rule exploded",
     ]
 
 
 def test_a_return_type_rule_that_errors_fails_at_plan_time():
     assert load_and_call(FIXTURE, 'df.select(F.fixture_reject(col("x")))') == [
         "DaftTypeError",
-        'function fixture.fixture_reject: cannot use a column named "x"',
+        'DataFrame.select: function fixture.fixture_reject: cannot use a column named "x"',
     ]
 
 

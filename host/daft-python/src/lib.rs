@@ -7,6 +7,7 @@
 //! and the engine crates; no engine logic lives in this crate.
 
 mod arrow_ffi;
+mod boundary;
 mod error;
 mod execution;
 mod expr;
@@ -37,6 +38,8 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<plan::PyBatchStream>()?;
     m.add_class::<plan::PySchema>()?;
     m.add_class::<registry::PyFunction>()?;
+    m.add_class::<boundary::ApiFunction>()?;
+    m.add_class::<boundary::BoundApiMethod>()?;
     m.add_function(wrap_pyfunction!(info::build_info, m)?)?;
     m.add_function(wrap_pyfunction!(execution::set_execution_config, m)?)?;
     m.add_function(wrap_pyfunction!(execution::get_execution_config, m)?)?;
