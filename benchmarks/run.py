@@ -56,6 +56,9 @@ KERNEL_PEERS = ("daft", "polars", "duckdb")
 UDF_PEERS = ("daft", "polars", "pandas", "pyarrow")
 # The peers the import-time section runs against.
 IMPORT_PEERS = ("daft", "polars")
+# This engine's runtime dependencies (pyproject.toml), pinned, for its benchmark venv: its
+# wheel is installed with --no-deps.
+OURS_REQUIREMENTS = ["pyarrow==26.0.1", "cloudpickle==3.1.3", "tqdm==4.70.1"]
 N_GENERATED = 10
 
 
@@ -321,7 +324,7 @@ class Setup:
                 "(or, for --only analytics, kernels or udfs, pass --ours-from-env)"
             )
         # Our engine: the core wheel exactly as `make install` built it, plus pyarrow.
-        ours = make_venv("ours", ["pyarrow==26.0.1"])
+        ours = make_venv("ours", OURS_REQUIREMENTS)
         sh(
             [
                 ours,
@@ -355,7 +358,7 @@ class Setup:
             shutil.copytree(info, site / info.name)
         log(f"this engine: a copy of the `daft` package installed in {sys.executable}")
         self.wheels = {}
-        self.pythons["ours"] = make_venv("ours", ["pyarrow==26.0.1"])
+        self.pythons["ours"] = make_venv("ours", OURS_REQUIREMENTS)
         self.envs["ours"] = clean_env(PYTHONPATH=str(site))
         found = subprocess.run(
             [self.pythons["ours"], "-c", "import daft; print(daft.__file__)"],

@@ -83,6 +83,11 @@ def run(rep: Report, setup: Setup, sizes: Sizes) -> None:
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
     rounds = [x for x in lines if "on" in x]
     drawn = next(x["drawn_bytes"] for x in lines if "drawn_bytes" in x)
+    if not drawn:
+        raise SystemExit(
+            "progress: the display drew nothing (is tqdm installed in the engine's venv, "
+            "and does the query run longer than a second?)"
+        )
     on = stats([x["on"] for x in rounds])
     off = stats([x["off"] for x in rounds])
     ratio = stats([x["on"] / x["off"] for x in rounds])
