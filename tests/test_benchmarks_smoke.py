@@ -52,6 +52,7 @@ def test_bench_smoke_writes_a_well_formed_report(tmp_path):
         *ANALYTICS_HEADINGS,
         *KERNEL_HEADINGS,
         "## 10. Python UDFs",
+        "## 11. Progress display",
     ):
         assert heading in text, heading
     assert_well_formed(text)
