@@ -212,3 +212,32 @@ def test_notebook_runs_end_to_end():
     loaded = daft.plugins().count_rows()
     assert f"(Showing first {min(loaded, 8)} of {loaded} rows)" in html_of(plugins)
     assert html_of(images).count("<img") == 2
+
+
+def test_notebook_shows_the_progress_of_a_long_query():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import time, daft\n"
+            "@daft.func\n"
+            "def slow(x: int) -> int:\n"
+            "    time.sleep(0.2)\n"
+            "    return x\n"
+            'df = daft.from_pydict({"x": list(range(8))}).into_partitions(1)\n'
+            'df.select(slow(daft.col("x"))).to_pydict()'
+        )
+    ]
+    env_ci = os.environ.pop("CI", None)  # the kernel inherits it: progress is off in CI
+    try:
+        nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    finally:
+        if env_ci is not None:
+            os.environ["CI"] = env_ci
+    outputs = nb.cells[0].outputs
+    drawn = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert re.search(r"ProjectionExec: 8(\.0+)? rows", drawn), outputs
+    assert "Warning" not in drawn  # no complaint about missing notebook widgets
+    (result,) = [o for o in outputs if o.output_type == "execute_result"]
+    assert "[0, 1, 2, 3, 4, 5, 6, 7]" in result.data["text/plain"]

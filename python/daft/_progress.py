@@ -1,10 +1,10 @@
 """The progress display of queries and writes that run longer than a second.
 
 One bar per operator of the running query (its rows and bytes output so far), drawn by
-tqdm: text on a terminal, a widget in a notebook. The engine calls :func:`update` from
-the thread that waits for the query (``host/daft-python/src/progress.rs``), about every
-50 ms once the query has run for a second, and :func:`finish` when it ends; the bars
-are then removed.
+tqdm: text on a terminal, a widget in a notebook (text there without ipywidgets). The
+engine calls :func:`update` from the thread that waits for the query
+(``host/daft-python/src/progress.rs``), about every 50 ms once the query has run for a
+second, and :func:`finish` when it ends; the bars are then removed.
 
 Whether it is shown: ``set_execution_config(progress_bar=True/False)`` decides if given;
 else the environment variable ``DAFT_PROGRESS_BAR`` (``0`` off, ``1`` on, as in Daft);
@@ -55,14 +55,24 @@ def _in_notebook() -> bool:
     return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
 
 
-def _tqdm() -> Any:
+def _tqdm() -> tuple[Any, Any]:
+    """The bar class and the stream it draws on: a widget in a notebook that has
+    ipywidgets; text otherwise, on standard output in a notebook (as Daft does: Jupyter
+    shades standard error red) and on standard error elsewhere."""
     if _in_notebook():
-        from tqdm.auto import tqdm
+        try:
+            import ipywidgets  # noqa: F401
+            from tqdm.notebook import tqdm as widget
 
-        return tqdm
+            return widget, sys.stdout
+        except ImportError:
+            pass
+        from tqdm import tqdm as text
+
+        return text, sys.stdout
     from tqdm import tqdm
 
-    return tqdm
+    return tqdm, sys.stderr
 
 
 def update(key: int, elapsed: float, operators: list[tuple[int, str, int | None, int]]) -> bool:
@@ -75,7 +85,7 @@ def update(key: int, elapsed: float, operators: list[tuple[int, str, int | None,
     with _lock:
         bars = _bars.get(key)
         if bars is None:
-            tqdm = _tqdm()
+            tqdm, stream = _tqdm()
             bars = [
                 tqdm(
                     desc=("  " * depth) + name,
@@ -83,7 +93,7 @@ def update(key: int, elapsed: float, operators: list[tuple[int, str, int | None,
                     unit_scale=True,
                     position=i,
                     leave=False,
-                    file=sys.stderr,
+                    file=stream,
                     mininterval=0.2,
                     dynamic_ncols=True,
                 )
