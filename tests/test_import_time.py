@@ -126,7 +126,12 @@ def test_user_importing_pyarrow_first_still_reads_daft_types(tmp_path):
             {order}
             t = pq.read_table({path!r}).schema.field("x").type
             print(json.dumps([type(t).__name__, str(t.extension_name)
-                              if hasattr(t, "extension_name") else None]))
+                              if hasattr(t, "extension_name") else None]), flush=True)
+            # Skip interpreter teardown: pyarrow's Parquet threads can abort the process
+            # at exit ("terminate called without an active exception", apache/arrow#34314),
+            # about 1 run in 20 here with daft loaded (docs/reliability.md, known problems).
+            import os
+            os._exit(0)
             """
         )
         assert got == [type(expected).__name__, expected.extension_name], order
