@@ -129,7 +129,7 @@ def test_user_importing_pyarrow_first_still_reads_daft_types(tmp_path):
                               if hasattr(t, "extension_name") else None]), flush=True)
             # Skip interpreter teardown: pyarrow's Parquet threads can abort the process
             # at exit ("terminate called without an active exception", apache/arrow#34314),
-            # about 1 run in 20 here with daft loaded (docs/reliability.md, known problems).
+            # 4 runs in 110 here with daft loaded (docs/reliability.md, known problems).
             import os
             os._exit(0)
             """
