@@ -26,6 +26,7 @@ import builtins
 import inspect
 import keyword
 import os
+import re
 import sys
 from typing import Any
 
@@ -72,11 +73,12 @@ def generate() -> str:
         sig = _registry._signature(pyfn.params)
         functions.append(_def(pyfn.name, sig, pyfn.params, pyfn.doc, indent=""))
         names.append(pyfn.name)
+    by_name = {f.name: f for f in plain}
     for name in sorted(vars(Expression)):
         if name.startswith("_") or name in static_methods:
             continue
         value = vars(Expression)[name]
-        method = _method_stub(name, value, plain)
+        method = _method_stub(name, value, by_name)
         if method:
             methods.append(method)
     namespaces = []
@@ -144,10 +146,9 @@ def _valid(pyfn: Any) -> bool:
     return all(p[0].isidentifier() and not keyword.iskeyword(p[0]) for p in pyfn.params)
 
 
-def _method_stub(name: str, value: Any, plain: list[Any]) -> str | None:
+def _method_stub(name: str, value: Any, by_name: dict[str, Any]) -> str | None:
     """The stub of an installed Expression method: a registry function (its first
     argument is the expression) or a Python function of ``daft.functions``."""
-    by_name = {f.name: f for f in plain}
     provider = getattr(value, "_daft_provider", None)
     if provider is not None and name in by_name and _valid(by_name[name]):
         from daft import _registry
@@ -224,17 +225,8 @@ def _annotation(a: Any) -> str:
 
 
 def _words(text: str) -> list[str]:
-    out, cur = [], ""
-    for ch in text:
-        if ch.isalnum() or ch in "_.":
-            cur += ch
-        else:
-            if cur:
-                out.append(cur)
-            cur = ""
-    if cur:
-        out.append(cur)
-    return [w for w in out if not w.isdigit()]
+    """The names (dotted ones whole) a piece of stub text uses."""
+    return [w for w in re.findall(r"[\w.]+", text) if not w.isdigit()]
 
 
 def _doc(doc: str | None, indent: str) -> str:
