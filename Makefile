@@ -53,11 +53,17 @@ functions-reference: install
 # DataFusion and arrow are compiled once per run, not once per profile.
 export DAFT_TEST_PLUGIN_DIR := $(CARGO_TARGET_DIR)/release
 
+# The plugin ABI 1.0 fixtures (the frozen 1.0 SDK, a plugin built with it, its loader) are a
+# workspace of their own, built into the same target/ (their dependencies are reused).
+ABI10 := --manifest-path tests/fixtures/abi-1.0/Cargo.toml
+
 test-rust:
 	cargo build --workspace --release
+	cargo build --release $(ABI10)
 	cargo test --workspace --release
 
 test-python: install
+	cargo build --release $(ABI10)
 	$(VPY) -m pytest -q tests
 
 test: test-rust test-python docs

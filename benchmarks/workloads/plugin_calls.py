@@ -109,6 +109,25 @@ def q1_q2(rep: Report, ours: Worker, sizes: Sizes, setup: Setup, data: dict) -> 
         + "\n".join(rows)
     )
 
+    contenders = [(kind, ours, f"qagg.{kind}") for kind in ("builtin", "plugin")]
+    res = interleave(contenders, sizes.fast_runs)
+    b, p = res["builtin"], res["plugin"]
+    r = ratios(p, b)
+    what = "plugin aggregate / built-in twin (`bench_sum` / `sum`)"
+    rep.target("1", what, "≤ 1.05", ratio_str(r[0]), r[0] <= 1.05)
+    rep.add(
+        "### Aggregates\n\n"
+        f"{sizes.fast_runs} interleaved rounds. `groupby(k).agg(sum(x))` over the same "
+        f"{sizes.ints:,} Int64 values in 1,000 groups, in memory: the built-in exact `sum` "
+        "against `bench_sum`, a plugin aggregate with the built-in's algorithm (an `i128` per "
+        "group, partial sums as Decimal128(38, 0), checked narrowing), called through the "
+        "plugin ABI's groups accumulator.\n\n"
+        "| built-in `sum` ms median (min – max) | plugin `bench_sum` ms | plugin / built-in "
+        "median (min – max) |\n|---|---|---|\n"
+        f"| {fmt3(stats([x['ns'] for x in b]))} | {fmt3(stats([x['ns'] for x in p]))} | "
+        f"{fmt3(r, ratio_str)} |"
+    )
+
     contenders = [(kind, ours, f"q2.{kind}") for kind in ("builtin", "plugin", "plugin_full")]
     res = interleave(contenders, sizes.runs)
     calls = sizes.tiny_batches * sizes.tiny_calls

@@ -11,11 +11,11 @@ use std::mem::{align_of, size_of, ManuallyDrop};
 use std::sync::OnceLock;
 
 use crate::abi::{ArrowArray, ArrowSchema, INVALID_RESULT_PREFIX};
-use crate::arrow::array::{make_array, ArrayData};
+use crate::arrow::array::{make_array, Array, ArrayData, ArrayRef};
 use crate::arrow::datatypes::{DataType, Field};
 use crate::arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use crate::arrow_import::without_dangling_first_offsets;
-use crate::sdk::ScalarFunction;
+use crate::sdk::{ReturnFieldRule, ScalarFunction};
 use crate::Options;
 
 // The casts below rely on identical size and alignment; checked at compile time.
@@ -62,37 +62,41 @@ fn import_field(s: &ArrowSchema, what: &str) -> Result<Field, String> {
     Field::try_from(schema_ref(s)).map_err(|e| format!("{what}: cannot import schema: {e}"))
 }
 
-/// Runs a function's return-type rule on C Data Interface schemas.
-pub(crate) fn run_return_field(
-    f: &ScalarFunction,
+/// Imports argument fields the host passed.
+pub(crate) fn import_fields(args: &[ArrowSchema]) -> Result<Vec<Field>, String> {
+    args.iter()
+        .enumerate()
+        .map(|(i, s)| import_field(s, &format!("argument {i}")))
+        .collect()
+}
+
+/// Exports a field (a rule's result).
+pub(crate) fn export_field(field: &Field) -> Result<ArrowSchema, String> {
+    FFI_ArrowSchema::try_from(field)
+        .map(schema_from_arrow)
+        .map_err(|e| format!("cannot export field {field}: {e}"))
+}
+
+/// Runs a return-type rule (of a scalar or aggregate function) on C Data
+/// Interface schemas.
+pub(crate) fn run_field_rule(
+    rule: ReturnFieldRule,
     args: &[ArrowSchema],
     options: &Options,
     out: &mut ArrowSchema,
 ) -> Result<(), String> {
-    let fields = args
-        .iter()
-        .enumerate()
-        .map(|(i, s)| import_field(s, &format!("argument {i}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let field = (f.return_field)(&fields, options)?;
-    let exported = FFI_ArrowSchema::try_from(&field)
-        .map_err(|e| format!("cannot export return field {field}: {e}"))?;
+    let fields = import_fields(args)?;
+    let field = rule(&fields, options)?;
     // `out` arrives released, so overwriting it leaks nothing.
-    *out = schema_from_arrow(exported);
+    *out = export_field(&field)?;
     Ok(())
 }
 
-/// Runs a function's kernel on C Data Interface arrays, taking ownership
-/// of each argument array.
-pub(crate) fn run_call(
-    f: &ScalarFunction,
+/// Imports the arrays the host passed, taking ownership of each.
+pub(crate) fn import_arrays(
     args: &mut [ArrowArray],
     schemas: &[ArrowSchema],
-    options: &Options,
-    num_rows: usize,
-    out_array: &mut ArrowArray,
-    out_schema: &mut ArrowSchema,
-) -> Result<(), String> {
+) -> Result<Vec<ArrayRef>, String> {
     if args.len() != schemas.len() {
         return Err(format!(
             "the host passed {} arrays but {} schemas",
@@ -119,14 +123,36 @@ pub(crate) fn run_call(
             .map_err(|e| format!("argument {i}: cannot import array: {e}"))?;
         arrays.push(make_array(without_dangling_first_offsets(data)));
     }
-    let result = (f.call)(&arrays, options, num_rows)?;
-    drop(arrays);
+    Ok(arrays)
+}
+
+/// Checks and exports an array the plugin produced (a kernel's result, an
+/// aggregate's value or state).
+pub(crate) fn export_result(result: &dyn Array) -> Result<(ArrowArray, ArrowSchema), String> {
     let data = result.to_data();
     check_result(&data)?;
     let (array, schema) = to_ffi(&data).map_err(|e| format!("cannot export the result: {e}"))?;
+    Ok((array_from_arrow(array), schema_from_arrow(schema)))
+}
+
+/// Runs a function's kernel on C Data Interface arrays, taking ownership
+/// of each argument array.
+pub(crate) fn run_call(
+    f: &ScalarFunction,
+    args: &mut [ArrowArray],
+    schemas: &[ArrowSchema],
+    options: &Options,
+    num_rows: usize,
+    out_array: &mut ArrowArray,
+    out_schema: &mut ArrowSchema,
+) -> Result<(), String> {
+    let arrays = import_arrays(args, schemas)?;
+    let result = (f.call)(&arrays, options, num_rows)?;
+    drop(arrays);
+    let (array, schema) = export_result(result.as_ref())?;
     // Both slots arrive released, so overwriting them leaks nothing.
-    *out_array = array_from_arrow(array);
-    *out_schema = schema_from_arrow(schema);
+    *out_array = array;
+    *out_schema = schema;
     Ok(())
 }
 

@@ -62,11 +62,15 @@ pub use arrow60 as arrow;
 pub use arrow55 as arrow;
 
 pub mod abi;
+mod aggregate;
 pub mod arrow_import;
 mod bridge;
 mod options;
 mod sdk;
 
+pub use aggregate::{
+    AggregateFunction, CreateAccumulator, Emit, GroupsAccumulator, StateFieldsRule,
+};
 pub use inventory;
 pub use options::{Options, Value};
 pub use sdk::{
@@ -75,18 +79,94 @@ pub use sdk::{
 };
 
 /// Downcasts a kernel argument to a concrete array type, with an error
-/// message instead of a panic when the type is not the expected one.
+/// message instead of a panic when the type is not the expected one, e.g.
+/// "expected an Int64 array (Int64Array), got an array of type Utf8".
 pub fn downcast<T: arrow::array::Array + 'static>(
     array: &arrow::array::ArrayRef,
 ) -> Result<&T, String> {
     array.as_any().downcast_ref::<T>().ok_or_else(|| {
+        let (arrow_type, rust_type) = plain_array_type(std::any::type_name::<T>());
         format!(
-            "expected {}, got an array of type {}",
-            std::any::type_name::<T>()
-                .rsplit("::")
-                .next()
-                .unwrap_or("another array type"),
+            "expected {} array ({rust_type}), got an array of type {}",
+            with_article(&arrow_type),
             array.data_type()
         )
     })
+}
+
+fn with_article(word: &str) -> String {
+    match word.chars().next() {
+        // "a Utf8", "a UInt64", "an Int64": a leading U sounds like "you".
+        Some(c) if "AEIOaeio".contains(c) => format!("an {word}"),
+        _ => format!("a {word}"),
+    }
+}
+
+/// The Arrow type an array type holds and the array type without module
+/// paths, from its `type_name`: `PrimitiveArray<Int64Type>` is an `Int64`
+/// array, `GenericByteArray<GenericStringType<i32>>` a `Utf8` one.
+fn plain_array_type(type_name: &str) -> (String, String) {
+    // Drop every `path::` prefix: keep what follows the last `::` of each
+    // path segment.
+    let mut rust = String::new();
+    let mut word = String::new();
+    let mut chars = type_name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            word.clear();
+        } else if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            rust.push_str(&word);
+            word.clear();
+            rust.push(c);
+        }
+    }
+    rust.push_str(&word);
+    let arrow = match rust.as_str() {
+        "GenericByteArray<GenericStringType<i32>>" => "Utf8".to_string(),
+        "GenericByteArray<GenericStringType<i64>>" => "LargeUtf8".to_string(),
+        "GenericByteArray<GenericBinaryType<i32>>" => "Binary".to_string(),
+        "GenericByteArray<GenericBinaryType<i64>>" => "LargeBinary".to_string(),
+        "GenericListArray<i32>" => "List".to_string(),
+        "GenericListArray<i64>" => "LargeList".to_string(),
+        other => match other
+            .strip_prefix("PrimitiveArray<")
+            .and_then(|t| t.strip_suffix("Type>"))
+        {
+            Some(t) => t.to_string(),
+            None => other.strip_suffix("Array").unwrap_or(other).to_string(),
+        },
+    };
+    (arrow, rust)
+}
+
+#[cfg(test)]
+mod downcast_tests {
+    use std::sync::Arc;
+
+    use crate::arrow::array::{ArrayRef, BooleanArray, Int64Array, StringArray};
+
+    #[test]
+    fn the_error_names_the_expected_arrow_type_plainly() {
+        let strings: ArrayRef = Arc::new(StringArray::from(vec!["a"]));
+        let e = super::downcast::<Int64Array>(&strings).unwrap_err();
+        assert_eq!(
+            e,
+            "expected an Int64 array (PrimitiveArray<Int64Type>), got an array of type Utf8"
+        );
+        let ints: ArrayRef = Arc::new(Int64Array::from(vec![1]));
+        let e = super::downcast::<StringArray>(&ints).unwrap_err();
+        assert_eq!(
+            e,
+            "expected a Utf8 array (GenericByteArray<GenericStringType<i32>>), got an array of \
+             type Int64"
+        );
+        let e = super::downcast::<BooleanArray>(&ints).unwrap_err();
+        assert_eq!(
+            e,
+            "expected a Boolean array (BooleanArray), got an array of type Int64"
+        );
+    }
 }

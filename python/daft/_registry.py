@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import sys
 import types
 from typing import Any, Callable
 
@@ -119,6 +120,8 @@ def sync() -> None:
     namespace = vars(functions_module)
     for stale in _installed_functions | _installed_namespaces:
         namespace.pop(stale, None)
+    for stale in _installed_namespaces:
+        sys.modules.pop(f"daft.functions.{stale}", None)
     for stale in _installed_methods:
         if stale in vars(Expression):
             delattr(Expression, stale)
@@ -150,6 +153,9 @@ def sync() -> None:
             setattr(module, pyfn.name, make_function(pyfn, f"{provider}.{pyfn.name}"))
         module.__all__ = [f.name for f in fns]  # type: ignore[attr-defined]
         namespace[provider] = module
+        # So that `from daft.functions.text import checksum` finds it too
+        # (never in place of a real submodule of daft.functions).
+        sys.modules.setdefault(module.__name__, module)
         _installed_namespaces.add(provider)
 
     functions_module.__all__ = sorted(_installed_functions | own)  # type: ignore[attr-defined]

@@ -329,7 +329,7 @@ def _with_abi_version(tmp_path: Path, version: bytes) -> Path:
     the library header is patched in a copy, as the loader's Rust tests do.
     """
     data = Path(lib(HELLO)).read_bytes()
-    needle = b"daft plugin1.0.0"
+    needle = b"daft plugin1.1.0"
     if data.count(needle) != 1:
         pytest.skip(f"the ABI version string occurs {data.count(needle)} times in hello")
     out = tmp_path / f"libhello_abi_{version.decode().replace('.', '_')}.so"
@@ -343,7 +343,7 @@ def test_a_newer_abi_version(tmp_path, version, shown):
     assert load_error(str(path)) == [
         "DaftPluginError",
         f'plugin "{path.name}": cannot load {path}: ABI version mismatch: the plugin was '
-        f"built for plugin ABI {shown}, but this daft loads plugin ABI 1.0 to 1.0; rebuild "
+        f"built for plugin ABI {shown}, but this daft loads plugin ABI 1.0 to 1.1; rebuild "
         "the plugin against a daft-plugin-api of ABI 1.x or use a daft that supports "
         f"ABI {shown}",
     ]
@@ -422,17 +422,34 @@ def load_and_call(library: str, statement: str) -> list:
 
 def test_a_result_of_the_wrong_length():
     assert _call_error("bad_wrong_length") == [
-        "DaftCoreException",
-        "DataFrame.collect: function bad_results.bad_wrong_length returned 4 rows for an "
-        "input of 3 rows",
+        "DaftPluginError",
+        'DataFrame.collect: plugin "bad_results": function bad_wrong_length: returned 4 rows '
+        "for an input of 3 rows",
     ]
 
 
 def test_a_result_of_another_type_than_declared():
     assert _call_error("bad_wrong_type") == [
-        "DaftCoreException",
-        "DataFrame.collect: function bad_results.bad_wrong_type returned type String but "
-        "declared Int64",
+        "DaftPluginError",
+        'DataFrame.collect: plugin "bad_results": function bad_wrong_type: returned type '
+        "String but declared Int64",
+    ]
+
+
+def test_nulls_in_a_result_declared_non_nullable_name_the_plugin_and_function():
+    assert _call_error("bad_nulls_declared_non_nullable") == [
+        "DaftPluginError",
+        'DataFrame.collect: plugin "bad_results": function bad_nulls_declared_non_nullable: '
+        "declared its result non-nullable but returned 3 null(s) in 3 rows",
+    ]
+
+
+def test_types_that_print_alike_show_what_differs():
+    # List[Utf8] either way in the short form; the item's nullability differs.
+    assert _call_error("bad_list_item_nullability") == [
+        "DaftPluginError",
+        'DataFrame.collect: plugin "bad_results": function bad_list_item_nullability: '
+        "returned type List<item: Utf8> but declared List<item: Utf8 not null>",
     ]
 
 

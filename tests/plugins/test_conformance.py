@@ -48,6 +48,11 @@ def test_a_first_party_plugin_conforms(plugin):
         assert [c.check for c in f.checks] == list(testing.CHECKS)
         # Every function accepts some input, so every check really ran.
         assert all(c.status == "PASS" for c in f.checks), str(report)
+    # Aggregates are not called row by row: listed as not checked, visibly.
+    expected = ["text.checksum"] if plugin == "text" else []
+    assert report.unchecked_aggregates == expected
+    if expected:
+        assert "not checked (aggregate functions" in str(report)
 
 
 def test_geo_functions_are_fed_geo_points():
@@ -158,6 +163,8 @@ def test_the_fixtures_healthy_functions_pass(fixture_report, function):
         ("bad_writes_null_slots", "all-null", "wrote into its argument #1"),
         ("bad_ignores_offset", "sliced", "the result depends on the array's offset"),
         ("bad_nondeterministic", "determinism", "the same input twice gave different results"),
+        ("bad_nulls_declared_non_nullable", "all-null", "declared its result non-nullable"),
+        ("bad_list_item_nullability", "empty", "List<item: Utf8 not null>"),
     ],
 )
 def test_wrong_results_are_findings(bad_results_report, function, check, words):
@@ -201,6 +208,8 @@ def test_a_crash_fails_the_running_check_and_the_rest_is_still_checked(bad_resul
             "bad_ignores_offset",
             "bad_nondeterministic",
             "crash_abort_on_null",
+            "bad_nulls_declared_non_nullable",
+            "bad_list_item_nullability",
         ]
     }
     for fn in bad_results_report.functions:

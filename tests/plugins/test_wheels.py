@@ -73,9 +73,9 @@ def test_installed_plugins_are_discovered_and_listed(env):
         """,
     )
     assert out == {
-        "geo": ["loaded", "1.0"],
-        "hello": ["loaded", "1.0"],
-        "text": ["loaded", "1.0"],
+        "geo": ["loaded", "1.1"],
+        "hello": ["loaded", "1.1"],
+        "text": ["loaded", "1.1"],
     }
 
 

@@ -48,3 +48,65 @@ impl fmt::Debug for UserAggregate {
         write!(f, "UserAggregate({})", self.0.name())
     }
 }
+
+/// Which groups an accumulator emits; emitted groups are forgotten, and
+/// the group that was `n` becomes group `0` after `First(n)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emit {
+    /// Every group.
+    All,
+    /// Groups `0..n`.
+    First(usize),
+}
+
+/// The running state of one registry aggregate over many groups, in the
+/// shape of DataFusion's `GroupsAccumulator` (which the lowering adapts it
+/// to): rows arrive with their dense group indices, partial states leave
+/// and arrive as Arrow arrays (one per state field, one row per group).
+pub trait GroupsAccumulator: Send {
+    /// Adds the rows of `args` (one array per argument) to groups `groups[i]`.
+    fn update(
+        &mut self,
+        args: &[ArrayRef],
+        groups: &[usize],
+        total_groups: usize,
+    ) -> DaftResult<()>;
+    /// Folds partial states into groups `groups[i]`.
+    fn merge(
+        &mut self,
+        states: &[ArrayRef],
+        groups: &[usize],
+        total_groups: usize,
+    ) -> DaftResult<()>;
+    /// The emitted groups' values, one row each.
+    fn evaluate(&mut self, emit: Emit) -> DaftResult<ArrayRef>;
+    /// The emitted groups' partial states.
+    fn state(&mut self, emit: Emit) -> DaftResult<Vec<ArrayRef>>;
+    /// Bytes held (an estimate, for memory accounting).
+    fn size(&self) -> usize;
+}
+
+/// The behaviour of an aggregate function of the registry (one a plugin
+/// provides): its type rules, evaluated at plan time, and its accumulator,
+/// created per partition and query.
+pub trait AggregateFunction: Send + Sync {
+    /// The result's field for these argument fields (already checked
+    /// against the declared type classes).
+    fn return_field(
+        &self,
+        args: &[Field],
+        options: &crate::options::FunctionOptions,
+    ) -> DaftResult<Field>;
+    /// The fields of the partial state.
+    fn state_fields(
+        &self,
+        args: &[Field],
+        options: &crate::options::FunctionOptions,
+    ) -> DaftResult<Vec<Field>>;
+    /// A new, empty accumulator.
+    fn accumulator(
+        &self,
+        args: &[Field],
+        options: &crate::options::FunctionOptions,
+    ) -> DaftResult<Box<dyn GroupsAccumulator>>;
+}

@@ -176,6 +176,33 @@ pub trait ScalarFunction: Send + Sync {
     }
 }
 
+/// What a function computes: one value per row, or one per group.
+#[derive(Clone)]
+pub enum Implementation {
+    /// A scalar function (most of the registry).
+    Scalar(Arc<dyn ScalarFunction>),
+    /// An aggregation, used in `agg`, `groupby().agg`, SQL and windows.
+    Aggregate(Arc<dyn crate::aggregate::AggregateFunction>),
+}
+
+impl Implementation {
+    /// The scalar function, if this is one.
+    pub fn scalar(&self) -> Option<&Arc<dyn ScalarFunction>> {
+        match self {
+            Implementation::Scalar(f) => Some(f),
+            Implementation::Aggregate(_) => None,
+        }
+    }
+
+    /// The aggregate function, if this is one.
+    pub fn aggregate(&self) -> Option<&Arc<dyn crate::aggregate::AggregateFunction>> {
+        match self {
+            Implementation::Aggregate(f) => Some(f),
+            Implementation::Scalar(_) => None,
+        }
+    }
+}
+
 /// Everything the engine knows about one function.
 pub struct FunctionDef {
     /// The name users call it by.
@@ -186,8 +213,8 @@ pub struct FunctionDef {
     pub doc: String,
     /// Expression parameters first, then options.
     pub params: Vec<Param>,
-    /// Return-type rule and kernel.
-    pub implementation: Arc<dyn ScalarFunction>,
+    /// Return-type rule and kernel (or accumulator).
+    pub implementation: Implementation,
 }
 
 impl fmt::Debug for FunctionDef {
@@ -196,11 +223,28 @@ impl fmt::Debug for FunctionDef {
             .field("name", &self.name)
             .field("provider", &self.provider)
             .field("params", &self.params)
+            .field("aggregate", &self.is_aggregate())
             .finish()
     }
 }
 
 impl FunctionDef {
+    /// Whether this is an aggregation (one value per group).
+    pub fn is_aggregate(&self) -> bool {
+        matches!(self.implementation, Implementation::Aggregate(_))
+    }
+
+    /// The scalar function, or an error naming this function when it is an
+    /// aggregation (which the planner never calls row by row).
+    pub fn scalar(&self) -> DaftResult<&Arc<dyn ScalarFunction>> {
+        self.implementation.scalar().ok_or_else(|| {
+            DaftError::Internal(format!(
+                "function {} is an aggregation, not a scalar function",
+                self.qualified_name()
+            ))
+        })
+    }
+
     /// The qualified name used in messages: `lower` or `text.levenshtein`.
     pub fn qualified_name(&self) -> String {
         match &self.provider {
@@ -358,10 +402,11 @@ impl FunctionDef {
                 )));
             }
         }
-        let field = self
-            .implementation
-            .return_field(args, options)
-            .map_err(|e| e.context(format!("function {}", self.qualified_name())))?;
+        let field = match &self.implementation {
+            Implementation::Scalar(f) => f.return_field(args, options),
+            Implementation::Aggregate(f) => f.return_field(args, options),
+        }
+        .map_err(|e| e.context(format!("function {}", self.qualified_name())))?;
         let name = args
             .first()
             .map(|f| f.name().clone())

@@ -144,6 +144,42 @@ pub enum AggKind {
     /// A user-defined aggregate (`@daft.udaf`); its input is a struct of the
     /// call's arguments, one field each.
     User(UserAggregate),
+    /// An aggregate function of the registry (a plugin's); its input is a
+    /// struct of the call's arguments, one field each, as for `User`.
+    Registry(RegistryAgg),
+}
+
+/// A call of a registry aggregate: the function and its bound options.
+#[derive(Debug, Clone)]
+pub struct RegistryAgg {
+    /// The aggregate (its implementation is `Implementation::Aggregate`).
+    pub func: Arc<FunctionDef>,
+    /// The call's options, validated and with defaults filled in.
+    pub options: FunctionOptions,
+}
+
+impl PartialEq for RegistryAgg {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.func, &other.func) && self.options == other.options
+    }
+}
+
+// Options compare by value; a NaN option makes a call unequal to itself,
+// which only costs a missed de-duplication, never a wrong plan.
+impl Eq for RegistryAgg {}
+
+/// The struct-field names a registry aggregate's arguments are packed
+/// under: their own names (which the function's rules then see, as a scalar
+/// function's do), or `arg0`, `arg1`, ... when two share a name.
+fn packed_names(args: &[Expr]) -> String {
+    let names: Vec<String> = args.iter().map(|a| a.name()).collect();
+    let unique = names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
+    let names = if unique && names.iter().all(|n| !n.contains('\0')) {
+        names
+    } else {
+        (0..args.len()).map(|i| format!("arg{i}")).collect()
+    };
+    names.join("\0")
 }
 
 /// The percentages of a percentile aggregation, each in [0, 1], kept as
@@ -248,6 +284,7 @@ impl AggKind {
             AggKind::ApproxPercentiles(_) => "approx_percentiles",
             AggKind::ApproxCountDistinct => "approx_count_distinct",
             AggKind::User(_) => "udaf",
+            AggKind::Registry(_) => "registry aggregate",
         }
     }
 
@@ -271,6 +308,16 @@ impl AggKind {
             return Ok(DataType::Decimal128(38, s.saturating_add(4).min(38)));
         }
         Ok(match self {
+            AggKind::Registry(r) => {
+                let DataType::Struct(fields) = dt else {
+                    return Err(DaftError::Internal(format!(
+                        "aggregate {} takes a struct of its arguments, got {dt}",
+                        r.func.qualified_name()
+                    )));
+                };
+                let args: Vec<Field> = fields.iter().map(|f| f.as_ref().clone()).collect();
+                r.func.resolve(&args, &r.options)?.data_type().clone()
+            }
             AggKind::User(u) => {
                 if !matches!(dt, DataType::Struct(_)) {
                     return Err(DaftError::Internal(format!(
@@ -546,6 +593,9 @@ impl Expr {
     ) -> DaftResult<Self> {
         func.check_arity(args.len())?;
         let options = func.bind_options(options)?;
+        if func.is_aggregate() {
+            return Expr::registry_agg(func, args, options);
+        }
         if let Some(bad) = args.iter().find(|a| a.has_agg()) {
             return Err(DaftError::value_error(format!(
                 "function {}: argument {bad} is an aggregation; aggregate after computing the \
@@ -560,6 +610,35 @@ impl Expr {
             return_field: None,
         }
         .within_max_depth()
+    }
+
+    /// The aggregation `func(args...)` of a registry aggregate: the
+    /// arguments packed as one struct (named after the first argument, so
+    /// the result is), the way `AggKind::Registry` takes them.
+    fn registry_agg(
+        func: Arc<FunctionDef>,
+        args: Vec<Expr>,
+        options: FunctionOptions,
+    ) -> DaftResult<Self> {
+        if let Some(bad) = args.iter().find(|a| a.has_agg()) {
+            return Err(DaftError::value_error(format!(
+                "aggregate {}: argument {bad} is already an aggregation; an aggregation of an \
+                 aggregation is not supported",
+                func.qualified_name()
+            )));
+        }
+        let Some(first) = args.first() else {
+            return Err(DaftError::value_error(format!(
+                "aggregate {}: takes at least one expression argument",
+                func.qualified_name()
+            )));
+        };
+        let name = first.name();
+        let to_struct = daft_core::registry::global().lookup("to_struct")?;
+        let mut names = BTreeMap::new();
+        names.insert("names".to_string(), OptionValue::Str(packed_names(&args)));
+        let packed = Expr::call(to_struct, args, names)?.alias(name);
+        packed.agg(AggKind::Registry(RegistryAgg { func, options }))
     }
 
     /// The output column name: a column keeps its name, a function or
@@ -1007,6 +1086,32 @@ impl fmt::Display for Expr {
                 kind: AggKind::User(u),
                 expr,
             } => write!(f, "{}({expr})", u.0.name()),
+            Expr::Agg {
+                kind: AggKind::Registry(r),
+                expr,
+            } => {
+                // Shown as the call was written, not as its packed struct.
+                write!(f, "{}(", r.func.qualified_name())?;
+                let inner = match expr.as_ref() {
+                    Expr::Alias(inner, _) => inner.as_ref(),
+                    other => other,
+                };
+                match inner {
+                    Expr::Function { args, .. } => {
+                        for (i, a) in args.iter().enumerate() {
+                            if i > 0 {
+                                write!(f, ", ")?;
+                            }
+                            write!(f, "{a}")?;
+                        }
+                    }
+                    other => write!(f, "{other}")?,
+                }
+                for (k, v) in &r.options.0 {
+                    write!(f, ", {k}={v}")?;
+                }
+                write!(f, ")")
+            }
             Expr::Agg { kind, expr } => write!(f, "{}({expr})", kind.name()),
             Expr::Window { func, spec: None } => write!(f, "{func}"),
             Expr::Window {

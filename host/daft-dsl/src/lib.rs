@@ -14,6 +14,7 @@ pub mod window;
 
 pub use expr::{
     binary_output_field, binary_output_type, AggKind, CountMode, Expr, Operator, Percentiles,
+    RegistryAgg,
 };
 pub use lambda::{LambdaKind, ELEMENT_COLUMN};
 pub use operators::{broadcast, eval_operator, Operand};

@@ -392,6 +392,17 @@ fn check_frame(
             "a window frame (rows_between / range_between) needs an order: add .order_by(...)",
         ));
     }
+    if let (WindowFunc::Agg(AggKind::Registry(r), _), FrameBound::Offset(_)) = (func, &frame.start)
+    {
+        // Plugin accumulators add rows and merge states; they cannot take
+        // rows back out, which a sliding frame needs.
+        return Err(DaftError::value_error(format!(
+            "aggregate {} over a window: its frame must start at the partition's first row \
+             (rows_between(Window.unbounded_preceding, ...)); a frame that slides is not \
+             supported for plugin aggregates",
+            r.func.qualified_name()
+        )));
+    }
     if let (WindowFunc::Agg(AggKind::User(u), _), FrameBound::Offset(_)) = (func, &frame.start) {
         // A frame that slides drops rows from its state; a UDAF's
         // aggregate / combine / finalize cannot take rows back out.

@@ -8,7 +8,7 @@ use arrow::datatypes::Field;
 use daft_core::logical::LogicalKind;
 use daft_core::options::FunctionOptions;
 use daft_core::registry::{
-    BuiltinFunction, FunctionDef, OptionKind, Param, Provider, ScalarFunction,
+    BuiltinFunction, FunctionDef, Implementation, OptionKind, Param, Provider, ScalarFunction,
 };
 use daft_core::types::{display_type, TypeClass};
 use daft_core::{DaftError, DaftResult};
@@ -229,7 +229,7 @@ fn cast_def() -> FunctionDef {
             Param::expr("expr", TypeClass::Any),
             Param::required_option("dtype", OptionKind::DataType),
         ],
-        implementation: Arc::new(Cast),
+        implementation: Implementation::Scalar(Arc::new(Cast)),
     }
 }
 inventory::submit! { BuiltinFunction(cast_def) }

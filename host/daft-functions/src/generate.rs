@@ -9,7 +9,7 @@ use arrow::datatypes::{DataType, Field};
 use daft_core::logical::ARROW_UUID;
 use daft_core::options::{FunctionOptions, OptionValue};
 use daft_core::registry::{
-    BuiltinFunction, FunctionDef, OptionKind, Param, Provider, ScalarFunction,
+    BuiltinFunction, FunctionDef, Implementation, OptionKind, Param, Provider, ScalarFunction,
 };
 use daft_core::{DaftError, DaftResult};
 use rand::rngs::SmallRng;
@@ -149,7 +149,7 @@ Example:
             OptionKind::Str,
             OptionValue::Str("v4".into()),
         )],
-        implementation: Arc::new(Generator(Kind::Uuid)),
+        implementation: Implementation::Scalar(Arc::new(Generator(Kind::Uuid))),
     }
 }
 inventory::submit! { BuiltinFunction(uuid_def) }
@@ -185,7 +185,7 @@ Example:
             Param::required_option("high", OptionKind::Int),
             Param::option("seed", OptionKind::Int, OptionValue::Null),
         ],
-        implementation: Arc::new(Generator(Kind::RandomInt)),
+        implementation: Implementation::Scalar(Arc::new(Generator(Kind::RandomInt))),
     }
 }
 inventory::submit! { BuiltinFunction(random_int_def) }

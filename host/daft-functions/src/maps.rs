@@ -17,7 +17,7 @@ use arrow::datatypes::{DataType, Field, Fields};
 use arrow::row::{RowConverter, SortField};
 use daft_core::options::FunctionOptions;
 use daft_core::registry::{
-    BuiltinFunction, FunctionDef, OptionKind, Param, Provider, ScalarFunction,
+    BuiltinFunction, FunctionDef, Implementation, OptionKind, Param, Provider, ScalarFunction,
 };
 use daft_core::types::{display_data_type, supertype, TypeClass};
 use daft_core::{DaftError, DaftResult};
@@ -372,7 +372,7 @@ Example:
             Param::variadic("fields", TypeClass::Any, 1),
             Param::required_option("names", OptionKind::Str),
         ],
-        implementation: Arc::new(ToStruct),
+        implementation: Implementation::Scalar(Arc::new(ToStruct)),
     }
 }
 inventory::submit! { BuiltinFunction(to_struct_def) }

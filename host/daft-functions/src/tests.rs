@@ -352,7 +352,7 @@ fn every_builtin_is_row_wise_on_sliced_and_empty_input() {
     // Generators (uuid, random_int) draw anew on every call; generate.rs and
     // the Python tests check them.
     for def in global().functions() {
-        if def.implementation.is_volatile() {
+        if def.scalar().unwrap().is_volatile() {
             continue;
         }
         let name = def.name.as_str();
@@ -376,7 +376,7 @@ fn every_builtin_accepts_all_null_columns() {
     for def in global()
         .functions()
         .into_iter()
-        .filter(|d| !d.implementation.is_volatile())
+        .filter(|d| !d.scalar().unwrap().is_volatile())
     {
         let name = def.name.as_str();
         let args: Vec<ArrayRef> = sample_args(&def)

@@ -14,7 +14,7 @@ use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::{cast, is_not_null};
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Int64Type};
 use daft_core::options::FunctionOptions;
-use daft_core::registry::{FunctionDef, Param, Provider, ScalarFunction};
+use daft_core::registry::{FunctionDef, Implementation, Param, Provider, ScalarFunction};
 use daft_core::types::{display_data_type, supertype};
 use daft_core::{DaftError, DaftResult};
 
@@ -74,7 +74,7 @@ where
         provider: Provider::Builtin,
         doc: doc.trim().to_string(),
         params,
-        implementation: Arc::new(Kernel { name, rule, kernel }),
+        implementation: Implementation::Scalar(Arc::new(Kernel { name, rule, kernel })),
     }
 }
 
@@ -454,7 +454,7 @@ pub(crate) mod testing {
             .collect();
         let field = def.resolve(&fields, &options)?;
         let n = args.first().map_or(0, |a| a.len());
-        let out = def.implementation.call(args, &options, n)?;
+        let out = def.scalar()?.call(args, &options, n)?;
         assert_eq!(
             out.data_type(),
             field.data_type(),

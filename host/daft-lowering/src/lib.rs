@@ -34,6 +34,7 @@ pub mod operators;
 pub mod partition;
 pub mod percentile;
 pub mod plan;
+pub mod registry_agg;
 pub mod scan;
 pub mod sum;
 pub mod udf;

@@ -323,6 +323,9 @@ pub(crate) fn lower_agg(e: &Expr, schema: &Schema) -> DaftResult<DfExpr> {
     let df = |r: datafusion::common::Result<DfExpr>| r.map_err(from_df);
     Ok(match kind {
         AggKind::User(u) => crate::user_agg::user_udaf(&u, dt)?.call(vec![x]),
+        AggKind::Registry(r) => {
+            crate::registry_agg::registry_udaf(&r, dt, e.to_string())?.call(vec![x])
+        }
         AggKind::Sum => match kind.output_type(&f)? {
             // Integer and decimal sums are exact or an error, never
             // wrapped (see `sum`).

@@ -51,7 +51,11 @@ impl RegistryUdf {
         // Types were checked against the registry's rule when the plan was
         // built; `coerce_types` gives DataFusion exactly those types, so the
         // only casts it adds are of views back to strings ([`crate::views`]).
-        let volatility = if func.implementation.is_volatile() {
+        let volatile = func
+            .implementation
+            .scalar()
+            .is_some_and(|f| f.is_volatile());
+        let volatility = if volatile {
             Volatility::Volatile
         } else {
             Volatility::Immutable
@@ -95,7 +99,7 @@ impl RegistryUdf {
         // input it dislikes) fails this query, not the process. Plugin
         // kernels cannot panic across the ABI: their SDK catches it first.
         let out = catch_unwind(AssertUnwindSafe(|| {
-            func.implementation
+            func.scalar()?
                 .call_with_fields(&arrays, &self.arg_fields, &self.options, rows)
         }))
         .map_err(|p| {
@@ -103,28 +107,78 @@ impl RegistryUdf {
         })
         .and_then(|r| r)
         .map_err(|e| e.context(format!("function {}", self.name)))?;
-        check_output(&self.name, &out, rows, self.return_field.data_type())?;
+        check_output(&self.func, &out, rows, &self.return_field)?;
         Ok(out)
     }
 }
 
 /// The always-on check of every function result, built-in or plugin: one
 /// row per input row, and the type resolved at plan time.
-fn check_output(name: &str, out: &ArrayRef, rows: usize, expected: &DataType) -> DaftResult<()> {
+/// Checks a kernel's result against what the function declared at plan
+/// time: one row per input row, the declared type, no nulls where declared
+/// non-nullable. A plugin's violation is reported as its bug (naming the
+/// plugin and function); a built-in's as a compute error.
+fn check_output(
+    func: &FunctionDef,
+    out: &ArrayRef,
+    rows: usize,
+    declared: &Field,
+) -> DaftResult<()> {
+    let fail = |message: String| match &func.provider {
+        Provider::Plugin(plugin) => DaftError::Plugin {
+            plugin: plugin.clone(),
+            message: format!("function {}: {message}", func.name),
+        },
+        _ => DaftError::compute(format!("function {}: {message}", func.qualified_name())),
+    };
     if out.len() != rows {
-        return Err(DaftError::compute(format!(
-            "function {name} returned {} rows for an input of {rows} rows",
+        return Err(fail(format!(
+            "returned {} rows for an input of {rows} rows",
             out.len()
         )));
     }
+    let expected = declared.data_type();
     if out.data_type() != expected && expected != &DataType::Null {
-        return Err(DaftError::compute(format!(
-            "function {name} returned type {} but declared {}",
+        let (got, want) = (
             display_data_type(out.data_type()),
-            display_data_type(expected)
+            display_data_type(expected),
+        );
+        // Types that print alike differ in what the short form leaves out
+        // (a child field's nullability or name): show the whole types.
+        let (got, want) = if got == want {
+            (exact_type(out.data_type()), exact_type(expected))
+        } else {
+            (got, want)
+        };
+        return Err(fail(format!("returned type {got} but declared {want}")));
+    }
+    if !declared.is_nullable() && out.null_count() > 0 {
+        return Err(fail(format!(
+            "declared its result non-nullable but returned {} null(s) in {rows} rows",
+            out.null_count()
         )));
     }
     Ok(())
+}
+
+/// A type with every child field's name and nullability spelled out, for
+/// messages about types whose short forms are equal.
+fn exact_type(dt: &DataType) -> String {
+    fn field(f: &Field) -> String {
+        let null = if f.is_nullable() { "" } else { " not null" };
+        format!("{}: {}{null}", f.name(), exact_type(f.data_type()))
+    }
+    match dt {
+        DataType::List(f) => format!("List<{}>", field(f)),
+        DataType::LargeList(f) => format!("LargeList<{}>", field(f)),
+        DataType::FixedSizeList(f, n) => format!("FixedSizeList[{n}]<{}>", field(f)),
+        DataType::Map(f, _) => format!("Map<{}>", field(f)),
+        DataType::Struct(fs) => format!(
+            "Struct<{}>",
+            fs.iter().map(|f| field(f)).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
 }
 
 fn panic_text(p: &(dyn Any + Send)) -> String {

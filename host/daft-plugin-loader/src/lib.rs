@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod adapter;
+mod aggregate;
 mod ffi;
 #[cfg(unix)]
 pub mod isolation;
@@ -319,7 +320,7 @@ struct DescribedFunction {
     name: String,
     doc: String,
     params: Vec<(String, ParamSpec)>,
-    implementation: Arc<dyn registry::ScalarFunction>,
+    implementation: registry::Implementation,
 }
 
 fn load_locked(
@@ -375,21 +376,30 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         name,
         version,
         functions,
+        aggregates,
         types: _,
     } = lib;
-    let functions = functions
-        .into_iter()
-        .map(|f| DescribedFunction {
-            implementation: Arc::new(PluginFunction {
-                plugin: name.clone(),
-                name: f.name.clone(),
-                handle: f.handle,
-            }),
-            name: f.name,
-            doc: f.doc,
-            params: f.params,
-        })
-        .collect();
+    let scalars = functions.into_iter().map(|f| DescribedFunction {
+        implementation: registry::Implementation::Scalar(Arc::new(PluginFunction {
+            plugin: name.clone(),
+            name: f.name.clone(),
+            handle: f.handle,
+        })),
+        name: f.name,
+        doc: f.doc,
+        params: f.params,
+    });
+    let aggregates = aggregates.into_iter().map(|f| DescribedFunction {
+        implementation: registry::Implementation::Aggregate(Arc::new(aggregate::PluginAggregate {
+            plugin: name.clone(),
+            name: f.name.clone(),
+            handle: f.handle,
+        })),
+        name: f.name,
+        doc: f.doc,
+        params: f.params,
+    });
+    let functions = scalars.chain(aggregates).collect();
     Ok(Described {
         abi_version: (abi_version.major, abi_version.minor),
         name,
@@ -423,10 +433,12 @@ fn describe_isolated(path: &Path, options: ProcessOptions) -> DaftResult<Describ
     let functions = functions
         .into_iter()
         .map(|f| DescribedFunction {
-            implementation: Arc::new(isolation::IsolatedFunction {
-                pool: pool.clone(),
-                name: f.name.clone(),
-            }),
+            implementation: registry::Implementation::Scalar(Arc::new(
+                isolation::IsolatedFunction {
+                    pool: pool.clone(),
+                    name: f.name.clone(),
+                },
+            )),
             name: f.name,
             doc: f.doc,
             params: f.params,
@@ -637,7 +649,12 @@ fn validate(lib: &LoadedLibrary) -> Result<(), String> {
         &lib.name,
         lib.functions
             .iter()
-            .map(|f| (f.name.as_str(), f.params.as_slice())),
+            .map(|f| (f.name.as_str(), f.params.as_slice()))
+            .chain(
+                lib.aggregates
+                    .iter()
+                    .map(|f| (f.name.as_str(), f.params.as_slice())),
+            ),
         lib.types.iter().map(|t| t.name.as_str()),
     )
 }

@@ -55,7 +55,8 @@ fn plugin_built_with_arrow_55_runs_in_the_arrow_59_host() {
         .resolve(std::slice::from_ref(&field), &opts)
         .unwrap();
     let v = version
-        .implementation
+        .scalar()
+        .unwrap()
         .call(std::slice::from_ref(&x), &opts, 3)
         .unwrap();
     let v = v.as_any().downcast_ref::<StringArray>().unwrap();
@@ -67,7 +68,8 @@ fn plugin_built_with_arrow_55_runs_in_the_arrow_59_host() {
 
     let add_one = reg.get("arrow55_add_one").expect("registered");
     let out = add_one
-        .implementation
+        .scalar()
+        .unwrap()
         .call(&[x.slice(1, 2)], &opts, 2)
         .unwrap();
     let out = out.as_any().downcast_ref::<Int64Array>().unwrap();

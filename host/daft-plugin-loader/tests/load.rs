@@ -80,7 +80,7 @@ fn call(
         .map(|(i, a)| Field::new(format!("a{i}"), a.data_type().clone(), true))
         .collect();
     def.resolve(&fields, opts)?;
-    def.implementation.call(args, opts, num_rows)
+    def.scalar().unwrap().call(args, opts, num_rows)
 }
 
 fn plugin_message(e: &DaftError) -> (&str, &str) {
@@ -95,7 +95,7 @@ fn hello_loads_and_registers_its_functions() {
     let status = hello();
     assert_eq!(status.name, "hello");
     assert_eq!(status.version, "0.1.0");
-    assert_eq!(status.abi_version, (1, 0));
+    assert_eq!(status.abi_version, (1, 1));
     assert_eq!(status.path, std::fs::canonicalize(hello_path()).unwrap());
     let names: Vec<_> = status.functions.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["hello_add_one", "hello_greet"]);
@@ -311,7 +311,8 @@ fn panics_and_errors_in_plugins_come_back_as_errors() {
 
     let def = plugin_fn("fixture", "fixture_panic_kernel");
     let e = def
-        .implementation
+        .scalar()
+        .unwrap()
         .call(std::slice::from_ref(&x), &none, 3)
         .unwrap_err();
     let (_, message) = plugin_message(&e);
@@ -321,14 +322,16 @@ fn panics_and_errors_in_plugins_come_back_as_errors() {
     );
     // The function still works after a panic (nothing was poisoned).
     let e = def
-        .implementation
+        .scalar()
+        .unwrap()
         .call(std::slice::from_ref(&x), &none, 3)
         .unwrap_err();
     assert!(e.to_string().contains("kernel exploded"));
 
     let def = plugin_fn("fixture", "fixture_err_kernel");
     let e = def
-        .implementation
+        .scalar()
+        .unwrap()
         .call(std::slice::from_ref(&x), &none, 3)
         .unwrap_err();
     assert!(
@@ -426,7 +429,8 @@ fn arrays_round_trip_through_a_plugin() {
     ]));
     for input in [strings, sliced, lists] {
         let out = def
-            .implementation
+            .scalar()
+            .unwrap()
             .call(std::slice::from_ref(&input), &none, input.len())
             .unwrap();
         assert_eq!(out.to_data(), input.to_data());
@@ -434,7 +438,8 @@ fn arrays_round_trip_through_a_plugin() {
 
     daft_plugin_loader::set_strict_validation(true);
     let out = def
-        .implementation
+        .scalar()
+        .unwrap()
         .call(&[Arc::new(Int64Array::from(vec![5]))], &none, 1);
     daft_plugin_loader::set_strict_validation(false);
     assert_eq!(out.unwrap().len(), 1);
@@ -487,7 +492,11 @@ fn variadic_functions_and_typed_options() {
     assert!(e.to_string().contains("at least 1"), "{e}");
 
     let zeros = plugin_fn("fixture", "fixture_zeros");
-    let out = zeros.implementation.call(&[], &none_options(), 4).unwrap();
+    let out = zeros
+        .scalar()
+        .unwrap()
+        .call(&[], &none_options(), 4)
+        .unwrap();
     assert_eq!(out.len(), 4);
     assert_eq!(
         zeros.resolve(&[], &none_options()).unwrap().name(),
@@ -506,7 +515,7 @@ fn none_options() -> FunctionOptions {
 fn hello_with_abi_version(version: &str) -> Option<PathBuf> {
     let bytes = std::fs::read(hello_path()).unwrap();
     // RootModule::NAME is laid out right before the version string.
-    let needle = b"daft plugin1.0.0";
+    let needle = b"daft plugin1.1.0";
     let hits: Vec<usize> = bytes
         .windows(needle.len())
         .enumerate()
@@ -544,7 +553,7 @@ fn an_abi_version_mismatch_is_an_error_naming_both_versions() {
         assert!(message.contains("ABI version mismatch"), "{message}");
         assert!(
             message.contains(&format!(
-                "built for plugin ABI {shown}, but this daft loads plugin ABI 1.0 to 1.0"
+                "built for plugin ABI {shown}, but this daft loads plugin ABI 1.0 to 1.1"
             )),
             "{message}"
         );

@@ -706,7 +706,8 @@ fn round_trip(input: &ArrayRef) -> Result<(), TestCaseError> {
             .map_err(|e| TestCaseError::fail(format!("{name}: resolving {dt}: {e}")))?;
         prop_assert_eq!(field.data_type(), dt, "{}: the type changed", name);
         let out = def
-            .implementation
+            .scalar()
+            .unwrap()
             .call(std::slice::from_ref(input), &options, input.len())
             .map_err(|e| TestCaseError::fail(format!("{name}: {dt}: {e}")))?;
         prop_assert_eq!(out.data_type(), dt, "{}", name);

@@ -65,6 +65,13 @@ impl PyFunction {
     }
 
     /// The docstring.
+    /// Whether this is an aggregation (used in `agg`, `groupby().agg`, SQL
+    /// and windows) rather than a function of each row.
+    #[getter]
+    fn is_aggregate(&self) -> bool {
+        self.def.is_aggregate()
+    }
+
     #[getter]
     fn doc(&self) -> &str {
         &self.def.doc

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use arrow::array::ArrayRef;
 use arrow::datatypes::Field;
 use daft_core::options::FunctionOptions;
-use daft_core::registry::{FunctionDef, Param, Provider, ScalarFunction};
+use daft_core::registry::{FunctionDef, Implementation, Param, Provider, ScalarFunction};
 use daft_core::types::TypeClass;
 use daft_core::{Cause, DaftError, DaftResult};
 use daft_dsl::Expr;
@@ -210,11 +210,11 @@ pub fn python_udf(
         doc: format!("The Python UDF {name}."),
         params: vec![Param::variadic("args", TypeClass::Any, 0)],
         provider: Provider::Python,
-        implementation: Arc::new(PythonKernel {
+        implementation: Implementation::Scalar(Arc::new(PythonKernel {
             name: name.clone(),
             runner,
             output: output.with_nullable(true),
-        }),
+        })),
         name,
     };
     Expr::call(Arc::new(def), args, Default::default())

@@ -537,7 +537,19 @@ impl ExprPlanner<'_> {
                 return self.use_aggregation(agg, f);
             }
         }
+        if self.is_registry_aggregate(&name) {
+            let agg = self.without_agg().registry_call(&name, &args)?;
+            return self.use_aggregation(agg, f);
+        }
         self.registry_call(&name, &args)
+    }
+
+    /// Whether `name` is an aggregate function of the registry (a plugin's).
+    fn is_registry_aggregate(&self, name: &str) -> bool {
+        global()
+            .lookup(name)
+            .or_else(|_| global().lookup(&name.to_ascii_lowercase()))
+            .is_ok_and(|f| f.is_aggregate())
     }
 
     /// `sum(x)`, `count(*)`, `count(DISTINCT x)`... as an aggregation
@@ -688,7 +700,8 @@ impl ExprPlanner<'_> {
                 },
             }
         };
-        let is_aggregate = agg_kind(name).is_some();
+        let registry_aggregate = self.is_registry_aggregate(name);
+        let is_aggregate = agg_kind(name).is_some() || registry_aggregate;
         let named = if WINDOW_FUNCTION_NAMES.contains(&name) {
             let input = match args.positional.first() {
                 Some(a) => Some(Arc::new(inner.expr(a)?)),
@@ -709,7 +722,11 @@ impl ExprPlanner<'_> {
         let func = match named {
             Some(func) => func,
             None if is_aggregate => {
-                let agg = self.aggregation(name, agg_kind(name).unwrap_or(AggKind::Sum), args)?;
+                let agg = if registry_aggregate {
+                    inner.registry_call(name, args)?
+                } else {
+                    self.aggregation(name, agg_kind(name).unwrap_or(AggKind::Sum), args)?
+                };
                 match agg {
                     Expr::Agg { kind, expr } => WindowFunc::Agg(kind, expr),
                     Expr::Alias(inner_agg, _) => match inner_agg.as_ref() {

@@ -9,7 +9,9 @@ use abi_stable::library::{CheckTypeLayout, LibHeader, RootModuleResult};
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::std_types::{ROption, RResult, RSlice, RSliceMut, RString, RVec};
 
-use crate::sdk::{DefaultValue, ExtensionType, OptionKind, ParamKind, ScalarFunction, TypeClass};
+use crate::sdk::{
+    DefaultValue, ExtensionType, OptionKind, Param, ParamKind, ScalarFunction, TypeClass,
+};
 use crate::{bridge, Value};
 
 use super::arrow_c::{ArrowArray, ArrowSchema};
@@ -48,6 +50,13 @@ macro_rules! export_plugin {
             }
             $crate::abi::__private::lib_header::<DaftPluginIdentity>()
         };
+        /// What plugin ABI 1.1 adds (aggregate functions), as its own symbol.
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        // SAFETY: as above, one symbol per library.
+        #[unsafe(no_mangle)]
+        pub static daft_plugin_extensions_1_1: $crate::abi::__private::ExportedExtensions1_1 =
+            $crate::abi::__private::EXTENSIONS_1_1;
     };
 }
 
@@ -88,6 +97,8 @@ pub mod __private {
         /// Plugin version.
         const VERSION: &'static str;
     }
+
+    pub use super::super::aggregate::{ExportedExtensions1_1, EXTENSIONS_1_1};
 
     /// The library header of a plugin: abi_stable's version and layout
     /// data plus the constructor of the root module.
@@ -179,9 +190,9 @@ fn default_to_ffi(v: DefaultValue) -> FfiValue {
     }
 }
 
-fn function_to_ffi(f: &'static ScalarFunction) -> FfiFunction {
-    let params = f
-        .params
+/// A declared parameter list in its FFI form (scalar and aggregate functions).
+pub(super) fn params_to_ffi(params: &[Param]) -> RVec<FfiParam> {
+    params
         .iter()
         .map(|p| FfiParam {
             name: p.name.into(),
@@ -202,7 +213,11 @@ fn function_to_ffi(f: &'static ScalarFunction) -> FfiFunction {
                 },
             },
         })
-        .collect();
+        .collect()
+}
+
+fn function_to_ffi(f: &'static ScalarFunction) -> FfiFunction {
+    let params = params_to_ffi(f.params);
     FfiFunction {
         name: f.name.into(),
         doc: f.doc.into(),
@@ -241,7 +256,7 @@ fn build_manifest(name: &str, version: &str) -> Result<FfiManifest, String> {
     })
 }
 
-fn options_from_ffi(options: &[FfiOption]) -> crate::Options {
+pub(super) fn options_from_ffi(options: &[FfiOption]) -> crate::Options {
     crate::Options::from_pairs(
         options
             .iter()
@@ -284,7 +299,7 @@ unsafe extern "C" fn return_field_entry(
         // as long as this (never unloaded) library.
         let f: &'static ScalarFunction = unsafe { &*(context as *const ScalarFunction) };
         let options = options_from_ffi(options.as_slice());
-        bridge::run_return_field(f, args.as_slice(), &options, out)
+        bridge::run_field_rule(f.return_field, args.as_slice(), &options, out)
     })
 }
 

@@ -6,16 +6,19 @@ use std::ffi::c_void;
 use std::fmt;
 use std::path::Path;
 
-use abi_stable::library::{lib_header_from_path, LibraryError};
-use abi_stable::std_types::{ROption, RResult, RSlice, RSliceMut, RString};
+use abi_stable::abi_stability::abi_checking::check_layout_compatibility;
+use abi_stable::library::{lib_header_from_raw_library, LibraryError, RawLibrary};
+use abi_stable::std_types::{ROption, RResult, RSlice, RSliceMut, RString, RVec};
+use abi_stable::StableAbi;
 
 use crate::sdk::{OptionKind, TypeClass};
 use crate::Value;
 
+use super::aggregate::{ExportedExtensions1_1, PluginExtensions1_1, EXTENSIONS_1_1_SYMBOL};
 use super::arrow_c::{ArrowArray, ArrowSchema};
 use super::export::{value_from_ffi, value_to_ffi};
 use super::manifest::{
-    CallFn, FfiManifest, FfiOption, FfiOptionKind, FfiParamKind, FfiTypeClass, FfiValue,
+    CallFn, FfiManifest, FfiOption, FfiOptionKind, FfiParam, FfiParamKind, FfiTypeClass, FfiValue,
     PluginRootRef, ReturnFieldFn,
 };
 #[cfg(doc)]
@@ -176,7 +179,7 @@ impl FunctionHandle {
     }
 }
 
-fn options_to_ffi(options: &[(String, Value)]) -> Vec<FfiOption> {
+pub(super) fn options_to_ffi(options: &[(String, Value)]) -> Vec<FfiOption> {
     options
         .iter()
         .map(|(name, v)| FfiOption {
@@ -221,6 +224,8 @@ pub struct LoadedLibrary {
     pub version: String,
     /// Functions, as declared (not yet validated).
     pub functions: Vec<FunctionSpec>,
+    /// Aggregate functions (ABI 1.1; none from a 1.0 plugin), as declared.
+    pub aggregates: Vec<super::aggregate::AggregateSpec>,
     /// Extension types, as declared (not yet validated).
     pub types: Vec<ExtensionTypeSpec>,
 }
@@ -267,7 +272,12 @@ pub fn open_library(path: &Path) -> Result<LoadedLibrary, OpenError> {
     // a static of `PluginRootRef` and hand it back for every later path, so
     // each library is opened through its own header instead. libloading
     // opens with RTLD_LOCAL | RTLD_LAZY; the library is leaked (never closed).
-    let header = lib_header_from_path(path).map_err(library_error)?;
+    let raw = RawLibrary::load_at(path).map_err(library_error)?;
+    // Never closed: the functions we register point into it.
+    let raw: &'static RawLibrary = Box::leak(Box::new(raw));
+    // SAFETY: `raw` is leaked, so the header (and everything it points
+    // into) lives as long as the process, as the result's `'static` says.
+    let header = unsafe { lib_header_from_raw_library(raw) }.map_err(library_error)?;
 
     // Check our own ABI version first, from the header's version string:
     // a version change usually changes layouts too, and "ABI 2.0 vs 1.0"
@@ -305,8 +315,35 @@ pub fn open_library(path: &Path) -> Result<LoadedLibrary, OpenError> {
             )))
         }
     };
-    manifest_from_ffi(abi_version, manifest)
-        .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))
+    let mut lib = manifest_from_ffi(abi_version, manifest)
+        .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))?;
+    // What ABI 1.1 added, from its own symbol; a 1.0 plugin has none.
+    // SAFETY: a symbol of this name is the `ExportedExtensions1_1` static that
+    // `export_plugin!` defines (a plugin of ABI 1.1 or later, as the version
+    // check above established when the symbol exists); its layout is checked
+    // before the table is read.
+    // (libloading gives a data symbol's address as the `*const` asked for.)
+    let extensions = unsafe { raw.get::<*const ExportedExtensions1_1>(EXTENSIONS_1_1_SYMBOL) };
+    if let (Ok(symbol), true) = (extensions, abi_version.minor >= 1) {
+        let address: *const ExportedExtensions1_1 = *symbol;
+        // SAFETY: see above; the library is leaked, so the static lives for
+        // the rest of the process.
+        let exported: &'static ExportedExtensions1_1 = unsafe { &*address };
+        check_layout_compatibility(<PluginExtensions1_1 as StableAbi>::LAYOUT, exported.layout)
+            .map_err(|e| OpenError::Layout(format!("its ABI 1.1 table: {e}")))?;
+        let list = match (exported.table.aggregates)() {
+            RResult::ROk(list) => list,
+            RResult::RErr(e) => {
+                return Err(OpenError::Plugin(format!(
+                    "its aggregates entry point failed: {}",
+                    lossy(&e)
+                )))
+            }
+        };
+        lib.aggregates = super::aggregate::aggregates_from_ffi(list)
+            .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))?;
+    }
+    Ok(lib)
 }
 
 /// The bytes of a string the plugin produced. `RString` promises UTF-8,
@@ -336,6 +373,40 @@ pub(super) fn lossy(s: &RString) -> String {
     String::from_utf8_lossy(plugin_bytes(s)).into_owned()
 }
 
+/// A declared parameter list in plain Rust; `fname` names the function in errors.
+pub(super) fn params_from_ffi(
+    fname: &str,
+    params: &RVec<FfiParam>,
+) -> Result<Vec<(String, ParamSpec)>, String> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            let pname = checked(&p.name, || {
+                format!("the name of parameter #{j} of function {fname:?}")
+            })?;
+            let kind = match &p.kind {
+                FfiParamKind::Expr { accepts } => ParamSpec::Expr(type_class_from_ffi(*accepts)),
+                FfiParamKind::Variadic { accepts, min } => ParamSpec::Variadic {
+                    accepts: type_class_from_ffi(*accepts),
+                    min: usize::try_from(*min).unwrap_or(usize::MAX),
+                },
+                FfiParamKind::Option { kind, default } => ParamSpec::Option {
+                    kind: option_kind_from_ffi(*kind),
+                    default: match default {
+                        ROption::RSome(FfiValue::Str(s)) => Some(Value::Str(checked(s, || {
+                            format!("the default of option {pname:?} of function {fname:?}")
+                        })?)),
+                        ROption::RSome(v) => Some(value_from_ffi(v)),
+                        ROption::RNone => None,
+                    },
+                },
+            };
+            Ok((pname, kind))
+        })
+        .collect()
+}
+
 pub(super) fn manifest_from_ffi(
     abi_version: AbiVersion,
     manifest: FfiManifest,
@@ -354,38 +425,7 @@ pub(super) fn manifest_from_ffi(
         .map(|(i, f)| {
             let fname = checked(&f.name, || format!("the name of function #{i}"))?;
             let doc = checked(&f.doc, || format!("the docstring of function {fname:?}"))?;
-            let params = f
-                .params
-                .iter()
-                .enumerate()
-                .map(|(j, p)| {
-                    let pname = checked(&p.name, || {
-                        format!("the name of parameter #{j} of function {fname:?}")
-                    })?;
-                    let kind = match &p.kind {
-                        FfiParamKind::Expr { accepts } => {
-                            ParamSpec::Expr(type_class_from_ffi(*accepts))
-                        }
-                        FfiParamKind::Variadic { accepts, min } => ParamSpec::Variadic {
-                            accepts: type_class_from_ffi(*accepts),
-                            min: usize::try_from(*min).unwrap_or(usize::MAX),
-                        },
-                        FfiParamKind::Option { kind, default } => ParamSpec::Option {
-                            kind: option_kind_from_ffi(*kind),
-                            default: match default {
-                                ROption::RSome(FfiValue::Str(s)) => {
-                                    Some(Value::Str(checked(s, || {
-                                        format!("the default of option {pname:?} of function {fname:?}")
-                                    })?))
-                                }
-                                ROption::RSome(v) => Some(value_from_ffi(v)),
-                                ROption::RNone => None,
-                            },
-                        },
-                    };
-                    Ok((pname, kind))
-                })
-                .collect::<Result<Vec<_>, String>>()?;
+            let params = params_from_ffi(&fname, &f.params)?;
             Ok(FunctionSpec {
                 name: fname,
                 doc,
@@ -419,6 +459,7 @@ pub(super) fn manifest_from_ffi(
         name,
         version,
         functions,
+        aggregates: Vec::new(),
         types,
     })
 }

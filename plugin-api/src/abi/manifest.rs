@@ -207,7 +207,13 @@ pub type ManifestFn = extern "C" fn() -> RResult<FfiManifest, RString>;
 pub struct PluginRoot {
     /// The ABI version the plugin was built against.
     pub abi_version: AbiVersion,
-    /// Returns the manifest. Fields added in later minor versions go after this one.
+    /// Returns the manifest.
+    ///
+    /// This root module keeps its ABI 1.0 layout for good: abi_stable's
+    /// load-time check refuses a library whose prefix type has fewer fields
+    /// than the host's, so a field appended here would lock every older
+    /// plugin out. What a minor version adds is exported as a table of its
+    /// own instead (ABI 1.1: `super::aggregate::PluginExtensions1_1`).
     #[sabi(last_prefix_field)]
     pub manifest: extern "C" fn() -> RResult<FfiManifest, RString>,
 }

@@ -28,12 +28,17 @@
 //! the producer's `release` callback, which [`ArrowArray`]'s and
 //! [`ArrowSchema`]'s `Drop` call.
 
+mod aggregate;
 mod arrow_c;
 mod export;
 mod load;
 mod manifest;
 mod version;
 
+pub use self::aggregate::{
+    AccumulatorHandle, AggregateHandle, AggregateSpec, ExportedExtensions1_1, FfiAccumulator,
+    FfiAggregate, FfiColumn, PluginExtensions1_1,
+};
 pub use self::arrow_c::{ArrowArray, ArrowSchema};
 pub use self::export::__private;
 pub use self::load::{

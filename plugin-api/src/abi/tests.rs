@@ -17,15 +17,15 @@ use super::*;
 /// module. Regenerate with `UPDATE_ABI_SNAPSHOT=1 cargo test -p daft-plugin-api`.
 const SNAPSHOT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/abi/layout.snap");
 
-/// Renders a type layout and everything it refers to, one block per type,
+/// Renders type layouts and everything they refer to, one block per type,
 /// sorted: names, sizes, alignments, fields, variants and
 /// function signatures, but no source lines or crate versions, so only a
 /// change of the ABI changes the text.
-fn render(root: &'static TypeLayout) -> String {
+fn render(roots: &[&'static TypeLayout]) -> String {
     // Keyed by the whole block: generic instances share a name (`RResult`)
     // but differ in their fields.
     let mut blocks = BTreeSet::new();
-    let mut stack = vec![root];
+    let mut stack = roots.to_vec();
     let mut seen = std::collections::HashSet::new();
     while let Some(layout) = stack.pop() {
         if !seen.insert(layout.get_utypeid()) {
@@ -64,7 +64,11 @@ fn render(root: &'static TypeLayout) -> String {
 
 #[test]
 fn layout_matches_the_snapshot() {
-    let current = render(<PluginRootRef as StableAbi>::LAYOUT);
+    // Everything that crosses: the root module and the tables of later minors.
+    let current = render(&[
+        <PluginRootRef as StableAbi>::LAYOUT,
+        <PluginExtensions1_1 as StableAbi>::LAYOUT,
+    ]);
     if std::env::var_os("UPDATE_ABI_SNAPSHOT").is_some() {
         std::fs::write(SNAPSHOT_PATH, &current).unwrap();
         return;
@@ -86,7 +90,7 @@ fn layout_matches_the_snapshot() {
         panic!(
             "the plugin ABI layout changed but ABI_VERSION ({ABI_VERSION}) did not.\n\
              Bump ABI_VERSION in plugin-api/src/abi/version.rs (major for a changed type, minor \
-             for fields appended to PluginRoot), then run \
+             for a new table beside PluginRoot, as PluginExtensions1_1), then run \
              UPDATE_ABI_SNAPSHOT=1 cargo test -p daft-plugin-api.\nFirst difference: {first_diff}"
         );
     }
@@ -162,6 +166,23 @@ fn abi_structs_have_pinned_sizes() {
     );
     assert_eq!((size_of::<PluginRoot>(), align_of::<PluginRoot>()), (16, 8));
     assert_eq!(offset_of!(PluginRoot, manifest), 8);
+    // ABI 1.1: its own table, beside the root module (which keeps 1.0's layout).
+    assert_eq!(
+        (
+            size_of::<PluginExtensions1_1>(),
+            align_of::<PluginExtensions1_1>()
+        ),
+        (8, 8)
+    );
+    assert_eq!((size_of::<FfiColumn>(), align_of::<FfiColumn>()), (152, 8));
+    assert_eq!(
+        (size_of::<FfiAccumulator>(), align_of::<FfiAccumulator>()),
+        (56, 8)
+    );
+    assert_eq!(
+        (size_of::<FfiAggregate>(), align_of::<FfiAggregate>()),
+        (128, 8)
+    );
 }
 
 #[test]

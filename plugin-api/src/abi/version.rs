@@ -14,12 +14,15 @@ use super::manifest::PluginRoot;
 /// `minor` when only appending fields after the last prefix field of
 /// [`PluginRoot`]. A host loads plugins of the same major whose minor is at
 /// most its own.
-pub const ABI_VERSION: AbiVersion = AbiVersion { major: 1, minor: 0 };
+///
+/// History: 1.0, scalar functions and extension types; 1.1, aggregate
+/// functions (the root module's `aggregates` field).
+pub const ABI_VERSION: AbiVersion = AbiVersion { major: 1, minor: 1 };
 
 /// [`ABI_VERSION`] as the `major.minor.patch` string abi_stable records in
 /// the library header, which the loader reads *before* the layout check so
 /// that a version mismatch is reported as such rather than as a layout diff.
-pub(super) const ABI_VERSION_STRING: &str = "1.0.0";
+pub(super) const ABI_VERSION_STRING: &str = "1.1.0";
 
 const _: () = {
     // The string above must spell ABI_VERSION; checked at compile time.

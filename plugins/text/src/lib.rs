@@ -9,6 +9,11 @@
 //! - `token_count(s) -> UInt64`: whitespace-separated tokens, like
 //!   Python's `len(s.split())`.
 //!
+//! Aggregations (one value per group):
+//!
+//! - `checksum(s) -> UInt64`: an order-independent checksum of a group's
+//!   strings (the wrapping sum of their 64-bit FNV-1a hashes).
+//!
 //! The algorithms come from well-kept crates: `strsim` (edit distance and
 //! Jaro-Winkler), `unicode-normalization` and `deunicode`
 //! (transliteration for slugs).
@@ -21,7 +26,8 @@ use daft_plugin_api::arrow::array::{
 use daft_plugin_api::arrow::compute::cast;
 use daft_plugin_api::arrow::datatypes::{DataType, Field};
 use daft_plugin_api::{
-    downcast, DefaultValue, OptionKind, Options, Param, ScalarFunction, TypeClass,
+    downcast, AggregateFunction, DefaultValue, Emit, GroupsAccumulator, OptionKind, Options, Param,
+    ScalarFunction, TypeClass,
 };
 use unicode_normalization::{
     is_nfc_quick, is_nfd_quick, is_nfkc_quick, is_nfkd_quick, IsNormalized, UnicodeNormalization,
@@ -365,6 +371,121 @@ daft_plugin_api::inventory::submit! {
         params: &[Param::expr("s", TypeClass::String)],
         return_field: token_count_field,
         call: token_count,
+    }
+}
+
+// ---- checksum (an aggregation) ----------------------------------------------
+
+/// 64-bit FNV-1a of `bytes`: tiny, stable across versions and platforms,
+/// and easy to reproduce in any language (the Python tests do).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Per group: the wrapping sum of the hashes seen, and whether any was.
+/// The state is the same sum, null for a group that saw nothing, so a
+/// partial checksum is its own state and merging is adding.
+#[derive(Default)]
+struct Checksum {
+    sums: Vec<u64>,
+    seen: Vec<bool>,
+}
+
+impl Checksum {
+    fn grow(&mut self, total_groups: usize) {
+        self.sums.resize(total_groups, 0);
+        self.seen.resize(total_groups, false);
+    }
+
+    fn add(&mut self, group: usize, hash: u64) {
+        self.sums[group] = self.sums[group].wrapping_add(hash);
+        self.seen[group] = true;
+    }
+
+    fn emit(&mut self, emit: Emit) -> ArrayRef {
+        let sums = emit.take(&mut self.sums);
+        let seen = emit.take(&mut self.seen);
+        let out: UInt64Array = sums
+            .into_iter()
+            .zip(seen)
+            .map(|(s, seen)| seen.then_some(s))
+            .collect();
+        Arc::new(out)
+    }
+}
+
+impl GroupsAccumulator for Checksum {
+    fn update(&mut self, args: &[ArrayRef], groups: &[usize], total: usize) -> Result<(), String> {
+        self.grow(total);
+        let input = strings(&args[0])?;
+        for (i, g) in groups.iter().enumerate() {
+            if input.is_valid(i) {
+                self.add(*g, fnv1a64(input.value(i).as_bytes()));
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, states: &[ArrayRef], groups: &[usize], total: usize) -> Result<(), String> {
+        self.grow(total);
+        let partial = downcast::<UInt64Array>(&states[0])?;
+        for (i, g) in groups.iter().enumerate() {
+            if partial.is_valid(i) {
+                self.add(*g, partial.value(i));
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit: Emit) -> Result<ArrayRef, String> {
+        Ok(self.emit(emit))
+    }
+
+    fn state(&mut self, emit: Emit) -> Result<Vec<ArrayRef>, String> {
+        Ok(vec![self.emit(emit)])
+    }
+
+    fn size(&self) -> usize {
+        self.sums.capacity() * 8 + self.seen.capacity()
+    }
+}
+
+fn checksum_field(_args: &[Field], _options: &Options) -> Result<Field, String> {
+    Ok(Field::new("checksum", DataType::UInt64, true))
+}
+
+fn checksum_state(_args: &[Field], _options: &Options) -> Result<Vec<Field>, String> {
+    Ok(vec![Field::new("sum", DataType::UInt64, true)])
+}
+
+fn checksum_accumulator(
+    _args: &[Field],
+    _options: &Options,
+) -> Result<Box<dyn GroupsAccumulator>, String> {
+    Ok(Box::<Checksum>::default())
+}
+
+daft_plugin_api::inventory::submit! {
+    AggregateFunction {
+        name: "checksum",
+        doc: "An order-independent checksum of a group's strings (an aggregation).\n\n\
+              The wrapping 64-bit sum of each non-null string's FNV-1a hash of its UTF-8\n\
+              bytes: the same strings give the same checksum in any order and any\n\
+              partitioning, so it compares two tables' columns group by group.\n\n\
+              Args:\n    s: a string column.\n\n\
+              Returns:\n    a UInt64 per group; null for a group without non-null strings.\n\n\
+              Example:\n    >>> df = daft.from_pydict({\"k\": [1, 1, 2], \"s\": [\"a\", \"b\", None]})\n    \
+              >>> df.groupby(\"k\").agg(daft.functions.checksum(daft.col(\"s\"))).sort(\"k\").to_pydict()\n    \
+              {'k': [1, 2], 's': [6829633625936617009, None]}",
+        params: &[Param::expr("s", TypeClass::String)],
+        return_field: checksum_field,
+        state_fields: checksum_state,
+        create: checksum_accumulator,
     }
 }
 

@@ -37,9 +37,21 @@ for how to read the report):
 In every call the result must have one row per input row, the type the return-type rule
 declared at plan time, no nulls if it was declared non-nullable, and pass full Arrow
 validation (``daft.daft.set_plugin_strict_validation(True)`` is on during the checks, and
-``pyarrow``'s ``validate(full=True)`` runs on the output). A panic must come back as a
+``pyarrow``'s ``validate(full=True)`` runs on the output), and the call must leave every
+byte of its input arrays as it was (the kit checksums each buffer of the arrays it built,
+children included, before and after each call: "function F wrote into its argument #i"
+otherwise, whether or not the engine's strict mode caught it first). A panic must come back as a
 ``DaftPluginError`` (it does, when the plugin uses the SDK); it is reported as a failure
 anyway, and the kit then checks that daft still works.
+
+When ``report.ok`` is false, ``report.reason`` says why in one line, naming the function
+and the check (or why the plugin could not be checked at all). The signature shown for each
+function is ``inspect.signature`` of the function users call
+(``daft.functions.<plugin>.<name>``).
+
+A target is a library path only if it has a path separator or a library suffix (``.so``,
+``.dylib``, ``.dll``); a bare name always means a plugin, even when a file or folder of that
+name is in the working directory: write ``./name`` for it.
 
 By default the checks run in a child interpreter (``isolate=True``), so a plugin that
 aborts or segfaults fails the check that was running (naming the function, the check and

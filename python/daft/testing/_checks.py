@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import random
@@ -9,6 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
+from types import ModuleType
 from typing import Any, Callable
 
 import hypothesis
@@ -21,12 +23,14 @@ from daft.exceptions import DaftCoreException, DaftPluginError
 from daft.testing._inputs import (
     _ANY,
     _CLASSES,
+    _digests,
     _Finding,
     _Input,
     _Outcome,
     _same,
     _type_name,
     _values,
+    _written,
 )
 from daft.testing._report import CheckResult, _plural
 
@@ -65,7 +69,7 @@ class _FunctionChecker:
         self.qualname = f"{plugin}.{pyfn.name}"
         self.call = _registry.make_function(pyfn, self.qualname)
         self.params = pyfn.params
-        self.signature = pyfn.signature
+        self.signature = _user_signature(plugin, pyfn.name, self.call)
         self.extension_fields = extension_fields
         self.emit = emit
         self.max_examples = max_examples
@@ -137,7 +141,19 @@ class _FunctionChecker:
         return out
 
     def evaluate(self, inp: _Input) -> _Outcome:
-        """Runs the call on ``inp`` through the engine and checks the result."""
+        """Runs the call on ``inp`` through the engine and checks the result, and that the
+        call left the bytes of the input arrays as they were.
+
+        That check is the kit's own: it holds whether or not the engine's strict mode (which
+        hands kernels copies and compares them) is on."""
+        before = _digests(inp.columns)
+        out = self.evaluate_call(inp)
+        written = _written(self.qualname, inp, before)
+        if written is not None:
+            return _Outcome("wrote-input", written, declared=out.declared)
+        return out
+
+    def evaluate_call(self, inp: _Input) -> _Outcome:
         df = daft.from_arrow(inp.source())
         try:
             expr = self.call(*[col(f.name) for f in inp.fields], **inp.options)
@@ -151,15 +167,19 @@ class _FunctionChecker:
         declared = pa.schema(planned.schema()).field(0)
         try:
             table = planned.to_arrow()
-        except DaftPluginError as e:
-            kind = "panic" if "panicked" in str(e) else "plugin-error"
-            return _Outcome(kind, f"{type(e).__name__}: {e}", declared=declared)
         except DaftCoreException as e:
+            # The engine checks every result's length, type and nulls against what was
+            # declared (reported as a DaftPluginError for a plugin's function).
             text = str(e)
             if " rows for an input of " in text:
                 return _Outcome("wrong-length", text, declared=declared)
             if "returned type " in text and " but declared " in text:
                 return _Outcome("wrong-type", text, declared=declared)
+            if "declared its result non-nullable but returned " in text:
+                return _Outcome("non-nullable", text, declared=declared)
+            if isinstance(e, DaftPluginError):
+                kind = "panic" if "panicked" in text else "plugin-error"
+                return _Outcome(kind, f"{type(e).__name__}: {text}", declared=declared)
             return _Outcome("error", f"{type(e).__name__}: {text}", declared=declared)
         except Exception as e:
             return _Outcome("broken", f"{type(e).__name__}: {e}", declared=declared)
@@ -315,7 +335,7 @@ class _FunctionChecker:
                 tried.append(label)
                 self.progress("signatures", inp)
                 out = self.evaluate(inp)
-                if out.kind == "plan-bug":
+                if out.kind in ("plan-bug", "wrote-input"):
                     raise _Finding(out.explain(), inp.describe())
                 if out.kind == "rejected":
                     rejected.append(label)
@@ -548,6 +568,27 @@ class _FunctionChecker:
                     inp.describe(),
                 )
         return "PASS", f"{self.threads} threads at once, each {inp.rows} rows"
+
+
+def _installed_function(plugin: str, name: str) -> Callable[..., Any] | None:
+    """The function users call: ``daft.functions.<plugin>.<name>``, else
+    ``daft.functions.<name>`` if it is this plugin's (not a built-in or another plugin's)."""
+    import daft.functions
+
+    namespace = getattr(daft.functions, plugin, None)
+    if isinstance(namespace, ModuleType) and callable(getattr(namespace, name, None)):
+        return getattr(namespace, name)
+    plain = getattr(daft.functions, name, None)
+    if callable(plain) and getattr(plain, "_daft_provider", None) == plugin:
+        return plain
+    return None
+
+
+def _user_signature(plugin: str, name: str, fallback: Callable[..., Any]) -> str:
+    """The signature the report prints: ``inspect.signature`` of the function as users call
+    it, so that it reads exactly as ``help()`` and an editor show it."""
+    fn = _installed_function(plugin, name)
+    return str(inspect.signature(fn if fn is not None else fallback))
 
 
 def _key(inp: _Input) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -158,6 +159,47 @@ class _Input:
         return "; ".join(parts)
 
 
+def _digest(array: pa.Array) -> bytes:
+    """A checksum of every byte of ``array``'s memory: each buffer (validity, offsets, values)
+    whole, not only the part its offset and length show, its children's (``buffers()``
+    includes them) and a dictionary's values. A kernel that writes into its input, even under
+    a null or outside its slice, changes it."""
+    h = hashlib.blake2b(digest_size=16)
+
+    def feed(a: pa.Array) -> None:
+        if isinstance(a, pa.ExtensionArray):
+            a = a.storage
+        for i, buf in enumerate(a.buffers()):
+            # The position and presence of each buffer count too, not only its bytes.
+            h.update(f"{i}:{-1 if buf is None else buf.size};".encode())
+            if buf is not None:
+                h.update(memoryview(buf))
+        if isinstance(a, pa.DictionaryArray):
+            feed(a.dictionary)
+
+    feed(array)
+    return h.digest()
+
+
+def _digests(arrays: list[pa.Array]) -> list[bytes]:
+    """:func:`_digest` of each argument."""
+    return [_digest(a) for a in arrays]
+
+
+def _written(qualname: str, inp: _Input, before: list[bytes]) -> str | None:
+    """The finding's message if the call changed an argument's bytes since ``before``."""
+    for i, (was, column) in enumerate(zip(before, inp.columns)):
+        if _digest(column) != was:
+            f = inp.fields[i]
+            return (
+                f"function {qualname} wrote into its argument #{i + 1} ({f.name}: "
+                f"{_type_name(f)}, {inp.rows} rows): the bytes of the input array the kit "
+                "built changed during the call; a kernel must not modify its inputs, which "
+                "belong to the caller"
+            )
+    return None
+
+
 def _short(v: Any, width: int = 40) -> str:
     text = repr(v)
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -173,6 +215,7 @@ _FINDINGS = {
     "non-nullable",
     "plan-bug",
     "broken",
+    "wrote-input",
 }
 
 
@@ -198,6 +241,8 @@ class _Outcome:
             "plan-bug": "its return-type rule failed",
             "broken": "the call failed unexpectedly",
         }.get(self.kind, self.kind)
+        if self.kind == "wrote-input":  # the message says it all
+            return self.message or "wrote into its input"
         return f"{what}: {self.message}" if self.message else what
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 from typing import Any
 
 import pyarrow as pa
@@ -25,7 +26,25 @@ class _CannotCheck(Exception):
 
 
 def _looks_like_path(target: str) -> bool:
-    return os.sep in target or target.endswith(_LIB_SUFFIXES) or os.path.exists(target)
+    """Whether ``target`` names a library file rather than a plugin.
+
+    Only its spelling decides: a path separator or a library suffix. A bare name is always a
+    plugin's name, even when a file or folder of that name is in the working directory (the
+    plugin's own crate folder often is); write ``./name`` for such a file.
+    """
+    separators = [sep for sep in (os.sep, os.altsep, "/") if sep]
+    return any(sep in target for sep in separators) or target.endswith(_LIB_SUFFIXES)
+
+
+def _bare_name_hint(target: str) -> str:
+    """What to write instead, when a bare name is also a file or folder here."""
+    if not os.path.exists(target):
+        return ""
+    return (
+        f"; {target!r} in the working directory is not taken for a library, since a bare "
+        f"name always means a plugin: write {os.path.join(os.curdir, target)} to check "
+        "that file"
+    )
 
 
 def _loaded_statuses() -> list[dict[str, Any]]:
@@ -45,7 +64,9 @@ def _load(path: str) -> dict[str, Any]:
     if found is not None:
         return found
     try:
-        return daft.load_plugin(path)
+        # A PathLike, so that a library named without a folder (`libx.so`) is this file,
+        # not an installed plugin of that name.
+        return daft.load_plugin(pathlib.Path(path))
     except (DaftPluginError, FileNotFoundError) as e:
         raise _CannotCheck(f"cannot load {path}: {e}") from None
 
@@ -74,10 +95,12 @@ def _resolve(target: str) -> dict[str, Any]:
     except ImportError:
         raise _CannotCheck(
             f"no plugin {target!r}: it is neither a loaded plugin, an entry point in the "
-            "group daft.plugins, an importable plugin package nor a library path"
+            f"group daft.plugins, an importable plugin package nor a library path"
+            f"{_bare_name_hint(target)}"
         ) from None
     except DaftPluginError as e:
-        raise _CannotCheck(str(e)) from None
+        # A folder of that name in the working directory imports as a namespace package.
+        raise _CannotCheck(f"no plugin {target!r}: {e}{_bare_name_hint(target)}") from None
     return _load(path)
 
 

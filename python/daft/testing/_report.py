@@ -34,6 +34,15 @@ class CheckResult:
     detail: str
     input: str | None = None
 
+    def __post_init__(self) -> None:
+        # One line each, and a failure always says why.
+        self.detail = _one_line(self.detail)
+        if self.status == "FAIL" and not self.detail:
+            self.detail = (
+                f"the {self.check} check failed without saying why (please report it as a "
+                "daft.testing bug)"
+            )
+
     @property
     def ok(self) -> bool:
         return self.status != "FAIL"
@@ -61,7 +70,9 @@ class PluginReport:
     """What :func:`check_plugin` found; ``str(report)`` is the readable report.
 
     ``error`` is set when the plugin could not be checked at all (it could not be found or
-    loaded); ``ok`` is true when nothing failed.
+    loaded, a function asked for does not exist, or the checking process died outside any
+    function's check); ``ok`` is true when nothing failed, and otherwise ``reason`` says why
+    in one line.
     """
 
     target: str
@@ -71,6 +82,9 @@ class PluginReport:
     functions: list[FunctionReport] = field(default_factory=list)
     error: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    #: The plugin's aggregate functions, which the kit does not check (its checks call a
+    #: function row by row); listed in the report so that their absence is visible.
+    unchecked_aggregates: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -80,6 +94,27 @@ class PluginReport:
     def failures(self) -> list[tuple[str, CheckResult]]:
         """``(function, result)`` of every failed check."""
         return [(f.name, c) for f in self.functions for c in f.checks if not c.ok]
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why ``ok`` is false: one line per failed check, ``"plugin.fn: check: detail"``,
+        or the one line saying why the plugin could not be checked; empty when ``ok``."""
+        if self.error is not None:
+            return [
+                _one_line(self.error)
+                or f"{self.target}: the plugin could not be checked (no reason was given)"
+            ]
+        return [f"{name}: {c.check}: {c.detail}" for name, c in self.failures]
+
+    @property
+    def reason(self) -> str | None:
+        """The first of :attr:`reasons` (with how many more there are), ``None`` when
+        ``ok``."""
+        reasons = self.reasons
+        if not reasons:
+            return None
+        more = len(reasons) - 1
+        return reasons[0] + (f" (and {_plural(more, 'more failed check')})" if more else "")
 
     def function(self, name: str) -> FunctionReport | None:
         """The report of ``name`` (``"fn"`` or ``"plugin.fn"``)."""
@@ -117,8 +152,13 @@ class PluginReport:
                 lines.append(f"  {c.status:<4}  {c.check:<{width}}  {c.detail}")
                 if c.input is not None:
                     lines.append(f"  {'':<4}  {'':<{width}}  input: {c.input}")
+        if self.unchecked_aggregates:
+            lines.append(
+                "not checked (aggregate functions; the kit checks row-wise functions): "
+                + ", ".join(self.unchecked_aggregates)
+            )
         if self.error is not None:
-            lines.append(f"ERROR: {self.error}")
+            lines.append(f"ERROR: {self.reasons[0]}")
         else:
             n = sum(len(f.checks) for f in self.functions)
             failed = self.failures
@@ -133,6 +173,11 @@ class PluginReport:
                     f"PASS: {_plural(n, 'check')} of {_plural(len(self.functions), 'function')}"
                 )
         return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: its lines joined with `` | ``."""
+    return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
 def _plural(n: int, word: str) -> str:

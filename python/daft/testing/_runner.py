@@ -38,8 +38,32 @@ def _run_checks(
     except _CannotCheck as e:
         emit({"event": "error", "message": str(e)})
         return
+    except Exception as e:
+        emit(
+            {
+                "event": "error",
+                "message": f"cannot check {target}: finding or loading the plugin failed: "
+                f"{type(e).__name__}: {e}",
+            }
+        )
+        return
     name = status["name"]
     fns = dict(_native.list_functions()[1]).get(name, [])
+    known = {pyfn.name for pyfn in fns} | {f"{name}.{pyfn.name}" for pyfn in fns}
+    unknown = [f for f in functions or [] if f not in known]
+    if unknown:
+        emit(
+            {
+                "event": "error",
+                "message": f"plugin {name} has no function {', '.join(map(repr, unknown))} "
+                f"(it has: {', '.join(pyfn.name for pyfn in fns) or 'no function'})",
+            }
+        )
+        return
+    # The checks call each function row by row; aggregate functions (one value per group)
+    # are listed in the report as not checked by the kit.
+    aggregates = [f"{name}.{f.name}" for f in fns if f.is_aggregate]
+    fns = [f for f in fns if not f.is_aggregate]
     emit(
         {
             "event": "plugin",
@@ -47,6 +71,7 @@ def _run_checks(
             "version": status["version"],
             "path": status["path"],
             "functions": [f"{name}.{f.name}" for f in fns],
+            "aggregates": aggregates,
         }
     )
     extension_fields = _extension_fields(status["types"])
@@ -58,21 +83,49 @@ def _run_checks(
                 continue
             if functions and pyfn.name not in functions and qualname not in functions:
                 continue
-            _FunctionChecker(
-                pyfn,
-                name,
-                extension_fields,
-                emit,
-                max_examples=max_examples,
-                large_rows=large_rows,
-                threads=threads,
-                seed=seed,
-            ).run()
+            try:
+                checker = _FunctionChecker(
+                    pyfn,
+                    name,
+                    extension_fields,
+                    emit,
+                    max_examples=max_examples,
+                    large_rows=large_rows,
+                    threads=threads,
+                    seed=seed,
+                )
+            except Exception as e:
+                _emit_unchecked(emit, qualname, f"{type(e).__name__}: {e}")
+                continue
+            checker.run()
     finally:
         _native.set_plugin_strict_validation(
             os.environ.get("DAFT_PLUGIN_VALIDATION", "").strip().lower() == "full"
         )
     emit({"event": "done"})
+
+
+def _emit_unchecked(emit: Callable[[dict[str, Any]], None], qualname: str, why: str) -> None:
+    """The events of a function the kit could not even start checking."""
+    emit({"event": "function", "function": qualname, "signature": "(?)"})
+    for i, check in enumerate(CHECKS):
+        emit(
+            {
+                "event": "check",
+                "function": qualname,
+                "check": check,
+                **(
+                    {
+                        "status": "FAIL",
+                        "detail": "the kit could not prepare a call of it (please report it "
+                        f"as a daft.testing bug): {why}",
+                    }
+                    if i == 0
+                    else {"status": "SKIP", "detail": "not run: the function could not be called"}
+                ),
+                "input": None,
+            }
+        )
 
 
 class _ReportBuilder:
@@ -89,6 +142,7 @@ class _ReportBuilder:
         r = self.report
         if kind == "plugin":
             r.plugin, r.version, r.path = event["plugin"], event["version"], event["path"]
+            r.unchecked_aggregates = list(event.get("aggregates", []))
             self.all_functions = event["functions"]
         elif kind == "function":
             r.functions.append(FunctionReport(event["function"], event["signature"]))
@@ -109,24 +163,52 @@ class _ReportBuilder:
             self.done = True
 
     def crashed(self, how: str, stderr_tail: str) -> str | None:
-        """Records a dead child; returns the function it was checking, if any."""
+        """Records a dead child; returns the function it was checking, if any (the run then
+        goes on with the other functions in a new child).
+
+        Wherever it died, the report says why, naming the function and the check when there
+        was one."""
         running = self.running
-        if running is None:
-            self.report.error = f"the checking process {how} outside any check{stderr_tail}"
+        r = self.report
+        unfinished = [f for f in r.functions if f.name not in self.finished]
+        if running is not None:
+            fn = next(f for f in r.functions if f.name == running["function"])
+            check = running["check"]
+            detail = f"the process {how} during this check"
+            inp = running["input"]
+        elif unfinished:
+            # Between two checks of a function: the next one fails.
+            fn = unfinished[-1]
+            done = [c.check for c in fn.checks]
+            check = next((c for c in CHECKS if c not in done), CHECKS[-1])
+            when = (
+                f"after the {done[-1]} check, before this check began"
+                if done
+                else "before this check, the function's first, began"
+            )
+            detail = f"the process {how} {when}"
+            inp = None
+        else:
+            if r.plugin is None:
+                where = f"while finding or loading the plugin {r.target}, before any check"
+            elif r.functions:
+                where = f"after checking {r.functions[-1].name}, before the next function"
+            else:
+                where = f"after loading the plugin {r.plugin}, before checking any function"
+            r.error = f"the checking process {how} {where}{stderr_tail}"
             return None
-        fn = next(f for f in self.report.functions if f.name == running["function"])
         fn.checks.append(
             CheckResult(
-                running["check"],
+                check,
                 "FAIL",
-                f"the process {how} during this check; a plugin must never abort or crash "
-                f"the process: return an error instead{stderr_tail}",
-                running["input"],
+                f"{detail}; a plugin must never abort or crash the process: return an error "
+                f"instead{stderr_tail}",
+                inp,
             )
         )
-        after = CHECKS[CHECKS.index(running["check"]) + 1 :]
-        for check in after:
-            fn.checks.append(CheckResult(check, "SKIP", "not run: the process died before"))
+        after = CHECKS[CHECKS.index(check) + 1 :]
+        for later in after:
+            fn.checks.append(CheckResult(later, "SKIP", "not run: the process died before"))
         self.finished.add(fn.name)
         self.running = None
         return fn.name
@@ -231,7 +313,11 @@ def check_plugin(
     Args:
         name_or_path: a loaded plugin's name (``"text"``), an entry point name in the group
             ``daft.plugins``, an installed plugin package's module name
-            (``"daft_plugin_text"``), or the path of a plugin library.
+            (``"daft_plugin_text"``), or the path of a plugin library. A string is a path
+            only if it has a path separator or ends in ``.so``, ``.dylib`` or ``.dll``: a
+            bare name always means a plugin, even when a file or folder of that name is in
+            the working directory (write ``"./name"`` for it); an :class:`os.PathLike` is
+            always a path.
         max_examples: random inputs per property-based check (``random``, ``sliced``,
             ``determinism``), per function.
         large_rows: rows of the ``large`` and ``concurrency`` inputs.
@@ -245,10 +331,15 @@ def check_plugin(
             killed and the running check fails.
 
     Returns:
-        The :class:`PluginReport`; ``report.ok`` tells whether everything passed and
-        ``print(report)`` shows one line per function and check.
+        The :class:`PluginReport`; ``report.ok`` tells whether everything passed,
+        ``report.reason`` says why not in one line naming the function and the check (it is
+        never empty when ``ok`` is false), and ``print(report)`` shows one line per function
+        and check.
     """
     target = os.fspath(name_or_path)
+    if not isinstance(name_or_path, str) and not _looks_like_path(target):
+        # A PathLike is a file even without a folder in it; as text that needs `./`.
+        target = os.path.join(os.curdir, target)
     options = {
         "max_examples": max_examples,
         "large_rows": large_rows,
@@ -264,8 +355,9 @@ def check_plugin(
 
 
 def assert_plugin_conforms(name_or_path: str | os.PathLike, **kwargs: Any) -> PluginReport:
-    """:func:`check_plugin` for a test suite: raises ``AssertionError`` with the report's
-    text when a check fails (or the plugin cannot be checked); returns the report.
+    """:func:`check_plugin` for a test suite: raises ``AssertionError`` with the first
+    failure's reason (``report.reason``) and the report's text when a check fails (or the
+    plugin cannot be checked); returns the report.
 
     Example::
 
@@ -274,7 +366,7 @@ def assert_plugin_conforms(name_or_path: str | os.PathLike, **kwargs: Any) -> Pl
     """
     report = check_plugin(name_or_path, **kwargs)
     if not report.ok:
-        raise AssertionError("the plugin does not conform:\n" + str(report))
+        raise AssertionError(f"the plugin does not conform: {report.reason}\n{report}")
     return report
 
 
@@ -285,7 +377,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m daft.testing",
         description="Runs the daft plugin conformance checks and prints a report.",
     )
-    parser.add_argument("plugin", help="plugin name, plugin package module, or library path")
+    parser.add_argument(
+        "plugin",
+        help="plugin name, plugin package module, or library path (with a separator or a "
+        "library suffix: ./name for a file in this folder)",
+    )
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--large-rows", type=int, default=300_000)
     parser.add_argument("--threads", type=int, default=4)

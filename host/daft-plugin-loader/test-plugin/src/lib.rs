@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use daft_plugin_api::arrow::array::{
-    make_array, ArrayData, ArrayRef, Float64Array, Int64Array, MutableArrayData, StructArray,
+    make_array, Array, ArrayData, ArrayRef, Float64Array, Int32Array, Int64Array, MutableArrayData,
+    StructArray,
 };
 use daft_plugin_api::arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
 use daft_plugin_api::arrow::compute::cast;
@@ -140,8 +141,10 @@ submit! {
     ExtensionType { name: "fixture.boom", storage: boom_storage, metadata: "" }
 }
 
-fn point_field(args: &[Field], _: &Options) -> Result<Field, String> {
-    Ok(POINT.field("p", args[0].is_nullable()))
+fn point_field(_: &[Field], _: &Options) -> Result<Field, String> {
+    // Nullable whatever the input: the cast makes a float too large for
+    // Int64 (inf) null.
+    Ok(POINT.field("p", true))
 }
 
 fn to_point(args: &[ArrayRef], _: &Options, _: usize) -> Result<ArrayRef, String> {
@@ -382,6 +385,98 @@ submit! {
         params: &[Param::expr("x", TypeClass::Any)],
         return_field: same_field,
         call: rebuilt_copy,
+    }
+}
+
+// ---- an aggregate that misbehaves on request (option `mode`) ----------------
+
+/// Counts non-null rows per group, correctly (`mode="ok"`) or not: `panic`
+/// panics in `update`, `err` returns an error there, `wrong_type` emits
+/// Int32 where Int64 is declared, `wrong_rows` emits one row too many.
+struct FixtureCount {
+    counts: Vec<i64>,
+    mode: String,
+}
+
+impl daft_plugin_api::GroupsAccumulator for FixtureCount {
+    fn update(&mut self, args: &[ArrayRef], groups: &[usize], total: usize) -> Result<(), String> {
+        match self.mode.as_str() {
+            "panic" => panic!("fixture_count was told to panic"),
+            "err" => return Err("fixture_count was told to fail".into()),
+            _ => {}
+        }
+        self.counts.resize(total, 0);
+        for (i, g) in groups.iter().enumerate() {
+            if args[0].is_valid(i) {
+                self.counts[*g] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, states: &[ArrayRef], groups: &[usize], total: usize) -> Result<(), String> {
+        self.counts.resize(total, 0);
+        let partial = downcast::<Int64Array>(&states[0])?;
+        for (i, g) in groups.iter().enumerate() {
+            self.counts[*g] += partial.value(i);
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit: daft_plugin_api::Emit) -> Result<ArrayRef, String> {
+        let mut counts = emit.take(&mut self.counts);
+        Ok(match self.mode.as_str() {
+            "wrong_type" => Arc::new(Int32Array::from_iter_values(
+                counts.iter().map(|c| *c as i32),
+            )),
+            "wrong_rows" => {
+                counts.push(0);
+                Arc::new(Int64Array::from(counts))
+            }
+            _ => Arc::new(Int64Array::from(counts)),
+        })
+    }
+
+    fn state(&mut self, emit: daft_plugin_api::Emit) -> Result<Vec<ArrayRef>, String> {
+        Ok(vec![Arc::new(Int64Array::from(
+            emit.take(&mut self.counts),
+        ))])
+    }
+
+    fn size(&self) -> usize {
+        self.counts.capacity() * 8
+    }
+}
+
+fn count_field(_: &[Field], _: &Options) -> Result<Field, String> {
+    Ok(Field::new("count", DataType::Int64, false))
+}
+
+fn count_state(_: &[Field], _: &Options) -> Result<Vec<Field>, String> {
+    Ok(vec![Field::new("count", DataType::Int64, false)])
+}
+
+fn count_accumulator(
+    _: &[Field],
+    options: &Options,
+) -> Result<Box<dyn daft_plugin_api::GroupsAccumulator>, String> {
+    Ok(Box::new(FixtureCount {
+        counts: Vec::new(),
+        mode: options.str("mode").unwrap_or("ok").to_string(),
+    }))
+}
+
+submit! {
+    daft_plugin_api::AggregateFunction {
+        name: "fixture_count",
+        doc: "Counts non-null values per group; option `mode` makes it misbehave.",
+        params: &[
+            Param::expr("x", TypeClass::Any),
+            Param::option("mode", OptionKind::Str, DefaultValue::Str("ok")),
+        ],
+        return_field: count_field,
+        state_fields: count_state,
+        create: count_accumulator,
     }
 }
 

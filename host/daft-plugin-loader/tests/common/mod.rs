@@ -134,7 +134,7 @@ pub fn call_with_options(
         .map(|(i, a)| Field::new(format!("a{i}"), a.data_type().clone(), true))
         .collect();
     let field = def.resolve(&fields, &options)?;
-    let out = def.implementation.call(args, &options, num_rows)?;
+    let out = def.scalar().unwrap().call(args, &options, num_rows)?;
     assert_eq!(
         out.len(),
         num_rows,

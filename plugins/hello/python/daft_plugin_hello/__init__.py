@@ -2,7 +2,7 @@
 
 Installing this package is all it takes: ``import daft`` finds it through the
 ``daft.plugins`` entry point, which calls :func:`plugin_path`, and loads the
-native library. This module does not import the library itself (nor cffi).
+native library. This module does not import the library itself.
 """
 
 from __future__ import annotations
@@ -12,22 +12,22 @@ import sys
 
 __all__ = ["plugin_path"]
 
-# Where maturin puts the cdylib for `module-name = "daft_plugin_hello._native"`.
+# Where maturin puts the cdylib for `module-name = "daft_plugin_hello._native"` (as
+# lib_native.so on Linux, lib_native.dylib on macOS, _native.dll on Windows), next to
+# the cffi loader it writes; found by its suffix.
 _NATIVE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_native")
-
-if sys.platform == "win32":
-    _LIBRARY_NAME = "_native.dll"
-elif sys.platform == "darwin":
-    _LIBRARY_NAME = "lib_native.dylib"
-else:
-    _LIBRARY_NAME = "lib_native.so"
+_SUFFIX = {"win32": ".dll", "darwin": ".dylib"}.get(sys.platform, ".so")
 
 
 def plugin_path() -> str:
     """The absolute path of the plugin's native library."""
-    path = os.path.join(_NATIVE_DIR, _LIBRARY_NAME)
-    if not os.path.isfile(path):
+    try:
+        found = [f for f in os.listdir(_NATIVE_DIR) if f.endswith(_SUFFIX)]
+    except FileNotFoundError:
+        found = []
+    if len(found) != 1:
         raise FileNotFoundError(
-            f"daft-plugin-hello is installed without its native library (expected {path})"
+            f"daft-plugin-hello is installed without its native library: expected one *{_SUFFIX} "
+            f"file in {_NATIVE_DIR}, found {sorted(found) or 'none'}"
         )
-    return path
+    return os.path.join(_NATIVE_DIR, found[0])
