@@ -371,3 +371,9 @@ def plugins() -> DataFrame:
         ]
     )
     return from_arrow(pa.Table.from_pylist(records, schema=schema))
+
+
+if __name__ == "__main__":  # python -m daft.plugins new NAME [--path DIR]
+    from daft.plugins_new import main as _main
+
+    sys.exit(_main())
