@@ -151,6 +151,8 @@ def test_command_line(tmp_path, capsys):
         env={**os.environ, "DAFT_PLUGINS_DISABLE": "1"},
     )
     assert proc.returncode == 0, proc.stderr
+    # runpy's "found in sys.modules" warning (daft imports daft.plugins first) is silenced.
+    assert "Warning" not in proc.stderr, proc.stderr
     assert "daft-plugin-demo" in proc.stdout
     assert _files(tmp_path / "d") == PROJECT_FILES
     with pytest.raises(SystemExit) as exit_info:

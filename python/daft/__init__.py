@@ -57,6 +57,15 @@ from daft import recordbatch as recordbatch  # daft.recordbatch, as in Daft
 from daft.plugins import load_at_import as _load_plugins_at_import
 from daft.plugins import load_plugin, plugins
 
+# isort: split
+import warnings as _warnings
+
+# `python -m daft.plugins new NAME` runs daft/plugins.py as __main__ after `import daft`
+# imported it as daft.plugins; runpy warns about that, and it is harmless here.
+_warnings.filterwarnings(
+    "ignore", message="'daft.plugins' found in sys.modules", category=RuntimeWarning
+)
+
 __version__ = daft.__version__
 
 
