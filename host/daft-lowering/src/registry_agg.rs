@@ -27,7 +27,7 @@ use datafusion::logical_expr::{
 use crate::error::to_df;
 
 /// The DataFusion aggregate of one registry-aggregate call.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct RegistryAggUdf {
     /// The call as shown in plans and errors, e.g. `text.checksum(col(s))`;
     /// also its identity (with the function): two calls with the same text
@@ -264,7 +264,7 @@ impl AggregateUDFImpl for RegistryAggUdf {
     fn accumulator(&self, _: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
         Ok(Box::new(Single {
             acc: Mutex::new(self.new_accumulator().map_err(to_df)?),
-            udf: Arc::new(self.clone_parts()),
+            udf: Arc::new(self.clone()),
         }))
     }
 
@@ -295,22 +295,8 @@ impl AggregateUDFImpl for RegistryAggUdf {
     ) -> DfResult<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(Groups {
             acc: self.new_accumulator().map_err(to_df)?,
-            udf: Arc::new(self.clone_parts()),
+            udf: Arc::new(self.clone()),
         }))
-    }
-}
-
-impl RegistryAggUdf {
-    fn clone_parts(&self) -> RegistryAggUdf {
-        RegistryAggUdf {
-            shown: self.shown.clone(),
-            func: self.func.clone(),
-            options: self.options.clone(),
-            args: self.args.clone(),
-            output: self.output.clone(),
-            state: self.state.clone(),
-            signature: self.signature.clone(),
-        }
     }
 }
 
