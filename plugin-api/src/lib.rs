@@ -67,6 +67,7 @@ pub mod arrow_import;
 mod bridge;
 mod options;
 mod sdk;
+mod stateful;
 
 pub use aggregate::{
     AggregateFunction, CreateAccumulator, Emit, GroupsAccumulator, StateFieldsRule,
@@ -77,6 +78,7 @@ pub use sdk::{
     DefaultValue, ExtensionType, Kernel, OptionKind, Param, ParamKind, ReturnFieldRule,
     ScalarFunction, TypeClass, EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY,
 };
+pub use stateful::{FunctionState, Initializer, Setup, StatefulFunction};
 
 /// Downcasts a kernel argument to a concrete array type, with an error
 /// message instead of a panic when the type is not the expected one, e.g.

@@ -349,7 +349,9 @@ def plugins() -> DataFrame:
     Columns: ``name``, ``version``, ``status`` (``loaded`` or ``failed``), ``abi_version``,
     ``path``, ``functions``, ``types``, ``namespaced_only`` (functions whose plain name was
     taken, reachable as ``daft.functions.<plugin>.<name>``), ``isolation`` (``none`` or
-    ``process``), ``error``.
+    ``process``), ``allocator`` (``host``: the plugin allocates with daft's allocator, as every
+    plugin built with ABI 1.1 or later does in process; ``own``: its own, as a 1.0 plugin or an
+    isolated one), ``error``.
     """
     import pyarrow as pa
 
@@ -367,6 +369,7 @@ def plugins() -> DataFrame:
             ("types", pa.list_(pa.string())),
             ("namespaced_only", pa.list_(pa.string())),
             ("isolation", pa.string()),
+            ("allocator", pa.string()),
             ("error", pa.string()),
         ]
     )

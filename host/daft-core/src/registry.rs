@@ -174,6 +174,31 @@ pub trait ScalarFunction: Send + Sync {
     fn is_volatile(&self) -> bool {
         false
     }
+
+    /// Prepares one call site, once per query, before its first batch,
+    /// given the argument fields and output field resolved at plan time and
+    /// the call's options. A function with per-query state (a plugin's
+    /// stateful function) builds it here, and a function that can do per
+    /// call site what it would otherwise do per batch does it here; the
+    /// engine then runs every batch of the call site through the returned
+    /// kernel instead of [`ScalarFunction::call`], and drops it (releasing
+    /// the state) when the query ends. `None`, the default: nothing to
+    /// prepare.
+    fn prepare(
+        &self,
+        _args: &[Field],
+        _options: &FunctionOptions,
+        _return_field: &Field,
+    ) -> DaftResult<Option<Box<dyn PreparedKernel>>> {
+        Ok(None)
+    }
+}
+
+/// The kernel of one call site in one query (see [`ScalarFunction::prepare`]);
+/// called from several threads at once.
+pub trait PreparedKernel: Send + Sync {
+    /// Computes one batch, as [`ScalarFunction::call`] does.
+    fn call(&self, args: &[ArrayRef], num_rows: usize) -> DaftResult<ArrayRef>;
 }
 
 /// What a function computes: one value per row, or one per group.

@@ -10,7 +10,7 @@
 use std::any::Any;
 use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::ArrayRef;
 use arrow::datatypes::{DataType, Field, FieldRef};
@@ -20,7 +20,7 @@ use datafusion::logical_expr::{
 };
 
 use daft_core::options::FunctionOptions;
-use daft_core::registry::{FunctionDef, Provider};
+use daft_core::registry::{FunctionDef, PreparedKernel, Provider};
 use daft_core::types::display_data_type;
 use daft_core::{DaftError, DaftResult};
 
@@ -36,6 +36,27 @@ pub struct RegistryUdf {
     /// The argument fields resolved at plan time (types and metadata).
     arg_fields: Vec<Field>,
     signature: Signature,
+    /// What the function prepared for this call site (a stateful
+    /// function's state), before the first batch; dropped with the plan,
+    /// i.e. when the query ends.
+    prepared: Prepared,
+}
+
+/// What a function prepared for its call site, or why it could not (every
+/// batch then fails with that error).
+#[derive(Default)]
+struct Prepared(OnceLock<DaftResult<Option<Box<dyn PreparedKernel>>>>);
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.0.get() {
+            None => "not yet",
+            Some(Ok(None)) => "nothing to prepare",
+            Some(Ok(Some(_))) => "prepared",
+            Some(Err(_)) => "failed",
+        };
+        f.write_str(state)
+    }
 }
 
 impl RegistryUdf {
@@ -72,6 +93,7 @@ impl RegistryUdf {
             return_field,
             arg_fields,
             signature,
+            prepared: Prepared::default(),
         }
     }
 
@@ -99,8 +121,15 @@ impl RegistryUdf {
         // input it dislikes) fails this query, not the process. Plugin
         // kernels cannot panic across the ABI: their SDK catches it first.
         let out = catch_unwind(AssertUnwindSafe(|| {
-            func.scalar()?
-                .call_with_fields(&arrays, &self.arg_fields, &self.options, rows)
+            let scalar = func.scalar()?;
+            // Prepared once, by the first batch to arrive; the others wait.
+            let prepared = self.prepared.0.get_or_init(|| {
+                scalar.prepare(&self.arg_fields, &self.options, &self.return_field)
+            });
+            match prepared.as_ref().map_err(Clone::clone)? {
+                Some(kernel) => kernel.call(&arrays, rows),
+                None => scalar.call_with_fields(&arrays, &self.arg_fields, &self.options, rows),
+            }
         }))
         .map_err(|p| {
             DaftError::Internal(format!("the kernel panicked: {}", panic_text(p.as_ref())))

@@ -7,10 +7,12 @@ use arrow::array::{make_array, ArrayData, ArrayRef};
 use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
 use arrow::datatypes::Field;
 use daft_core::options::{FunctionOptions, OptionValue};
-use daft_core::registry::ScalarFunction;
+use daft_core::registry::{PreparedKernel, ScalarFunction};
 use daft_core::types::{EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY};
 use daft_core::{DaftError, DaftResult};
-use daft_plugin_api::abi::{FunctionHandle, INVALID_RESULT_PREFIX, PANIC_PREFIX};
+use daft_plugin_api::abi::{
+    ArrowArray, ArrowSchema, CallOptions, FunctionHandle, INVALID_RESULT_PREFIX, PANIC_PREFIX,
+};
 use daft_plugin_api::Value;
 
 use crate::{ffi, STRICT};
@@ -93,10 +95,6 @@ pub(crate) fn check_extension(plugin: &str, function: &str, field: Field) -> Daf
 }
 
 impl PluginFunction {
-    fn bug(&self, message: impl std::fmt::Display) -> DaftError {
-        plugin_bug(&self.plugin, &self.name, message)
-    }
-
     /// The return-type rule, with options already as ABI values (the
     /// isolated worker receives them so).
     pub(crate) fn return_field_with(
@@ -104,21 +102,9 @@ impl PluginFunction {
         args: &[Field],
         options: &[(String, Value)],
     ) -> DaftResult<Field> {
-        let schemas = args
-            .iter()
-            .map(ffi::export_field)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(DaftError::Internal)?;
-        let out = self.handle.return_field(&schemas, options).map_err(|e| {
-            match e.strip_prefix(PANIC_PREFIX) {
-                Some(text) => self.bug(format!("return-type rule panicked: {text}")),
-                // The plugin's rule rejected the arguments: the user's mistake.
-                // `FunctionDef::resolve` adds the function's name.
-                None => DaftError::TypeError(e),
-            }
-        })?;
-        let field = ffi::import_field(&out).map_err(|e| self.bug(e))?;
-        check_extension(&self.plugin, &self.name, field)
+        run_return_field(&self.plugin, &self.name, args, |schemas| {
+            self.handle.return_field(schemas, options)
+        })
     }
 
     /// The kernel, with options as ABI values and the validation level
@@ -130,66 +116,106 @@ impl PluginFunction {
         num_rows: usize,
         strict: bool,
     ) -> DaftResult<ArrayRef> {
-        // Strict mode hands the kernel copies and compares them with the
-        // originals afterwards: a kernel that writes into its inputs is
-        // caught, and the caller's data (a DataFrame, the user's numpy
-        // array) is not the memory it wrote into.
-        let inputs = args
-            .iter()
-            .map(|a| {
-                if strict {
-                    deep_copy(&a.to_data())
-                } else {
-                    Ok(a.to_data())
-                }
-            })
-            .collect::<DaftResult<Vec<ArrayData>>>()?;
-        let mut arrays = Vec::with_capacity(args.len());
-        let mut schemas = Vec::with_capacity(args.len());
-        for data in &inputs {
-            let (array, schema) = ffi::export_array(data).map_err(DaftError::Internal)?;
-            arrays.push(array);
-            schemas.push(schema);
+        run_kernel(&self.plugin, &self.name, args, strict, |arrays, schemas| {
+            self.handle.call(arrays, schemas, options, num_rows)
+        })
+    }
+}
+
+/// Runs a plugin's return-type rule (`rule`, given the argument fields as
+/// C Data Interface schemas) and imports and checks the field it gives.
+pub(crate) fn run_return_field(
+    plugin: &str,
+    function: &str,
+    args: &[Field],
+    rule: impl FnOnce(&[ArrowSchema]) -> Result<ArrowSchema, String>,
+) -> DaftResult<Field> {
+    let schemas = args
+        .iter()
+        .map(ffi::export_field)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(DaftError::Internal)?;
+    let out = rule(&schemas).map_err(|e| match e.strip_prefix(PANIC_PREFIX) {
+        Some(text) => plugin_bug(
+            plugin,
+            function,
+            format!("return-type rule panicked: {text}"),
+        ),
+        // The plugin's rule rejected the arguments: the user's mistake.
+        // `FunctionDef::resolve` adds the function's name.
+        None => DaftError::TypeError(e),
+    })?;
+    let field = ffi::import_field(&out).map_err(|e| plugin_bug(plugin, function, e))?;
+    check_extension(plugin, function, field)
+}
+
+/// Runs a plugin kernel (`invoke`, given the arguments exported through the
+/// C Data Interface) and imports and checks its result, whether the kernel
+/// is stateless or a stateful function's state.
+pub(crate) fn run_kernel(
+    plugin: &str,
+    function: &str,
+    args: &[ArrayRef],
+    strict: bool,
+    invoke: impl FnOnce(&mut [ArrowArray], &[ArrowSchema]) -> Result<(ArrowArray, ArrowSchema), String>,
+) -> DaftResult<ArrayRef> {
+    let bug = |message: String| plugin_bug(plugin, function, message);
+    // Strict mode hands the kernel copies and compares them with the
+    // originals afterwards: a kernel that writes into its inputs is
+    // caught, and the caller's data (a DataFrame, the user's numpy
+    // array) is not the memory it wrote into.
+    let inputs = args
+        .iter()
+        .map(|a| {
+            if strict {
+                deep_copy(&a.to_data())
+            } else {
+                Ok(a.to_data())
+            }
+        })
+        .collect::<DaftResult<Vec<ArrayData>>>()?;
+    let mut arrays = Vec::with_capacity(args.len());
+    let mut schemas = Vec::with_capacity(args.len());
+    for data in &inputs {
+        let (array, schema) = ffi::export_array(data).map_err(DaftError::Internal)?;
+        arrays.push(array);
+        schemas.push(schema);
+    }
+    let (array, schema) = invoke(&mut arrays, &schemas).map_err(|e| {
+        if let Some(text) = e.strip_prefix(PANIC_PREFIX) {
+            bug(format!("kernel panicked: {text}"))
+        } else if let Some(text) = e.strip_prefix(INVALID_RESULT_PREFIX) {
+            bug(format!("returned an invalid array: {text}"))
+        } else {
+            // The engine adds "function <plugin>.<name>" as context.
+            DaftError::ComputeError(e)
         }
-        let (array, schema) = self
-            .handle
-            .call(&mut arrays, &schemas, options, num_rows)
-            .map_err(|e| {
-                if let Some(text) = e.strip_prefix(PANIC_PREFIX) {
-                    self.bug(format!("kernel panicked: {text}"))
-                } else if let Some(text) = e.strip_prefix(INVALID_RESULT_PREFIX) {
-                    self.bug(format!("returned an invalid array: {text}"))
-                } else {
-                    // The engine adds "function <plugin>.<name>" as context.
-                    DaftError::ComputeError(e)
-                }
-            })?;
-        // Whatever argument arrays the plugin did not take are released here.
-        drop(arrays);
-        if strict {
-            for (i, (copy, original)) in inputs.iter().zip(args).enumerate() {
-                if !same_bytes(copy, &original.to_data()) {
-                    return Err(self.bug(format!(
-                        "wrote into its argument #{} ({}, {} rows): a kernel must not modify \
-                         its inputs, which belong to the caller",
-                        i + 1,
-                        original.data_type(),
-                        original.len()
-                    )));
-                }
+    })?;
+    // Whatever argument arrays the plugin did not take are released here.
+    drop(arrays);
+    if strict {
+        for (i, (copy, original)) in inputs.iter().zip(args).enumerate() {
+            if !same_bytes(copy, &original.to_data()) {
+                return Err(bug(format!(
+                    "wrote into its argument #{} ({}, {} rows): a kernel must not modify \
+                     its inputs, which belong to the caller",
+                    i + 1,
+                    original.data_type(),
+                    original.len()
+                )));
             }
         }
-        let data = ffi::import_array(array, schema).map_err(|e| self.bug(e))?;
-        // The length and declared type are checked by the engine for every
-        // function; here only what could make the array unsound to read.
-        data.validate()
-            .map_err(|e| self.bug(format!("returned an invalid array: {e}")))?;
-        if strict {
-            data.validate_full()
-                .map_err(|e| self.bug(format!("returned an invalid array: {e}")))?;
-        }
-        Ok(make_array(data))
     }
+    let data = ffi::import_array(array, schema).map_err(&bug)?;
+    // The length and declared type are checked by the engine for every
+    // function; here only what could make the array unsound to read.
+    data.validate()
+        .map_err(|e| bug(format!("returned an invalid array: {e}")))?;
+    if strict {
+        data.validate_full()
+            .map_err(|e| bug(format!("returned an invalid array: {e}")))?;
+    }
+    Ok(make_array(data))
 }
 
 impl ScalarFunction for PluginFunction {
@@ -205,6 +231,41 @@ impl ScalarFunction for PluginFunction {
     ) -> DaftResult<ArrayRef> {
         let options = option_values(&self.plugin, &self.name, options)?;
         self.call_with(args, &options, num_rows, STRICT.load(Ordering::Relaxed))
+    }
+
+    /// Converts the options to the ABI's form once per call site instead
+    /// of per batch.
+    fn prepare(
+        &self,
+        _args: &[Field],
+        options: &FunctionOptions,
+        _return_field: &Field,
+    ) -> DaftResult<Option<Box<dyn PreparedKernel>>> {
+        let options = option_values(&self.plugin, &self.name, options)?;
+        Ok(Some(Box::new(PreparedCall {
+            plugin: self.plugin.clone(),
+            name: self.name.clone(),
+            handle: self.handle,
+            options: CallOptions::new(&options),
+        })))
+    }
+}
+
+/// A plugin function at one call site, its options converted once.
+struct PreparedCall {
+    plugin: String,
+    name: String,
+    handle: FunctionHandle,
+    options: CallOptions,
+}
+
+impl PreparedKernel for PreparedCall {
+    fn call(&self, args: &[ArrayRef], num_rows: usize) -> DaftResult<ArrayRef> {
+        let strict = STRICT.load(Ordering::Relaxed);
+        run_kernel(&self.plugin, &self.name, args, strict, |arrays, schemas| {
+            self.handle
+                .call_with_options(arrays, schemas, &self.options, num_rows)
+        })
     }
 }
 

@@ -22,6 +22,7 @@ mod ffi;
 #[cfg(unix)]
 pub mod isolation;
 pub mod preflight;
+mod stateful;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -80,6 +81,9 @@ pub struct PluginStatus {
     pub types: Vec<ExtensionTypeInfo>,
     /// Whether it runs in isolated worker processes.
     pub isolated: bool,
+    /// Whether it allocates with the host's allocator (ABI 1.1 plugins
+    /// loaded in this process; see `daft_plugin_api::abi::PluginAllocator`).
+    pub host_allocator: bool,
 }
 
 /// A plugin that could not be loaded.
@@ -241,6 +245,7 @@ pub fn load_plugin_with(
                 path = %status.path.display(),
                 functions = status.functions.len(),
                 isolated = status.isolated,
+                host_allocator = status.host_allocator,
                 "loaded daft plugin"
             );
             state.records.push(LoadRecord::Loaded(status.clone()));
@@ -314,6 +319,7 @@ struct Described {
     functions: Vec<DescribedFunction>,
     types: Vec<ExtensionTypeInfo>,
     isolated: bool,
+    host_allocator: bool,
 }
 
 struct DescribedFunction {
@@ -377,6 +383,8 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         version,
         functions,
         aggregates,
+        stateful,
+        host_allocator,
         types: _,
     } = lib;
     let scalars = functions.into_iter().map(|f| DescribedFunction {
@@ -399,7 +407,19 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         doc: f.doc,
         params: f.params,
     });
-    let functions = scalars.chain(aggregates).collect();
+    let stateful = stateful.into_iter().map(|f| DescribedFunction {
+        implementation: registry::Implementation::Scalar(Arc::new(
+            stateful::PluginStatefulFunction {
+                plugin: name.clone(),
+                name: f.name.clone(),
+                handle: f.handle,
+            },
+        )),
+        name: f.name,
+        doc: f.doc,
+        params: f.params,
+    });
+    let functions = scalars.chain(stateful).chain(aggregates).collect();
     Ok(Described {
         abi_version: (abi_version.major, abi_version.minor),
         name,
@@ -407,6 +427,7 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         functions,
         types,
         isolated: false,
+        host_allocator,
     })
 }
 
@@ -460,6 +481,7 @@ fn describe_isolated(path: &Path, options: ProcessOptions) -> DaftResult<Describ
         functions,
         types,
         isolated: true,
+        host_allocator: false,
     })
 }
 
@@ -522,6 +544,7 @@ fn register_described(
         functions,
         types,
         isolated,
+        host_allocator,
     } = described;
     let defs: Vec<FunctionDef> = functions
         .into_iter()
@@ -576,6 +599,7 @@ fn register_described(
         functions: statuses,
         types,
         isolated,
+        host_allocator,
     }))
 }
 
@@ -652,6 +676,11 @@ fn validate(lib: &LoadedLibrary) -> Result<(), String> {
             .map(|f| (f.name.as_str(), f.params.as_slice()))
             .chain(
                 lib.aggregates
+                    .iter()
+                    .map(|f| (f.name.as_str(), f.params.as_slice())),
+            )
+            .chain(
+                lib.stateful
                     .iter()
                     .map(|f| (f.name.as_str(), f.params.as_slice())),
             ),

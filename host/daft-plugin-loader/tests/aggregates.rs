@@ -231,6 +231,10 @@ fn a_plugin_built_with_the_1_0_sdk_loads_and_runs_in_this_host() {
     let status = daft_plugin_loader::load_plugin(&path).expect("load the 1.0 plugin");
     assert_eq!(status.abi_version, (1, 0));
     assert_eq!(status.name, "hello_abi10");
+    assert!(
+        !status.host_allocator,
+        "a 1.0 plugin keeps its own allocator"
+    );
     let def = registry::global()
         .get_from("hello_abi10", "abi10_add_one")
         .unwrap();

@@ -37,6 +37,7 @@ fn status_dict<'py>(py: Python<'py>, s: &PluginStatus) -> PyResult<Bound<'py, Py
         s.types.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
     )?;
     d.set_item("isolation", if s.isolated { "process" } else { "none" })?;
+    d.set_item("allocator", if s.host_allocator { "host" } else { "own" })?;
     d.set_item("error", py.None())?;
     Ok(d)
 }
@@ -143,6 +144,7 @@ pub fn plugin_statuses(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
                 d.set_item("namespaced_only", Vec::<String>::new())?;
                 d.set_item("types", Vec::<String>::new())?;
                 d.set_item("isolation", py.None())?;
+                d.set_item("allocator", py.None())?;
                 d.set_item("error", &f.reason)?;
                 Ok(d)
             }

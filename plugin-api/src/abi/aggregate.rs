@@ -4,9 +4,9 @@
 //! [`crate::aggregate::GroupsAccumulator`], and the host-side handles
 //! ([`AggregateHandle`], [`AccumulatorHandle`]).
 //!
-//! A 1.1 plugin lists its aggregates through the root module's
-//! `aggregates` field; a 1.0 plugin has no such field, and the host reads
-//! it as absent (abi_stable's prefix types), so 1.0 plugins load unchanged.
+//! A 1.1 plugin lists its aggregates through the `aggregates` entry of its
+//! ABI 1.1 table ([`super::PluginExtensions1_1`]); a 1.0 plugin has no such
+//! table, and loads unchanged with no aggregates.
 //!
 //! Ownership follows the rest of the ABI: arrays passed to `update` and
 //! `merge` are moved into the plugin; arrays it emits are moved to the
@@ -18,7 +18,6 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use abi_stable::std_types::{ROption, RResult, RSlice, RSliceMut, RString, RVec};
-use abi_stable::type_layout::TypeLayout;
 use abi_stable::StableAbi;
 
 use crate::aggregate::{AggregateFunction, Emit, GroupsAccumulator};
@@ -26,8 +25,8 @@ use crate::{bridge, Value};
 
 use super::arrow_c::{ArrowArray, ArrowSchema};
 use super::export::{guard, options_from_ffi, params_to_ffi};
-use super::load::{checked, lossy, options_to_ffi, params_from_ffi, ParamSpec};
-use super::manifest::{FfiOption, FfiParam};
+use super::load::{checked, lossy, options_to_ffi, params_from_ffi, run_return_field, ParamSpec};
+use super::manifest::{FfiOption, FfiParam, ReturnFieldFn};
 
 /// One array with its schema, moved across the boundary together.
 #[repr(C)]
@@ -111,47 +110,11 @@ pub struct FfiAggregate {
     ) -> RResult<FfiAccumulator, RString>,
 }
 
-/// What plugin ABI 1.1 adds to the contract, exported by every 1.1 plugin
-/// as the symbol `daft_plugin_extensions_1_1` (see [`ExportedExtensions1_1`]).
-///
-/// A table per minor version, rather than fields appended to the root
-/// module: abi_stable refuses a root module with fewer fields than the
-/// host's type, which would lock older plugins out. A 1.0 plugin has no
-/// such symbol; a later minor version exports a table of its own beside
-/// this one.
-#[repr(C)]
-#[derive(StableAbi, Debug)]
-pub struct PluginExtensions1_1 {
-    /// Returns the plugin's aggregate functions.
-    pub aggregates: extern "C" fn() -> RResult<RVec<FfiAggregate>, RString>,
-}
-
-/// The exported symbol: the table and the layout the plugin compiled it
-/// with, which the host checks against its own before using the table.
-#[repr(C)]
-pub struct ExportedExtensions1_1 {
-    /// `PluginExtensions1_1`'s layout in the plugin.
-    pub layout: &'static TypeLayout,
-    /// The table.
-    pub table: PluginExtensions1_1,
-}
-
-/// The value of every 1.1 plugin's `daft_plugin_extensions_1_1` symbol.
-pub const EXTENSIONS_1_1: ExportedExtensions1_1 = ExportedExtensions1_1 {
-    layout: <PluginExtensions1_1 as StableAbi>::LAYOUT,
-    table: PluginExtensions1_1 {
-        aggregates: aggregates_entry,
-    },
-};
-
-/// The symbol name of [`EXTENSIONS_1_1`], NUL-terminated for `dlsym`.
-pub(super) const EXTENSIONS_1_1_SYMBOL: &[u8] = b"daft_plugin_extensions_1_1\0";
-
 // ---------------------------------------------------------------- plugin side
 
-/// The root module's `aggregates` entry point: every aggregate submitted
+/// The 1.1 table's `aggregates` entry point: every aggregate submitted
 /// with inventory in this library, sorted by name.
-extern "C" fn aggregates_entry() -> RResult<RVec<FfiAggregate>, RString> {
+pub(super) extern "C" fn aggregates_entry() -> RResult<RVec<FfiAggregate>, RString> {
     guard(|| {
         let mut functions: Vec<&'static AggregateFunction> =
             inventory::iter::<AggregateFunction>.into_iter().collect();
@@ -373,12 +336,7 @@ unsafe extern "C" fn acc_release(state: *mut c_void) {
 /// An aggregate's entry points, resolved once at load.
 pub struct AggregateHandle {
     context: *const c_void,
-    return_field: unsafe extern "C" fn(
-        *const c_void,
-        RSlice<'_, ArrowSchema>,
-        RSlice<'_, FfiOption>,
-        &mut ArrowSchema,
-    ) -> RResult<(), RString>,
+    return_field: ReturnFieldFn,
     state_fields: unsafe extern "C" fn(
         *const c_void,
         RSlice<'_, ArrowSchema>,
@@ -411,22 +369,7 @@ impl AggregateHandle {
         args: &[ArrowSchema],
         options: &[(String, Value)],
     ) -> Result<ArrowSchema, String> {
-        let options = options_to_ffi(options);
-        let mut out = ArrowSchema::empty();
-        // SAFETY: `context` and the entry point come from the same manifest
-        // entry; the slices live for the call; `out` is released.
-        let res = unsafe {
-            (self.return_field)(
-                self.context,
-                RSlice::from_slice(args),
-                RSlice::from_slice(&options),
-                &mut out,
-            )
-        };
-        match res {
-            RResult::ROk(()) => Ok(out),
-            RResult::RErr(e) => Err(lossy(&e)),
-        }
+        run_return_field(self.context, self.return_field, args, options)
     }
 
     /// Runs the state-type rule.

@@ -29,9 +29,26 @@ use super::version::{ABI_VERSION, PANIC_PREFIX};
 /// ```
 ///
 /// Invoke it exactly once, at the root of a `cdylib` crate.
+///
+/// It also installs the SDK's `#[global_allocator]`, which allocates with
+/// the host's allocator once loaded ([`crate::abi::PluginAllocator`]). A
+/// plugin that declares a global allocator of its own says
+/// `export_plugin!(name = ..., version = ..., host_allocator = false)`.
 #[macro_export]
 macro_rules! export_plugin {
     (name = $name:expr, version = $version:expr $(,)?) => {
+        $crate::export_plugin!(@root $name, $version, EXTENSIONS_1_1);
+        /// Forwards the plugin's allocations to the host's allocator once
+        /// the host offers it (see `daft_plugin_api::abi::PluginAllocator`).
+        #[global_allocator]
+        static DAFT_PLUGIN_ALLOCATOR: $crate::abi::PluginAllocator = $crate::abi::PluginAllocator;
+    };
+    // For a plugin that declares a `#[global_allocator]` of its own: it
+    // keeps it, and declines the host's.
+    (name = $name:expr, version = $version:expr, host_allocator = false $(,)?) => {
+        $crate::export_plugin!(@root $name, $version, EXTENSIONS_1_1_OWN_ALLOCATOR);
+    };
+    (@root $name:expr, $version:expr, $extensions:ident) => {
         // The symbol name is abi_stable's `ROOT_MODULE_LOADER_NAME`, which
         // `#[export_root_module]` would use; spelled out here because that
         // attribute expands to `::abi_stable` paths that a plugin depending
@@ -50,13 +67,14 @@ macro_rules! export_plugin {
             }
             $crate::abi::__private::lib_header::<DaftPluginIdentity>()
         };
-        /// What plugin ABI 1.1 adds (aggregate functions), as its own symbol.
+        /// What plugin ABI 1.1 adds (aggregate and stateful functions, the
+        /// host's allocator), as its own symbol.
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
         // SAFETY: as above, one symbol per library.
         #[unsafe(no_mangle)]
         pub static daft_plugin_extensions_1_1: $crate::abi::__private::ExportedExtensions1_1 =
-            $crate::abi::__private::EXTENSIONS_1_1;
+            $crate::abi::__private::$extensions;
     };
 }
 
@@ -98,7 +116,9 @@ pub mod __private {
         const VERSION: &'static str;
     }
 
-    pub use super::super::aggregate::{ExportedExtensions1_1, EXTENSIONS_1_1};
+    pub use super::super::extensions::{
+        ExportedExtensions1_1, EXTENSIONS_1_1, EXTENSIONS_1_1_OWN_ALLOCATOR,
+    };
 
     /// The library header of a plugin: abi_stable's version and layout
     /// data plus the constructor of the root module.

@@ -14,9 +14,10 @@ use abi_stable::StableAbi;
 use crate::sdk::{OptionKind, TypeClass};
 use crate::Value;
 
-use super::aggregate::{ExportedExtensions1_1, PluginExtensions1_1, EXTENSIONS_1_1_SYMBOL};
+use super::allocator::HOST_ALLOCATOR;
 use super::arrow_c::{ArrowArray, ArrowSchema};
 use super::export::{value_from_ffi, value_to_ffi};
+use super::extensions::{ExportedExtensions1_1, PluginExtensions1_1, EXTENSIONS_1_1_SYMBOL};
 use super::manifest::{
     CallFn, FfiManifest, FfiOption, FfiOptionKind, FfiParam, FfiParamKind, FfiTypeClass, FfiValue,
     PluginRootRef, ReturnFieldFn,
@@ -91,6 +92,7 @@ pub enum ParamSpec {
 
 /// A function handle resolved once at load: the two entry points and the
 /// plugin's context pointer. Calling it needs no symbol lookup.
+#[derive(Clone, Copy)]
 pub struct FunctionHandle {
     context: *const c_void,
     return_field: ReturnFieldFn,
@@ -119,23 +121,7 @@ impl FunctionHandle {
         args: &[ArrowSchema],
         options: &[(String, Value)],
     ) -> Result<ArrowSchema, String> {
-        let options: Vec<FfiOption> = options_to_ffi(options);
-        let mut out = ArrowSchema::empty();
-        // SAFETY: `context` and the entry point come from the same manifest
-        // entry; the slices are valid for the duration of the call and `out`
-        // is a released schema the callee may overwrite.
-        let res = unsafe {
-            (self.return_field)(
-                self.context,
-                RSlice::from_slice(args),
-                RSlice::from_slice(&options),
-                &mut out,
-            )
-        };
-        match res {
-            RResult::ROk(()) => Ok(out),
-            RResult::RErr(e) => Err(lossy(&e)),
-        }
+        run_return_field(self.context, self.return_field, args, options)
     }
 
     /// Runs the kernel. The callee takes ownership of each array in `args`
@@ -149,6 +135,18 @@ impl FunctionHandle {
         options: &[(String, Value)],
         num_rows: usize,
     ) -> Result<(ArrowArray, ArrowSchema), String> {
+        self.call_with_options(args, arg_schemas, &CallOptions::new(options), num_rows)
+    }
+
+    /// [`FunctionHandle::call`] with the options already converted, once
+    /// per call site rather than per batch.
+    pub fn call_with_options(
+        &self,
+        args: &mut [ArrowArray],
+        arg_schemas: &[ArrowSchema],
+        options: &CallOptions,
+        num_rows: usize,
+    ) -> Result<(ArrowArray, ArrowSchema), String> {
         if args.len() != arg_schemas.len() {
             return Err(format!(
                 "{} arrays but {} schemas",
@@ -156,17 +154,18 @@ impl FunctionHandle {
                 arg_schemas.len()
             ));
         }
-        let options: Vec<FfiOption> = options_to_ffi(options);
         let mut out_array = ArrowArray::empty();
         let mut out_schema = ArrowSchema::empty();
-        // SAFETY: as for `return_field`; the arrays and schemas are valid C
-        // Data Interface structs exported by the caller, of equal count.
+        // SAFETY: `context` and the entry point come from the same manifest
+        // entry; the arrays and schemas are valid C Data Interface structs
+        // exported by the caller, of equal count; the outputs are released
+        // structs the callee may overwrite.
         let res = unsafe {
             (self.call)(
                 self.context,
                 RSliceMut::from_mut_slice(args),
                 RSlice::from_slice(arg_schemas),
-                RSlice::from_slice(&options),
+                RSlice::from_slice(&options.0),
                 num_rows as u64,
                 &mut out_array,
                 &mut out_schema,
@@ -176,6 +175,46 @@ impl FunctionHandle {
             RResult::ROk(()) => Ok((out_array, out_schema)),
             RResult::RErr(e) => Err(lossy(&e)),
         }
+    }
+}
+
+/// A call's options in the ABI's form, converted once and passed to every
+/// batch of a call site ([`FunctionHandle::call_with_options`]).
+#[derive(Debug)]
+pub struct CallOptions(Vec<FfiOption>);
+
+impl CallOptions {
+    /// Converts `(name, value)` pairs.
+    pub fn new(options: &[(String, Value)]) -> Self {
+        CallOptions(options_to_ffi(options))
+    }
+}
+
+/// Runs a plugin's return-type rule (scalar, stateful and aggregate
+/// functions share its shape). The error text of a caught panic starts
+/// with [`PANIC_PREFIX`].
+pub(super) fn run_return_field(
+    context: *const c_void,
+    rule: ReturnFieldFn,
+    args: &[ArrowSchema],
+    options: &[(String, Value)],
+) -> Result<ArrowSchema, String> {
+    let options: Vec<FfiOption> = options_to_ffi(options);
+    let mut out = ArrowSchema::empty();
+    // SAFETY: `context` and `rule` come from the same manifest entry; the
+    // slices are valid for the duration of the call and `out` is a
+    // released schema the callee may overwrite.
+    let res = unsafe {
+        rule(
+            context,
+            RSlice::from_slice(args),
+            RSlice::from_slice(&options),
+            &mut out,
+        )
+    };
+    match res {
+        RResult::ROk(()) => Ok(out),
+        RResult::RErr(e) => Err(lossy(&e)),
     }
 }
 
@@ -226,6 +265,11 @@ pub struct LoadedLibrary {
     pub functions: Vec<FunctionSpec>,
     /// Aggregate functions (ABI 1.1; none from a 1.0 plugin), as declared.
     pub aggregates: Vec<super::aggregate::AggregateSpec>,
+    /// Stateful scalar functions (ABI 1.1; none from a 1.0 plugin), as declared.
+    pub stateful: Vec<super::stateful::StatefulSpec>,
+    /// Whether the plugin allocates with the host's allocator (ABI 1.1,
+    /// unless it keeps its own or allocated before the host's offer).
+    pub host_allocator: bool,
     /// Extension types, as declared (not yet validated).
     pub types: Vec<ExtensionTypeSpec>,
 }
@@ -293,6 +337,29 @@ pub fn open_library(path: &Path) -> Result<LoadedLibrary, OpenError> {
         });
     }
 
+    // What ABI 1.1 added, from its own symbol; a 1.0 plugin has none. Read
+    // before the root module is built, so that the host's allocator is
+    // offered before any of the plugin's code allocates.
+    // SAFETY: a symbol of this name is the `ExportedExtensions1_1` static that
+    // `export_plugin!` defines (a plugin of ABI 1.1 or later, as the version
+    // check above established when the symbol exists); its layout is checked
+    // before the table is read.
+    // (libloading gives a data symbol's address as the `*const` asked for.)
+    let symbol = unsafe { raw.get::<*const ExportedExtensions1_1>(EXTENSIONS_1_1_SYMBOL) };
+    let extensions: Option<&'static PluginExtensions1_1> = match symbol {
+        Ok(symbol) if plugin_version.minor >= 1 => {
+            let address: *const ExportedExtensions1_1 = *symbol;
+            // SAFETY: see above; the library is leaked, so the static lives
+            // for the rest of the process.
+            let exported: &'static ExportedExtensions1_1 = unsafe { &*address };
+            check_layout_compatibility(<PluginExtensions1_1 as StableAbi>::LAYOUT, exported.layout)
+                .map_err(|e| OpenError::Layout(format!("its ABI 1.1 table: {e}")))?;
+            Some(&exported.table)
+        }
+        _ => None,
+    };
+    let host_allocator = extensions.is_some_and(|t| (t.use_host_allocator)(&HOST_ALLOCATOR));
+
     let root = header
         .init_root_module::<PluginRootRef>()
         .map_err(library_error)?;
@@ -317,21 +384,9 @@ pub fn open_library(path: &Path) -> Result<LoadedLibrary, OpenError> {
     };
     let mut lib = manifest_from_ffi(abi_version, manifest)
         .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))?;
-    // What ABI 1.1 added, from its own symbol; a 1.0 plugin has none.
-    // SAFETY: a symbol of this name is the `ExportedExtensions1_1` static that
-    // `export_plugin!` defines (a plugin of ABI 1.1 or later, as the version
-    // check above established when the symbol exists); its layout is checked
-    // before the table is read.
-    // (libloading gives a data symbol's address as the `*const` asked for.)
-    let extensions = unsafe { raw.get::<*const ExportedExtensions1_1>(EXTENSIONS_1_1_SYMBOL) };
-    if let (Ok(symbol), true) = (extensions, abi_version.minor >= 1) {
-        let address: *const ExportedExtensions1_1 = *symbol;
-        // SAFETY: see above; the library is leaked, so the static lives for
-        // the rest of the process.
-        let exported: &'static ExportedExtensions1_1 = unsafe { &*address };
-        check_layout_compatibility(<PluginExtensions1_1 as StableAbi>::LAYOUT, exported.layout)
-            .map_err(|e| OpenError::Layout(format!("its ABI 1.1 table: {e}")))?;
-        let list = match (exported.table.aggregates)() {
+    lib.host_allocator = host_allocator;
+    if let Some(table) = extensions {
+        let list = match (table.aggregates)() {
             RResult::ROk(list) => list,
             RResult::RErr(e) => {
                 return Err(OpenError::Plugin(format!(
@@ -341,6 +396,17 @@ pub fn open_library(path: &Path) -> Result<LoadedLibrary, OpenError> {
             }
         };
         lib.aggregates = super::aggregate::aggregates_from_ffi(list)
+            .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))?;
+        let list = match (table.stateful)() {
+            RResult::ROk(list) => list,
+            RResult::RErr(e) => {
+                return Err(OpenError::Plugin(format!(
+                    "its stateful functions entry point failed: {}",
+                    lossy(&e)
+                )))
+            }
+        };
+        lib.stateful = super::stateful::stateful_from_ffi(list)
             .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))?;
     }
     Ok(lib)
@@ -460,6 +526,8 @@ pub(super) fn manifest_from_ffi(
         version,
         functions,
         aggregates: Vec::new(),
+        stateful: Vec::new(),
+        host_allocator: false,
         types,
     })
 }

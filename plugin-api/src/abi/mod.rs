@@ -29,26 +29,33 @@
 //! [`ArrowSchema`]'s `Drop` call.
 
 mod aggregate;
+mod allocator;
 mod arrow_c;
 mod export;
+mod extensions;
 mod load;
 mod manifest;
+mod stateful;
 mod version;
 
 pub use self::aggregate::{
-    AccumulatorHandle, AggregateHandle, AggregateSpec, ExportedExtensions1_1, FfiAccumulator,
-    FfiAggregate, FfiColumn, PluginExtensions1_1,
+    AccumulatorHandle, AggregateHandle, AggregateSpec, FfiAccumulator, FfiAggregate, FfiColumn,
 };
+pub use self::allocator::{FfiAllocator, PluginAllocator, HOST_ALLOCATOR};
 pub use self::arrow_c::{ArrowArray, ArrowSchema};
 pub use self::export::__private;
+pub use self::extensions::{ExportedExtensions1_1, PluginExtensions1_1};
 pub use self::load::{
-    open_library, ExtensionTypeSpec, FunctionHandle, FunctionSpec, LoadedLibrary, OpenError,
-    ParamSpec,
+    open_library, CallOptions, ExtensionTypeSpec, FunctionHandle, FunctionSpec, LoadedLibrary,
+    OpenError, ParamSpec,
 };
 pub use self::manifest::{
     CallFn, FfiExtensionType, FfiFunction, FfiManifest, FfiOption, FfiOptionKind, FfiParam,
     FfiParamKind, FfiTypeClass, FfiValue, ManifestFn, PluginRoot, PluginRootRef, PluginRoot_Prefix,
     ReturnFieldFn,
+};
+pub use self::stateful::{
+    FfiFunctionState, FfiStatefulFunction, StateHandle, StatefulHandle, StatefulSpec,
 };
 pub use self::version::{AbiVersion, ABI_VERSION, INVALID_RESULT_PREFIX, PANIC_PREFIX};
 

@@ -172,7 +172,25 @@ fn abi_structs_have_pinned_sizes() {
             size_of::<PluginExtensions1_1>(),
             align_of::<PluginExtensions1_1>()
         ),
-        (8, 8)
+        (24, 8)
+    );
+    assert_eq!(
+        (size_of::<FfiAllocator>(), align_of::<FfiAllocator>()),
+        (32, 8)
+    );
+    assert_eq!(
+        (
+            size_of::<FfiFunctionState>(),
+            align_of::<FfiFunctionState>()
+        ),
+        (24, 8)
+    );
+    assert_eq!(
+        (
+            size_of::<FfiStatefulFunction>(),
+            align_of::<FfiStatefulFunction>()
+        ),
+        (120, 8)
     );
     assert_eq!((size_of::<FfiColumn>(), align_of::<FfiColumn>()), (152, 8));
     assert_eq!(

@@ -9,6 +9,11 @@
 //! - `token_count(s) -> UInt64`: whitespace-separated tokens, like
 //!   Python's `len(s.split())`.
 //!
+//! Stateful (state built once per query):
+//!
+//! - `in_wordlist(s, *, path, case_sensitive=True) -> Boolean`: membership
+//!   in a word list read from a file once per query.
+//!
 //! Aggregations (one value per group):
 //!
 //! - `checksum(s) -> UInt64`: an order-independent checksum of a group's
@@ -35,6 +40,7 @@ use unicode_normalization::{
 
 #[cfg(test)]
 mod tests;
+mod wordlist;
 
 // ---- shared helpers ---------------------------------------------------------
 

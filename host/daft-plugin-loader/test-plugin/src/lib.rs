@@ -480,4 +480,101 @@ submit! {
     }
 }
 
+// ---- a stateful function, counting its states ------------------------------
+
+/// States built so far, and states alive now (built minus released).
+static STATES_BUILT: AtomicI64 = AtomicI64::new(0);
+static STATES_LIVE: AtomicI64 = AtomicI64::new(0);
+
+/// Membership in a word list parsed once per call site and query.
+struct WordSet {
+    words: std::collections::HashSet<String>,
+    /// The output field the host resolved, checked against every result.
+    out: Field,
+}
+
+impl Drop for WordSet {
+    fn drop(&mut self) {
+        STATES_LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl daft_plugin_api::FunctionState for WordSet {
+    fn call(&self, args: &[ArrayRef], num_rows: usize) -> Result<ArrayRef, String> {
+        let strings = downcast::<daft_plugin_api::arrow::array::StringArray>(&args[0])?;
+        let out: daft_plugin_api::arrow::array::BooleanArray = strings
+            .iter()
+            .map(|s| s.map(|s| self.words.contains(s)))
+            .collect();
+        assert_eq!(out.len(), num_rows);
+        assert_eq!(out.data_type(), self.out.data_type());
+        Ok(Arc::new(out))
+    }
+}
+
+fn in_words_field(args: &[Field], _: &Options) -> Result<Field, String> {
+    Ok(Field::new(
+        "in_words",
+        DataType::Boolean,
+        args[0].is_nullable(),
+    ))
+}
+
+fn in_words_init(
+    setup: &daft_plugin_api::Setup<'_>,
+) -> Result<Box<dyn daft_plugin_api::FunctionState>, String> {
+    let words = setup.options.str("words").unwrap_or_default();
+    match words {
+        "" => return Err("no words given".to_string()),
+        "panic" => panic!("initializer exploded"),
+        _ => {}
+    }
+    if setup.args[0].data_type() != &DataType::Utf8 {
+        return Err(format!("expected Utf8, got {}", setup.args[0].data_type()));
+    }
+    STATES_BUILT.fetch_add(1, Ordering::SeqCst);
+    STATES_LIVE.fetch_add(1, Ordering::SeqCst);
+    Ok(Box::new(WordSet {
+        words: words.split(',').map(str::to_string).collect(),
+        out: setup.return_field.clone(),
+    }))
+}
+
+submit! {
+    daft_plugin_api::StatefulFunction {
+        name: "fixture_in_words",
+        doc: "Whether each string is one of the comma-separated `words`, parsed once per \
+              query; words=\"\" fails and words=\"panic\" panics in the initializer.",
+        params: &[
+            Param::expr("s", TypeClass::String),
+            Param::required_option("words", OptionKind::Str),
+        ],
+        return_field: in_words_field,
+        init: in_words_init,
+    }
+}
+
+fn state_counts(args: &[ArrayRef], options: &Options, num_rows: usize) -> Result<ArrayRef, String> {
+    let _ = args;
+    let value = match options.str("what").unwrap_or("built") {
+        "built" => STATES_BUILT.load(Ordering::SeqCst),
+        _ => STATES_LIVE.load(Ordering::SeqCst),
+    };
+    Ok(Arc::new(Int64Array::from(vec![value; num_rows])))
+}
+
+submit! {
+    ScalarFunction {
+        name: "fixture_state_counts",
+        doc: "How many fixture_in_words states were built (what=\"built\") or are alive \
+              (what=\"live\").",
+        params: &[
+            Param::expr("x", TypeClass::Any),
+            Param::option("what", OptionKind::Str, DefaultValue::Str("built")),
+        ],
+        return_field: int64_field,
+        call: state_counts,
+    }
+}
+
 daft_plugin_api::export_plugin!(name = "fixture", version = "0.0.1");
