@@ -73,7 +73,8 @@ def test_new_plugin_writes_a_complete_project(tmp_path):
     assert 'demo = "daft_plugin_demo:plugin_path"' in pyproject
     assert 'bindings = "cffi"' in pyproject
     assert 'module-name = "daft_plugin_demo._native"' in pyproject
-    assert 'name: "demo_shout",' in (root / "src/lib.rs").read_text()
+    lib = (root / "src/lib.rs").read_text()
+    assert 'name: "demo_shout",' in lib and 'name: "demo_total_chars",' in lib
     # Every placeholder filled; nothing points back at this checkout or this machine.
     for name in PROJECT_FILES:
         text = (root / name).read_text()

@@ -66,6 +66,7 @@ mod aggregate;
 pub mod arrow_import;
 mod bridge;
 mod options;
+pub mod returns;
 mod sdk;
 mod stateful;
 

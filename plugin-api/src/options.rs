@@ -82,6 +82,19 @@ impl Options {
         }
     }
 
+    /// Option `name`, declared `OptionKind::DataType`, as the Arrow type the
+    /// user gave (`None` when absent or null; `Some(Err)` when its text is
+    /// not a type this arrow version reads).
+    pub fn data_type(
+        &self,
+        name: &str,
+    ) -> Option<Result<crate::arrow::datatypes::DataType, String>> {
+        self.str(name).map(|text| {
+            text.parse()
+                .map_err(|e| format!("option `{name}`: cannot read the type {text:?}: {e}"))
+        })
+    }
+
     /// All options, in the order the host passed them.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.values.iter().map(|(n, v)| (n.as_str(), v))

@@ -96,6 +96,17 @@ pub enum TypeClass {
     BinaryLike,
     /// Lists.
     List,
+    /// Exactly this Arrow type, written as arrow-rs displays it and parses it
+    /// back: `"Float64"`, `"Utf8"`, `"Timestamp(µs, \"UTC\")"`, `"List(Int64)"`.
+    /// (ABI 1.1: checked by daft before your return-type rule runs; a text
+    /// arrow cannot parse fails the plugin's load, naming the function.)
+    Exact(&'static str),
+    /// The extension type of this name (`ARROW:extension:name`), declared by
+    /// this plugin or one loaded before it. (ABI 1.1.)
+    Extension(&'static str),
+    /// The same type as the expression parameter at this index (0-based),
+    /// whatever that is. (ABI 1.1.)
+    SameAs(usize),
 }
 
 /// The literal kind of an option.
@@ -109,6 +120,10 @@ pub enum OptionKind {
     Float,
     /// `str`.
     Str,
+    /// A `daft.DataType` (ABI 1.1). It reaches the plugin as arrow's text of
+    /// the type; read it with [`crate::Options::data_type`]. A default is
+    /// `DefaultValue::Str` of such a text (`"Int64"`) or `DefaultValue::Null`.
+    DataType,
 }
 
 /// A `const`-constructible default value of an option.

@@ -252,10 +252,23 @@ class DataType:
 
     @classmethod
     def extension(cls, name: str, storage_dtype: DataType, metadata: str | None = None) -> DataType:
-        """A named extension type stored as ``storage_dtype`` (plugin types are these)."""
-        return cls(
-            _logical.NamedExtensionType(name, _dt(storage_dtype, "storage_dtype")._dtype, metadata)
-        )
+        """A named extension type stored as ``storage_dtype`` (plugin types are these).
+
+        For an extension type a loaded plugin declares, ``storage_dtype`` must be the storage
+        type it declared (else ``ValueError``: a column labelled with the type but stored
+        otherwise would reach the plugin's functions as something they cannot read), and
+        ``metadata`` defaults to the plugin's."""
+        storage = _dt(storage_dtype, "storage_dtype")._dtype
+        declared = _plugin_extension_type(name)
+        if declared is not None:
+            if declared.type != storage:
+                raise ValueError(
+                    f"DataType.extension: the extension type {name} is declared by a loaded "
+                    f"plugin with storage {cls(declared.type)}, not {cls(storage)}"
+                )
+            if metadata is None:
+                metadata = (declared.metadata or {}).get(b"ARROW:extension:metadata", b"").decode()
+        return cls(_logical.NamedExtensionType(name, storage, metadata))
 
     @classmethod
     def embedding(cls, dtype: DataType, size: int) -> DataType:
@@ -802,3 +815,11 @@ def get_super_ext_type() -> type[pa.ExtensionType]:
 #: What functions accept where a type is expected: a DataType, a pyarrow type, a
 #: Python type or annotation (``int``, ``list[str]``), or a SQL type name.
 DataTypeLike = typing.Union[DataType, "pa.DataType", type, str]
+
+
+def _plugin_extension_type(name: str) -> Any:
+    """The field describing the extension type ``name`` of a loaded plugin, if any."""
+    from daft.daft import plugin_extension_types
+
+    schema = pa.schema(plugin_extension_types())
+    return next((f for f in schema if f.name == name), None)

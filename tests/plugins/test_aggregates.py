@@ -138,3 +138,15 @@ def test_an_aggregate_where_a_row_value_is_expected_is_refused():
 
 def test_repr_shows_the_call_as_written():
     assert "text.checksum(col(s))" in repr(daft.functions.checksum(col("s")))
+
+
+def test_sql_global_aggregation_with_a_plugin_aggregate(data):
+    # No GROUP BY: one row, as with sum. (It was refused: "aggregation ... is not allowed in
+    # SELECT", the planner not counting a plugin aggregate as an aggregation.)
+    keys, values = data
+    df = daft.from_pydict({"k": keys, "s": values})
+    out = daft.sql("SELECT checksum(s) AS c, count(s) AS n FROM df", df=df).to_pydict()
+    everything = reference([0] * len(values), values)[0]
+    assert out == {"c": [everything], "n": [sum(v is not None for v in values)]}
+    qualified = daft.sql("SELECT text.checksum(s) AS c FROM df", df=df).to_pydict()
+    assert qualified == {"c": [everything]}

@@ -35,29 +35,28 @@ linux_only = pytest.mark.skipif(sys.platform != "linux", reason="fixtures are bu
 
 
 @pytest.mark.parametrize("plugin", ["hello", "text", "geo"])
-def test_a_first_party_plugin_conforms(plugin, tmp_path, monkeypatch):
+def test_a_first_party_plugin_conforms(plugin, tmp_path):
     installed = {r["name"] for r in daft.plugins().to_pylist() if r["status"] == "loaded"}
     if plugin not in installed:
         if os.environ.get("CI"):
             raise AssertionError(f"the {plugin} plugin is not installed (make install)")
         pytest.skip(f"the {plugin} plugin is not installed")
-    # text.in_wordlist reads the file its required `path` option names; the kit gives a
-    # required string option the value "a" on the inputs that must not fail, so that file
-    # exists in the working directory the kit's child interpreter inherits.
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "a").write_text("a\nb\n")
-    report = testing.assert_plugin_conforms(plugin, **SMALL)
+    # text.in_wordlist reads the word list its `path` option names: the kit is given one.
+    words = tmp_path / "words.txt"
+    words.write_text("a\nb\n")
+    option_values = {"in_wordlist": {"path": str(words)}} if plugin == "text" else None
+    report = testing.assert_plugin_conforms(plugin, option_values=option_values, **SMALL)
     assert report.plugin == plugin
     assert report.functions
     for f in report.functions:
         assert [c.check for c in f.checks] == list(testing.CHECKS)
         # Every function accepts some input, so every check really ran.
         assert all(c.status == "PASS" for c in f.checks), str(report)
-    # Aggregates are not called row by row: listed as not checked, visibly.
-    expected = ["text.checksum"] if plugin == "text" else []
-    assert report.unchecked_aggregates == expected
-    if expected:
-        assert "not checked (aggregate functions" in str(report)
+    # Aggregates get the same checks, on the same inputs aggregated.
+    if plugin == "text":
+        checksum = report.function("checksum")
+        assert checksum is not None and checksum.ok, str(report)
+        assert "accepts" in checksum.check("signatures").detail
 
 
 def test_geo_functions_are_fed_geo_points():
@@ -325,3 +324,55 @@ def test_without_hypothesis_the_import_error_names_the_extra():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "daft-engine[testing]" in out.stdout
+
+
+def test_option_values_reach_the_function_and_unknown_names_are_refused(tmp_path):
+    if not hasattr(daft.functions, "in_wordlist"):
+        if os.environ.get("CI"):
+            raise AssertionError("the text plugin is not installed (make install)")
+        pytest.skip("the text plugin is not installed")
+    # Without a word list the function cannot run on the inputs that must not fail.
+    without = testing.check_plugin("text", functions=["in_wordlist"], **SMALL)
+    assert not without.ok and "cannot read the word list" in without.reason
+    words = tmp_path / "words.txt"
+    words.write_text("x\n")
+    given = testing.check_plugin(
+        "text",
+        functions=["in_wordlist"],
+        option_values={"in_wordlist": {"path": str(words)}},
+        **SMALL,
+    )
+    assert given.ok, str(given)
+    wrong = testing.check_plugin("text", option_values={"nope": {"path": "x"}}, **SMALL)
+    assert wrong.error is not None and "'nope'" in wrong.error and "no such function" in wrong.error
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("merge_drops_states", "merged from 3 partitions"),
+        ("panic", "panicked"),
+        ("wrong_type", "has type Int32 but Int64 was declared"),
+        ("wrong_rows", "rows for"),
+    ],
+)
+def test_the_kit_catches_a_misbehaving_aggregate(mode, words):
+    report = testing.check_plugin(
+        lib("daft_plugin_test_fixture"),
+        functions=["fixture_count"],
+        option_values={"fixture_count": {"mode": mode}},
+        **SMALL,
+    )
+    assert not report.ok, str(report)
+    assert report.reason.startswith("fixture.fixture_count: "), report.reason
+    assert words in report.reason, report.reason
+
+
+def test_a_well_behaved_aggregate_passes_every_check():
+    report = testing.check_plugin(
+        lib("daft_plugin_test_fixture"), functions=["fixture_count"], **SMALL
+    )
+    assert report.ok, str(report)
+    (fn,) = report.functions
+    assert [c.check for c in fn.checks] == list(testing.CHECKS)
+    assert "each run twice" in fn.check("determinism").detail

@@ -126,7 +126,8 @@ for words in ["", "panic"]:
         df.select(F.fixture_in_words(col("s"), words=words)).collect()
     except Exception as e:
         errors.append([type(e).__name__, str(e)])
-print(json.dumps(dict(
+after_errors = counts()
+print(json.dumps(dict(after_errors=after_errors, 
     start=start, after_explain=after_explain, after_one=after_one, after_two=after_two,
     after_sites=after_sites, hits=[hits.count(True), hits.count(False), hits.count(None)],
     p=agrees("p", "a"), q=agrees("q", "b"), errors=errors,
@@ -161,6 +162,7 @@ def test_a_state_is_built_once_per_call_site_and_query_and_released_after_it():
     assert err_cls == "DaftCoreException", err_cls
     assert "initializer panicked: initializer exploded" in panic and "fixture" in panic, panic
     assert panic_cls == "DaftPluginError", panic_cls
+    assert seen["after_errors"] == [built + 4, live], "a failed initializer leaves no state"
 
 
 @linux_only

@@ -103,10 +103,14 @@ pub trait AggregateFunction: Send + Sync {
         args: &[Field],
         options: &crate::options::FunctionOptions,
     ) -> DaftResult<Vec<Field>>;
-    /// A new, empty accumulator.
+    /// A new, empty accumulator, given what the rules above resolved at
+    /// plan time (`output`, `state`), so that they are not asked again per
+    /// partition.
     fn accumulator(
         &self,
         args: &[Field],
         options: &crate::options::FunctionOptions,
+        output: &Field,
+        state: &[Field],
     ) -> DaftResult<Box<dyn GroupsAccumulator>>;
 }

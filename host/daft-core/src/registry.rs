@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use arrow::array::ArrayRef;
-use arrow::datatypes::Field;
+use arrow::datatypes::{DataType, Field};
 use indexmap::IndexMap;
 
 use crate::error::{DaftError, DaftResult};
@@ -417,13 +417,28 @@ impl FunctionDef {
                     _ => unreachable!("arity checked above"),
                 },
             };
-            if !accepts.accepts(arg.data_type()) {
+            let same_as = match accepts {
+                TypeClass::SameAs(j) => args.get(j).map(|other| {
+                    let (a, b) = (arg.data_type(), other.data_type());
+                    a == b || matches!(a, DataType::Null) || matches!(b, DataType::Null)
+                }),
+                _ => None,
+            };
+            if !accepts.accepts_field(arg) || same_as == Some(false) {
+                let names: Vec<String> = fixed.iter().map(|p| p.name.clone()).collect();
+                let expected = match (accepts, same_as) {
+                    (TypeClass::SameAs(j), Some(false)) => format!(
+                        "{} ({})",
+                        accepts.describe_with(&names),
+                        display_type(&args[j])
+                    ),
+                    _ => accepts.describe_with(&names),
+                };
                 return Err(DaftError::type_error(format!(
-                    "function {}: argument `{pname}` (column {:?}) has type {}; expected {}",
+                    "function {}: argument `{pname}` (column {:?}) has type {}; expected {expected}",
                     self.qualified_name(),
                     arg.name(),
                     display_type(arg),
-                    accepts.describe()
                 )));
             }
         }

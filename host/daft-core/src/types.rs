@@ -43,6 +43,16 @@ pub enum TypeClass {
     Timestamp,
     /// A duration.
     Duration,
+    /// Exactly this type (a plugin's declaration; plugins are never
+    /// unloaded, so their declared types live for the process).
+    Exact(&'static DataType),
+    /// The extension type of this name (`ARROW:extension:name`) and storage
+    /// type, from any plugin; checked on the argument's field by
+    /// [`TypeClass::accepts_field`].
+    Extension(&'static str, &'static DataType),
+    /// The same type as the expression argument at this index; checked
+    /// once every argument is known ([`crate::registry::FunctionDef::resolve`]).
+    SameAs(usize),
 }
 
 impl TypeClass {
@@ -84,6 +94,42 @@ impl TypeClass {
             ),
             TypeClass::Timestamp => matches!(dt, DataType::Timestamp(_, _)),
             TypeClass::Duration => matches!(dt, DataType::Duration(_)),
+            TypeClass::Exact(want) => dt == *want,
+            // Known only from the field's metadata, or from the other arguments.
+            TypeClass::Extension(_, _) | TypeClass::SameAs(_) => true,
+        }
+    }
+
+    /// Whether the argument `field` belongs to this class: [`TypeClass::accepts`]
+    /// on its type, and for [`TypeClass::Extension`] its extension name.
+    pub fn accepts_field(&self, field: &Field) -> bool {
+        match self {
+            TypeClass::Extension(name, storage) => {
+                matches!(field.data_type(), DataType::Null)
+                    || (field.data_type() == *storage
+                        && field
+                            .metadata()
+                            .get(EXTENSION_NAME_KEY)
+                            .is_some_and(|n| n == name))
+            }
+            other => other.accepts(field.data_type()),
+        }
+    }
+
+    /// How the class is described in error messages and docs (`names`: the
+    /// expression parameters' names, for [`TypeClass::SameAs`]).
+    pub fn describe_with(&self, names: &[String]) -> String {
+        match self {
+            TypeClass::Exact(dt) => format!("exactly {}", crate::logical::display_data_type(dt)),
+            TypeClass::Extension(name, storage) => format!(
+                "the extension type {name} (stored as {})",
+                crate::logical::display_data_type(storage)
+            ),
+            TypeClass::SameAs(i) => match names.get(*i) {
+                Some(name) => format!("the same type as `{name}`"),
+                None => format!("the same type as argument {}", i + 1),
+            },
+            other => other.describe().to_string(),
         }
     }
 
@@ -103,6 +149,9 @@ impl TypeClass {
             TypeClass::TimeLike => "a timestamp or time",
             TypeClass::Timestamp => "a timestamp",
             TypeClass::Duration => "a duration",
+            TypeClass::Exact(_) => "one exact type",
+            TypeClass::Extension(_, _) => "an extension type",
+            TypeClass::SameAs(_) => "the type of another argument",
         }
     }
 }

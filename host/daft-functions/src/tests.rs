@@ -119,6 +119,10 @@ fn sample(class: TypeClass) -> ArrayRef {
                 (0..ROWS).map(|i| i != 4).collect::<Vec<bool>>(),
             )),
         )),
+        // Only plugins declare these; no built-in does.
+        TypeClass::Exact(_) | TypeClass::Extension(_, _) | TypeClass::SameAs(_) => {
+            unreachable!("no built-in declares {class:?}")
+        }
     }
 }
 

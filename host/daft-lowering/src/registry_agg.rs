@@ -62,7 +62,7 @@ impl RegistryAggUdf {
             self.func.implementation.aggregate().ok_or_else(|| {
                 DaftError::Internal(format!("{} is not an aggregate", self.shown))
             })?;
-        f.accumulator(&self.args, &self.options)
+        f.accumulator(&self.args, &self.options, &self.output, &self.state)
             .map_err(|e| e.context(format!("aggregate {}", self.func.qualified_name())))
     }
 }

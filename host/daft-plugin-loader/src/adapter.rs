@@ -37,11 +37,7 @@ pub(crate) fn plugin_bug(
 }
 
 /// The options of a call as the plugin ABI's values.
-pub(crate) fn option_values(
-    plugin: &str,
-    function: &str,
-    options: &FunctionOptions,
-) -> DaftResult<Vec<(String, Value)>> {
+pub(crate) fn option_values(options: &FunctionOptions) -> Vec<(String, Value)> {
     options
         .0
         .iter()
@@ -52,15 +48,11 @@ pub(crate) fn option_values(
                 OptionValue::Int(i) => Value::Int(*i),
                 OptionValue::Float(x) => Value::Float(*x),
                 OptionValue::Str(s) => Value::Str(s.clone()),
-                // Plugins cannot declare DataType options, so bind_options
-                // never lets one through; refuse rather than guess.
-                OptionValue::DataType(_) => {
-                    return Err(DaftError::Internal(format!(
-                        "option `{name}` of plugin function {plugin}.{function} is a DataType"
-                    )))
-                }
+                // A DataType option (ABI 1.1) crosses as arrow's text of the
+                // type, which the SDK parses (`Options::data_type`).
+                OptionValue::DataType(field) => Value::Str(field.data_type().to_string()),
             };
-            Ok((name.clone(), v))
+            (name.clone(), v)
         })
         .collect()
 }
@@ -220,7 +212,7 @@ pub(crate) fn run_kernel(
 
 impl ScalarFunction for PluginFunction {
     fn return_field(&self, args: &[Field], options: &FunctionOptions) -> DaftResult<Field> {
-        self.return_field_with(args, &option_values(&self.plugin, &self.name, options)?)
+        self.return_field_with(args, &option_values(options))
     }
 
     fn call(
@@ -229,7 +221,7 @@ impl ScalarFunction for PluginFunction {
         options: &FunctionOptions,
         num_rows: usize,
     ) -> DaftResult<ArrayRef> {
-        let options = option_values(&self.plugin, &self.name, options)?;
+        let options = option_values(options);
         self.call_with(args, &options, num_rows, STRICT.load(Ordering::Relaxed))
     }
 
@@ -241,7 +233,7 @@ impl ScalarFunction for PluginFunction {
         options: &FunctionOptions,
         _return_field: &Field,
     ) -> DaftResult<Option<Box<dyn PreparedKernel>>> {
-        let options = option_values(&self.plugin, &self.name, options)?;
+        let options = option_values(options);
         Ok(Some(Box::new(PreparedCall {
             plugin: self.plugin.clone(),
             name: self.name.clone(),

@@ -62,7 +62,7 @@ impl PluginAggregate {
 
 impl AggregateFunction for PluginAggregate {
     fn return_field(&self, args: &[Field], options: &FunctionOptions) -> DaftResult<Field> {
-        let options = option_values(&self.plugin, &self.name, options)?;
+        let options = option_values(options);
         let out = self
             .handle
             .return_field(&export_fields(args)?, &options)
@@ -72,7 +72,7 @@ impl AggregateFunction for PluginAggregate {
     }
 
     fn state_fields(&self, args: &[Field], options: &FunctionOptions) -> DaftResult<Vec<Field>> {
-        let options = option_values(&self.plugin, &self.name, options)?;
+        let options = option_values(options);
         let out = self
             .handle
             .state_fields(&export_fields(args)?, &options)
@@ -86,14 +86,12 @@ impl AggregateFunction for PluginAggregate {
         &self,
         args: &[Field],
         options: &FunctionOptions,
+        output: &Field,
+        state: &[Field],
     ) -> DaftResult<Box<dyn GroupsAccumulator>> {
-        let output = self.return_field(args, options)?.data_type().clone();
-        let state = self
-            .state_fields(args, options)?
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
-        let values = option_values(&self.plugin, &self.name, options)?;
+        let output = output.data_type().clone();
+        let state = state.iter().map(|f| f.data_type().clone()).collect();
+        let values = option_values(options);
         let acc = self
             .handle
             .create(&export_fields(args)?, &values)

@@ -22,6 +22,7 @@ mod ffi;
 #[cfg(unix)]
 pub mod isolation;
 pub mod preflight;
+mod signature;
 mod stateful;
 
 use std::collections::{BTreeMap, HashSet};
@@ -326,6 +327,12 @@ struct DescribedFunction {
     name: String,
     doc: String,
     params: Vec<(String, ParamSpec)>,
+    /// Precise types of expression parameters (ABI 1.1), by parameter name,
+    /// replacing the class in `params`.
+    refined: Vec<(String, TypeClass)>,
+    /// Options that take a `daft.DataType` (ABI 1.1; declared `Str` in the
+    /// manifest), with their defaults.
+    data_type_options: Vec<(String, Option<OptionValue>)>,
     implementation: registry::Implementation,
 }
 
@@ -384,6 +391,7 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         functions,
         aggregates,
         stateful,
+        param_types,
         host_allocator,
         types: _,
     } = lib;
@@ -396,6 +404,8 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         name: f.name,
         doc: f.doc,
         params: f.params,
+        refined: Vec::new(),
+        data_type_options: Vec::new(),
     });
     let aggregates = aggregates.into_iter().map(|f| DescribedFunction {
         implementation: registry::Implementation::Aggregate(Arc::new(aggregate::PluginAggregate {
@@ -406,6 +416,8 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         name: f.name,
         doc: f.doc,
         params: f.params,
+        refined: Vec::new(),
+        data_type_options: Vec::new(),
     });
     let stateful = stateful.into_iter().map(|f| DescribedFunction {
         implementation: registry::Implementation::Scalar(Arc::new(
@@ -418,8 +430,18 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         name: f.name,
         doc: f.doc,
         params: f.params,
+        refined: Vec::new(),
+        data_type_options: Vec::new(),
     });
-    let functions = scalars.chain(stateful).chain(aggregates).collect();
+    let mut functions: Vec<DescribedFunction> = scalars.chain(stateful).chain(aggregates).collect();
+    signature::refine(&mut functions, param_types, &types).map_err(|e| {
+        plugin_error(
+            path,
+            &name,
+            &version,
+            format!("its manifest is invalid: {e}"),
+        )
+    })?;
     Ok(Described {
         abi_version: (abi_version.major, abi_version.minor),
         name,
@@ -463,6 +485,8 @@ fn describe_isolated(path: &Path, options: ProcessOptions) -> DaftResult<Describ
             name: f.name,
             doc: f.doc,
             params: f.params,
+            refined: Vec::new(),
+            data_type_options: Vec::new(),
         })
         .collect();
     let types = types
@@ -549,7 +573,30 @@ fn register_described(
     let defs: Vec<FunctionDef> = functions
         .into_iter()
         .map(|f| FunctionDef {
-            params: f.params.iter().map(|(n, k)| to_param(n, k)).collect(),
+            params: f
+                .params
+                .iter()
+                .map(|(n, k)| {
+                    let mut param = to_param(n, k);
+                    if let Some((_, default)) = f.data_type_options.iter().find(|(p, _)| p == n) {
+                        param.kind = ParamKind::Option {
+                            kind: OptionKind::DataType,
+                            default: default.clone(),
+                        };
+                    }
+                    if let Some((_, class)) = f.refined.iter().find(|(p, _)| p == n) {
+                        param.kind = match param.kind {
+                            ParamKind::Expr(_) => ParamKind::Expr(*class),
+                            ParamKind::Variadic { min, .. } => ParamKind::Variadic {
+                                accepts: *class,
+                                min,
+                            },
+                            other => other,
+                        };
+                    }
+                    param
+                })
+                .collect(),
             implementation: f.implementation,
             name: f.name,
             provider: Provider::Plugin(name.clone()),
@@ -613,6 +660,9 @@ fn to_type_class(c: daft_plugin_api::TypeClass) -> TypeClass {
         P::Boolean => TypeClass::Boolean,
         P::BinaryLike => TypeClass::BinaryLike,
         P::List => TypeClass::List,
+        // The manifest carries only the classes above; precise declarations
+        // come from the ABI 1.1 table (`signature::refine`).
+        P::Exact(_) | P::Extension(_) | P::SameAs(_) => TypeClass::Any,
     }
 }
 
@@ -622,7 +672,9 @@ fn to_option_kind(k: daft_plugin_api::OptionKind) -> OptionKind {
         P::Bool => OptionKind::Bool,
         P::Int => OptionKind::Int,
         P::Float => OptionKind::Float,
-        P::Str => OptionKind::Str,
+        // The manifest declares a DataType option as Str; the ABI 1.1 table
+        // marks it (`signature::refine`).
+        P::Str | P::DataType => OptionKind::Str,
     }
 }
 

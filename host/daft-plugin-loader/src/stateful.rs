@@ -25,7 +25,7 @@ pub(crate) struct PluginStatefulFunction {
 
 impl ScalarFunction for PluginStatefulFunction {
     fn return_field(&self, args: &[Field], options: &FunctionOptions) -> DaftResult<Field> {
-        let options = option_values(&self.plugin, &self.name, options)?;
+        let options = option_values(options);
         run_return_field(&self.plugin, &self.name, args, |schemas| {
             self.handle.return_field(schemas, &options)
         })
@@ -44,7 +44,7 @@ impl ScalarFunction for PluginStatefulFunction {
         options: &FunctionOptions,
         return_field: &Field,
     ) -> DaftResult<Option<Box<dyn PreparedKernel>>> {
-        let options = option_values(&self.plugin, &self.name, options)?;
+        let options = option_values(options);
         let export = |f: &Field| ffi::export_field(f).map_err(DaftError::Internal);
         let schemas = args.iter().map(export).collect::<DaftResult<Vec<_>>>()?;
         let out = export(return_field)?;

@@ -140,3 +140,135 @@ fn a_schema_without_a_release_callback_is_refused() {
     let e = crate::ffi::import_array(array, schema).unwrap_err();
     assert_eq!(e, "returned a schema without a release callback");
 }
+
+// ---- precise parameter types (ABI 1.1) ---------------------------------------
+
+fn described(name: &str, params: Vec<(String, ParamSpec)>) -> DescribedFunction {
+    struct Nothing;
+    impl registry::ScalarFunction for Nothing {
+        fn return_field(
+            &self,
+            _: &[arrow::datatypes::Field],
+            _: &daft_core::options::FunctionOptions,
+        ) -> DaftResult<arrow::datatypes::Field> {
+            unreachable!()
+        }
+        fn call(
+            &self,
+            _: &[arrow::array::ArrayRef],
+            _: &daft_core::options::FunctionOptions,
+            _: usize,
+        ) -> DaftResult<arrow::array::ArrayRef> {
+            unreachable!()
+        }
+    }
+    DescribedFunction {
+        name: name.to_string(),
+        doc: String::new(),
+        params,
+        refined: Vec::new(),
+        data_type_options: Vec::new(),
+        implementation: registry::Implementation::Scalar(Arc::new(Nothing)),
+    }
+}
+
+fn spec(function: &str, param: &str, constraint: abi::TypeConstraint) -> abi::ParamTypeSpec {
+    abi::ParamTypeSpec {
+        function: function.to_string(),
+        param: param.to_string(),
+        constraint,
+    }
+}
+
+fn refine_one(constraint: abi::TypeConstraint, param: &str) -> Result<TypeClass, String> {
+    let mut fns = [described(
+        "f",
+        vec![expr("x"), expr("y"), opt("k", K::Int, Some(V::Int(1)))],
+    )];
+    let own = [ExtensionTypeInfo {
+        name: "mine.point".into(),
+        plugin: "mine".into(),
+        storage: DataType::Int64,
+        metadata: String::new(),
+    }];
+    signature::refine(&mut fns, vec![spec("f", param, constraint)], &own)?;
+    Ok(fns[0].refined[0].1)
+}
+
+#[test]
+fn precise_types_refine_the_named_parameter() {
+    use abi::TypeConstraint as T;
+    assert_eq!(refine_one(T::SameAs(0), "y").unwrap(), TypeClass::SameAs(0));
+    static INT64: DataType = DataType::Int64;
+    assert_eq!(
+        refine_one(T::Extension("mine.point".into()), "x").unwrap(),
+        TypeClass::Extension("mine.point", &INT64)
+    );
+}
+
+#[test]
+fn bad_precise_types_are_refused_naming_the_function_and_parameter() {
+    use abi::TypeConstraint as T;
+    let e = refine_one(T::SameAs(1), "y").unwrap_err();
+    assert!(
+        e.contains("function f: parameter `y` takes the type of expression parameter 1"),
+        "{e}"
+    );
+    let e = refine_one(T::SameAs(5), "x").unwrap_err();
+    assert!(
+        e.contains("the function has 2 expression parameters"),
+        "{e}"
+    );
+    let e = refine_one(T::Extension("nobody.type".into()), "x").unwrap_err();
+    assert!(
+        e.contains("extension type \"nobody.type\", which neither this plugin"),
+        "{e}"
+    );
+    let e = refine_one(T::SameAs(0), "k").unwrap_err();
+    assert!(e.contains("no expression parameter `k`"), "{e}");
+    let mut fns = [described("f", vec![expr("x")])];
+    let e = signature::refine(&mut fns, vec![spec("g", "x", T::SameAs(0))], &[]).unwrap_err();
+    assert!(e.contains("unknown function \"g\""), "{e}");
+}
+
+#[test]
+fn a_data_type_option_is_marked_and_its_default_read_as_a_type() {
+    let mut fns = [described(
+        "f",
+        vec![
+            expr("x"),
+            opt("to", K::Str, Some(V::Str("Int32".into()))),
+            opt("bad", K::Str, Some(V::Str("Nope".into()))),
+        ],
+    )];
+    signature::refine(
+        &mut fns,
+        vec![spec("f", "to", abi::TypeConstraint::DataTypeOption)],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        fns[0].data_type_options,
+        [(
+            "to".to_string(),
+            Some(OptionValue::data_type(DataType::Int32))
+        )]
+    );
+    let e = signature::refine(
+        &mut fns,
+        vec![spec("f", "bad", abi::TypeConstraint::DataTypeOption)],
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("option `bad`: its default \"Nope\" is not a type"),
+        "{e}"
+    );
+    let e = signature::refine(
+        &mut fns,
+        vec![spec("f", "x", abi::TypeConstraint::DataTypeOption)],
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.contains("no option `x` to declare a DataType"), "{e}");
+}

@@ -50,12 +50,21 @@ impl Lcg {
     }
 }
 
+/// An accumulator, created as the engine creates one: with the output and
+/// state fields resolved first, at plan time.
+fn accumulator_with(
+    def: &FunctionDef,
+    args: &[Field],
+    options: &FunctionOptions,
+) -> Result<Box<dyn GroupsAccumulator>, DaftError> {
+    let aggregate = def.implementation.aggregate().expect("an aggregate");
+    let output = def.resolve(args, options)?;
+    let state = aggregate.state_fields(args, options)?;
+    aggregate.accumulator(args, options, &output, &state)
+}
+
 fn accumulator(def: &FunctionDef, args: &[Field]) -> Box<dyn GroupsAccumulator> {
-    def.implementation
-        .aggregate()
-        .expect("an aggregate")
-        .accumulator(args, &FunctionOptions::default())
-        .expect("create an accumulator")
+    accumulator_with(def, args, &FunctionOptions::default()).expect("create an accumulator")
 }
 
 #[test]
@@ -152,11 +161,7 @@ fn fixture_count(mode: &str) -> (Arc<FunctionDef>, FunctionOptions) {
 fn run(mode: &str) -> Result<ArrayRef, DaftError> {
     let (def, options) = fixture_count(mode);
     let fields = [Field::new("x", DataType::Int64, true)];
-    let mut acc = def
-        .implementation
-        .aggregate()
-        .unwrap()
-        .accumulator(&fields, &options)?;
+    let mut acc = accumulator_with(&def, &fields, &options)?;
     let x: ArrayRef = Arc::new(Int64Array::from(vec![Some(1), None, Some(3)]));
     acc.update(&[x], &[0, 1, 1], 2)?;
     acc.evaluate(Emit::All)

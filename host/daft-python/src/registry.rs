@@ -87,6 +87,13 @@ impl PyFunction {
     /// one of `"expr"`, `"variadic"`, `"option"`.
     #[getter]
     fn params(&self, py: Python<'_>) -> PyResult<Vec<ParamTuple>> {
+        let expr_names: Vec<String> = self
+            .def
+            .params
+            .iter()
+            .filter(|p| !matches!(p.kind, ParamKind::Option { .. }))
+            .map(|p| p.name.clone())
+            .collect();
         self.def
             .params
             .iter()
@@ -97,14 +104,14 @@ impl PyFunction {
                         "expr".into(),
                         false,
                         py.None(),
-                        c.describe().into(),
+                        c.describe_with(&expr_names),
                     ),
                     ParamKind::Variadic { accepts, .. } => (
                         p.name.clone(),
                         "variadic".into(),
                         false,
                         py.None(),
-                        accepts.describe().into(),
+                        accepts.describe_with(&expr_names),
                     ),
                     ParamKind::Option { kind, default } => (
                         p.name.clone(),

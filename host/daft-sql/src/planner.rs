@@ -179,8 +179,15 @@ fn contains_aggregate(e: &SqlExpr) -> bool {
     use SqlExpr as E;
     match e {
         E::Function(f) => {
-            let name = f.name.to_string().to_ascii_lowercase();
-            let is_agg = crate::expr::agg_kind(&name).is_some() && global().get(&name).is_none();
+            let written = f.name.to_string();
+            let name = written.to_ascii_lowercase();
+            // A built-in aggregation (unless a registry function took its
+            // name), or an aggregate function of the registry (a plugin's).
+            let is_agg = (crate::expr::agg_kind(&name).is_some() && global().get(&name).is_none())
+                || global()
+                    .lookup(&written)
+                    .or_else(|_| global().lookup(&name))
+                    .is_ok_and(|d| d.is_aggregate());
             if f.over.is_some() {
                 return false;
             }

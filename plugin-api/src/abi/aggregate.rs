@@ -24,7 +24,7 @@ use crate::aggregate::{AggregateFunction, Emit, GroupsAccumulator};
 use crate::{bridge, Value};
 
 use super::arrow_c::{ArrowArray, ArrowSchema};
-use super::export::{guard, options_from_ffi, params_to_ffi};
+use super::export::{guard, options_from_ffi, params_to_ffi, return_field_entry};
 use super::load::{checked, lossy, options_to_ffi, params_from_ffi, run_return_field, ParamSpec};
 use super::manifest::{FfiOption, FfiParam, ReturnFieldFn};
 
@@ -129,7 +129,7 @@ fn aggregate_to_ffi(f: &'static AggregateFunction) -> FfiAggregate {
         doc: f.doc.into(),
         params: params_to_ffi(f.params),
         context: f as *const AggregateFunction as *const c_void,
-        return_field: agg_return_field_entry,
+        return_field: return_field_entry::<AggregateFunction>,
         state_fields: agg_state_fields_entry,
         create: agg_create_entry,
     }
@@ -142,22 +142,6 @@ unsafe fn aggregate_of(context: *const c_void) -> &'static AggregateFunction {
     // SAFETY: per the caller's contract, `context` points to an inventory
     // item, which lives as long as this (never unloaded) library.
     unsafe { &*(context as *const AggregateFunction) }
-}
-
-/// # Safety
-/// See [`aggregate_of`].
-unsafe extern "C" fn agg_return_field_entry(
-    context: *const c_void,
-    args: RSlice<'_, ArrowSchema>,
-    options: RSlice<'_, FfiOption>,
-    out: &mut ArrowSchema,
-) -> RResult<(), RString> {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let f = unsafe { aggregate_of(context) };
-        let options = options_from_ffi(options.as_slice());
-        bridge::run_field_rule(f.return_field, args.as_slice(), &options, out)
-    })
 }
 
 /// # Safety

@@ -188,6 +188,20 @@ fn type_class_to_ffi(c: TypeClass) -> FfiTypeClass {
         TypeClass::Boolean => FfiTypeClass::Boolean,
         TypeClass::BinaryLike => FfiTypeClass::BinaryLike,
         TypeClass::List => FfiTypeClass::List,
+        // The 1.0 manifest has only the classes above: a precise declaration
+        // travels in the 1.1 table (`super::signature`), and the manifest
+        // carries the class that contains it, which is all an older reader
+        // (an isolated worker's wire format) keeps.
+        TypeClass::Exact(text) => match text.parse::<crate::arrow::datatypes::DataType>() {
+            Ok(dt) if dt.is_integer() => FfiTypeClass::Integer,
+            Ok(dt) if dt.is_numeric() => FfiTypeClass::Numeric,
+            Ok(crate::arrow::datatypes::DataType::Utf8) => FfiTypeClass::String,
+            Ok(crate::arrow::datatypes::DataType::Boolean) => FfiTypeClass::Boolean,
+            Ok(crate::arrow::datatypes::DataType::Binary) => FfiTypeClass::BinaryLike,
+            Ok(crate::arrow::datatypes::DataType::List(_)) => FfiTypeClass::List,
+            _ => FfiTypeClass::Any,
+        },
+        TypeClass::Extension(_) | TypeClass::SameAs(_) => FfiTypeClass::Any,
     }
 }
 
@@ -197,6 +211,8 @@ fn option_kind_to_ffi(k: OptionKind) -> FfiOptionKind {
         OptionKind::Int => FfiOptionKind::Int,
         OptionKind::Float => FfiOptionKind::Float,
         OptionKind::Str => FfiOptionKind::Str,
+        // Crosses as its text; the 1.1 table marks the option (`super::signature`).
+        OptionKind::DataType => FfiOptionKind::Str,
     }
 }
 
@@ -243,7 +259,7 @@ fn function_to_ffi(f: &'static ScalarFunction) -> FfiFunction {
         doc: f.doc.into(),
         params,
         context: f as *const ScalarFunction as *const c_void,
-        return_field: return_field_entry,
+        return_field: return_field_entry::<ScalarFunction>,
         call: call_entry,
     }
 }
@@ -304,27 +320,56 @@ pub(super) fn value_to_ffi(v: &Value) -> FfiValue {
     }
 }
 
+/// A declaration with a return-type rule: what the shared entry point
+/// [`return_field_entry`] needs of scalar, stateful and aggregate functions.
+pub(super) trait Declared: 'static {
+    /// The declaration's return-type rule.
+    fn rule(&self) -> crate::ReturnFieldRule;
+}
+
+impl Declared for ScalarFunction {
+    fn rule(&self) -> crate::ReturnFieldRule {
+        self.return_field
+    }
+}
+
+impl Declared for crate::StatefulFunction {
+    fn rule(&self) -> crate::ReturnFieldRule {
+        self.return_field
+    }
+}
+
+impl Declared for crate::AggregateFunction {
+    fn rule(&self) -> crate::ReturnFieldRule {
+        self.return_field
+    }
+}
+
+/// The return-type rule's entry point of every kind of function.
+///
 /// # Safety
-/// `context` must be the `context` of an [`FfiFunction`] built by
-/// `function_to_ffi` in this same library (a `&'static ScalarFunction`).
-unsafe extern "C" fn return_field_entry(
+/// `context` must be the `context` of an FFI declaration built in this
+/// same library from a `&'static T` (an inventory item).
+pub(super) unsafe extern "C" fn return_field_entry<T: Declared>(
     context: *const c_void,
     args: RSlice<'_, ArrowSchema>,
     options: RSlice<'_, FfiOption>,
     out: &mut ArrowSchema,
 ) -> RResult<(), RString> {
     guard(|| {
-        // SAFETY: per this function's contract, `context` came from
-        // `function_to_ffi`, i.e. it points to an inventory item that lives
-        // as long as this (never unloaded) library.
-        let f: &'static ScalarFunction = unsafe { &*(context as *const ScalarFunction) };
+        // SAFETY: per this function's contract, `context` points to an
+        // inventory item of type `T`, which lives as long as this (never
+        // unloaded) library.
+        let f: &'static T = unsafe { &*(context as *const T) };
         let options = options_from_ffi(options.as_slice());
-        bridge::run_field_rule(f.return_field, args.as_slice(), &options, out)
+        bridge::run_field_rule(f.rule(), args.as_slice(), &options, out)
     })
 }
 
 /// # Safety
-/// As for [`return_field_entry`]; in addition `args` and `arg_schemas`
+/// `context` must be the `context` of an [`FfiFunction`] built by
+/// `function_to_ffi` in this same library (a `&'static ScalarFunction`);
+/// `args` and `arg_schemas`
 /// must be valid C Data Interface structs of the same length.
 unsafe extern "C" fn call_entry(
     context: *const c_void,
@@ -336,7 +381,8 @@ unsafe extern "C" fn call_entry(
     out_schema: &mut ArrowSchema,
 ) -> RResult<(), RString> {
     guard(|| {
-        // SAFETY: see `return_field_entry`.
+        // SAFETY: per this function's contract, `context` points to an
+        // inventory item that lives as long as this (never unloaded) library.
         let f: &'static ScalarFunction = unsafe { &*(context as *const ScalarFunction) };
         let options = options_from_ffi(options.as_slice());
         let num_rows = usize::try_from(num_rows).map_err(|_| "num_rows overflows usize")?;

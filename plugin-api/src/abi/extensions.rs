@@ -1,6 +1,7 @@
 //! What plugin ABI 1.1 adds to the contract, as a table of its own that
 //! every 1.1 plugin exports beside the 1.0 root module: aggregate
-//! functions, stateful functions, and the offer of the host's allocator.
+//! functions, stateful functions, precise parameter types, and the offer
+//! of the host's allocator.
 
 use abi_stable::std_types::{RResult, RString, RVec};
 use abi_stable::type_layout::TypeLayout;
@@ -8,6 +9,7 @@ use abi_stable::StableAbi;
 
 use super::aggregate::{aggregates_entry, FfiAggregate};
 use super::allocator::{use_host_allocator, FfiAllocator};
+use super::signature::{param_types_entry, FfiParamType};
 use super::stateful::{stateful_entry, FfiStatefulFunction};
 
 /// The ABI 1.1 table, exported by every 1.1 plugin as the symbol
@@ -29,6 +31,9 @@ pub struct PluginExtensions1_1 {
     pub aggregates: extern "C" fn() -> RResult<RVec<FfiAggregate>, RString>,
     /// Returns the plugin's stateful scalar functions.
     pub stateful: extern "C" fn() -> RResult<RVec<FfiStatefulFunction>, RString>,
+    /// Returns the precise declarations of expression parameters (exact
+    /// types, extension types, "same type as"), of every kind of function.
+    pub param_types: extern "C" fn() -> RResult<RVec<FfiParamType>, RString>,
 }
 
 /// The exported symbol: the table and the layout the plugin compiled it
@@ -49,6 +54,7 @@ pub const EXTENSIONS_1_1: ExportedExtensions1_1 = ExportedExtensions1_1 {
         use_host_allocator: accept_host_allocator,
         aggregates: aggregates_entry,
         stateful: stateful_entry,
+        param_types: param_types_entry,
     },
 };
 
@@ -60,6 +66,7 @@ pub const EXTENSIONS_1_1_OWN_ALLOCATOR: ExportedExtensions1_1 = ExportedExtensio
         use_host_allocator: refuse_host_allocator,
         aggregates: aggregates_entry,
         stateful: stateful_entry,
+        param_types: param_types_entry,
     },
 };
 

@@ -267,6 +267,9 @@ pub struct LoadedLibrary {
     pub aggregates: Vec<super::aggregate::AggregateSpec>,
     /// Stateful scalar functions (ABI 1.1; none from a 1.0 plugin), as declared.
     pub stateful: Vec<super::stateful::StatefulSpec>,
+    /// Precise declarations of expression parameters (ABI 1.1), refining
+    /// the classes in the functions' `params`.
+    pub param_types: Vec<super::signature::ParamTypeSpec>,
     /// Whether the plugin allocates with the host's allocator (ABI 1.1,
     /// unless it keeps its own or allocated before the host's offer).
     pub host_allocator: bool,
@@ -408,6 +411,17 @@ pub fn open_library(path: &Path) -> Result<LoadedLibrary, OpenError> {
         };
         lib.stateful = super::stateful::stateful_from_ffi(list)
             .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))?;
+        let list = match (table.param_types)() {
+            RResult::ROk(list) => list,
+            RResult::RErr(e) => {
+                return Err(OpenError::Plugin(format!(
+                    "its parameter types are invalid: {}",
+                    lossy(&e)
+                )))
+            }
+        };
+        lib.param_types = super::signature::param_types_from_ffi(list)
+            .map_err(|e| OpenError::Plugin(format!("its manifest is invalid: {e}")))?;
     }
     Ok(lib)
 }
@@ -527,6 +541,7 @@ pub(super) fn manifest_from_ffi(
         functions,
         aggregates: Vec::new(),
         stateful: Vec::new(),
+        param_types: Vec::new(),
         host_allocator: false,
         types,
     })

@@ -35,6 +35,7 @@ mod export;
 mod extensions;
 mod load;
 mod manifest;
+mod signature;
 mod stateful;
 mod version;
 
@@ -54,6 +55,7 @@ pub use self::manifest::{
     FfiParamKind, FfiTypeClass, FfiValue, ManifestFn, PluginRoot, PluginRootRef, PluginRoot_Prefix,
     ReturnFieldFn,
 };
+pub use self::signature::{FfiParamType, FfiTypeConstraint, ParamTypeSpec, TypeConstraint};
 pub use self::stateful::{
     FfiFunctionState, FfiStatefulFunction, StateHandle, StatefulHandle, StatefulSpec,
 };

@@ -19,7 +19,7 @@ use crate::stateful::{FunctionState, Setup, StatefulFunction};
 use crate::{bridge, Value};
 
 use super::arrow_c::{ArrowArray, ArrowSchema};
-use super::export::{guard, options_from_ffi, params_to_ffi};
+use super::export::{guard, options_from_ffi, params_to_ffi, return_field_entry};
 use super::load::{checked, lossy, options_to_ffi, params_from_ffi, run_return_field, ParamSpec};
 use super::manifest::{FfiOption, FfiParam, ReturnFieldFn};
 
@@ -95,7 +95,7 @@ fn stateful_to_ffi(f: &'static StatefulFunction) -> FfiStatefulFunction {
         doc: f.doc.into(),
         params: params_to_ffi(f.params),
         context: f as *const StatefulFunction as *const c_void,
-        return_field: stateful_return_field_entry,
+        return_field: return_field_entry::<StatefulFunction>,
         init: stateful_init_entry,
     }
 }
@@ -107,22 +107,6 @@ unsafe fn stateful_of(context: *const c_void) -> &'static StatefulFunction {
     // SAFETY: per the caller's contract, `context` points to an inventory
     // item, which lives as long as this (never unloaded) library.
     unsafe { &*(context as *const StatefulFunction) }
-}
-
-/// # Safety
-/// See [`stateful_of`].
-unsafe extern "C" fn stateful_return_field_entry(
-    context: *const c_void,
-    args: RSlice<'_, ArrowSchema>,
-    options: RSlice<'_, FfiOption>,
-    out: &mut ArrowSchema,
-) -> RResult<(), RString> {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let f = unsafe { stateful_of(context) };
-        let options = options_from_ffi(options.as_slice());
-        bridge::run_field_rule(f.return_field, args.as_slice(), &options, out)
-    })
 }
 
 /// # Safety

@@ -172,7 +172,7 @@ fn abi_structs_have_pinned_sizes() {
             size_of::<PluginExtensions1_1>(),
             align_of::<PluginExtensions1_1>()
         ),
-        (24, 8)
+        (32, 8)
     );
     assert_eq!(
         (size_of::<FfiAllocator>(), align_of::<FfiAllocator>()),
@@ -262,4 +262,22 @@ fn a_manifest_with_a_non_utf8_name_is_refused() {
     };
     let err = manifest_from_ffi(ABI_VERSION, manifest).unwrap_err();
     assert_eq!(err, "the plugin name is not valid UTF-8: \"caf\u{fffd}\"");
+}
+
+#[test]
+fn a_type_text_arrow_cannot_read_names_the_function_and_parameter() {
+    let bad = crate::Param::expr("x", crate::TypeClass::Exact("Flaot64"));
+    let e = super::signature::constraint_of_for_tests("f", &bad).unwrap_err();
+    assert!(
+        e.starts_with("function f: parameter `x`: cannot read the type \"Flaot64\""),
+        "{e}"
+    );
+    let good = crate::Param::expr("x", crate::TypeClass::Exact("List(Int64)"));
+    assert!(super::signature::constraint_of_for_tests("f", &good)
+        .unwrap()
+        .is_some());
+    let coarse = crate::Param::expr("x", crate::TypeClass::Numeric);
+    assert!(super::signature::constraint_of_for_tests("f", &coarse)
+        .unwrap()
+        .is_none());
 }

@@ -23,6 +23,7 @@ from daft.exceptions import DaftCoreException, DaftPluginError
 from daft.testing._inputs import (
     _ANY,
     _CLASSES,
+    _INTEGERS,
     _digests,
     _Finding,
     _Input,
@@ -39,7 +40,28 @@ _MORSEL_ROWS = 128 * 1024
 
 # ---- the checks ---------------------------------------------------------------------------
 
-_PLAIN_OPTION = {"Int": 1, "Float": 1.0, "Bool": False, "Str": "a"}
+_PLAIN_OPTION = {
+    "Int": 1,
+    "Float": 1.0,
+    "Bool": False,
+    "Str": "a",
+    "DataType": daft.DataType.int64(),
+}
+
+# The input type of an "exactly <type>" parameter, by daft's name of the type (others are
+# tried with the spread of types of "any type").
+_EXACT = {
+    **{str(t).capitalize().replace("Uint", "UInt"): t for t in _INTEGERS},
+    "Float32": pa.float32(),
+    "Float64": pa.float64(),
+    "String": pa.string(),
+    "Bool": pa.bool_(),
+    "Binary": pa.binary(),
+    "Date": pa.date32(),
+    "List[Int64]": pa.list_(pa.int64()),
+    "List[String]": pa.list_(pa.string()),
+}
+_EXT_KEY = b"ARROW:extension:name"
 
 
 def _option_values(kind: str) -> st.SearchStrategy:
@@ -48,6 +70,9 @@ def _option_values(kind: str) -> st.SearchStrategy:
         "Float": st.floats(),
         "Bool": st.booleans(),
         "Str": st.text(max_size=8),
+        "DataType": st.sampled_from(
+            [daft.DataType.int64(), daft.DataType.float64(), daft.DataType.string()]
+        ),
     }.get(kind, st.just(None))
 
 
@@ -65,8 +90,12 @@ class _FunctionChecker:
         large_rows: int,
         threads: int,
         seed: int,
+        fixed_options: dict[str, Any] | None = None,
     ):
         self.qualname = f"{plugin}.{pyfn.name}"
+        # Options the caller fixed for this function (a file a function reads, say): used
+        # on every call instead of generated values.
+        self.fixed_options = dict(fixed_options or {})
         self.call = _registry.make_function(pyfn, self.qualname)
         self.params = pyfn.params
         self.signature = _user_signature(plugin, pyfn.name, self.call)
@@ -81,6 +110,7 @@ class _FunctionChecker:
         # Inputs that succeeded in `random`, with their results, by input types.
         self.successes: dict[str, list[tuple[_Input, pa.Array]]] = {}
         self.determinism_failed = False
+        self.large_all_null = False
         # The large input and its result, once the large check passed.
         self.large: tuple[_Input, pa.Array] | None = None
 
@@ -106,6 +136,14 @@ class _FunctionChecker:
         )
 
     def candidate_types(self, accepts: str) -> list[pa.DataType | pa.Field]:
+        # Precise declarations (plugin ABI 1.1): exactly one type, one extension type.
+        if accepts.startswith("exactly ") and accepts[8:] in _EXACT:
+            return [_EXACT[accepts[8:]], pa.null()]
+        if accepts.startswith("the extension type "):
+            name = accepts[len("the extension type ") :].split(" (stored as ")[0].encode()
+            own = [f for f in self.extension_fields if (f.metadata or {}).get(_EXT_KEY) == name]
+            if own:
+                return [*own, pa.null()]
         base = list(_CLASSES.get(accepts, _ANY))
         if accepts == "any type" or accepts not in _CLASSES:
             base = base + list(self.extension_fields)
@@ -121,18 +159,19 @@ class _FunctionChecker:
         return [fixed + [(f"{name}_{i}", accepts) for i in range(r)] for r in (1, 2)]
 
     def plain_options(self) -> dict[str, Any]:
-        return {
+        plain = {
             n: _PLAIN_OPTION.get(a)
             for n, k, has_default, _, a in self.params
             if k == "option" and not has_default
         }
+        return {**plain, **self.fixed_options}
 
     def draw_options(self, data: st.DataObject) -> dict[str, Any]:
         """Values of the declared kind for required options; optional ones keep their
         default or get such a value (a value the rule rejects only skips the input)."""
-        out = {}
+        out = dict(self.fixed_options)
         for n, k, has_default, _, a in self.params:
-            if k != "option":
+            if k != "option" or n in self.fixed_options:
                 continue
             if not has_default:
                 out[n] = data.draw(_option_values(a), label=n)
@@ -158,36 +197,48 @@ class _FunctionChecker:
         try:
             expr = self.call(*[col(f.name) for f in inp.fields], **inp.options)
             planned = df.select(expr.alias("out"))
-        except TypeError as e:  # a Python-level call shape (e.g. a variadic's minimum)
-            return _Outcome("rejected", str(e))
-        except DaftPluginError as e:  # the rule panicked or returned a field that is wrong
-            return _Outcome("plan-bug", str(e))
-        except (DaftCoreException, ValueError, OverflowError) as e:
-            return _Outcome("rejected", f"{type(e).__name__}: {e}")
+        except Exception as e:
+            return self.plan_failed(e)
         declared = pa.schema(planned.schema()).field(0)
         try:
             table = planned.to_arrow()
-        except DaftCoreException as e:
-            # The engine checks every result's length, type and nulls against what was
-            # declared (reported as a DaftPluginError for a plugin's function).
-            text = str(e)
-            if " rows for an input of " in text:
-                return _Outcome("wrong-length", text, declared=declared)
-            if "returned type " in text and " but declared " in text:
-                return _Outcome("wrong-type", text, declared=declared)
-            if "declared its result non-nullable but returned " in text:
-                return _Outcome("non-nullable", text, declared=declared)
-            if isinstance(e, DaftPluginError):
-                kind = "panic" if "panicked" in text else "plugin-error"
-                return _Outcome(kind, f"{type(e).__name__}: {text}", declared=declared)
-            return _Outcome("error", f"{type(e).__name__}: {text}", declared=declared)
         except Exception as e:
+            return self.run_failed(e, declared)
+        return self.checked(table.column(0), declared, inp.rows, f"{inp.rows} input rows")
+
+    def plan_failed(self, e: Exception) -> _Outcome:
+        """The outcome of a call that failed while the query was built."""
+        if isinstance(e, TypeError):  # a Python-level call shape (e.g. a variadic's minimum)
+            return _Outcome("rejected", str(e))
+        if isinstance(e, DaftPluginError):  # the rule panicked or returned a wrong field
+            return _Outcome("plan-bug", str(e))
+        if isinstance(e, (DaftCoreException, ValueError, OverflowError)):
+            return _Outcome("rejected", f"{type(e).__name__}: {e}")
+        raise e
+
+    def run_failed(self, e: Exception, declared: pa.Field) -> _Outcome:
+        """The outcome of a query that failed while it ran."""
+        if not isinstance(e, DaftCoreException):
             return _Outcome("broken", f"{type(e).__name__}: {e}", declared=declared)
-        column = table.column(0)
-        if len(column) != inp.rows:
-            return _Outcome(
-                "wrong-length", f"{len(column)} rows for {inp.rows} input rows", declared=declared
-            )
+        # The engine checks every result's length, type and nulls against what was declared
+        # (reported as a DaftPluginError for a plugin's function).
+        text = str(e)
+        if " rows for an input of " in text:
+            return _Outcome("wrong-length", text, declared=declared)
+        if "returned type " in text and " but declared " in text:
+            return _Outcome("wrong-type", text, declared=declared)
+        if "declared its result non-nullable but returned " in text:
+            return _Outcome("non-nullable", text, declared=declared)
+        if isinstance(e, DaftPluginError):
+            kind = "panic" if "panicked" in text else "plugin-error"
+            return _Outcome(kind, f"{type(e).__name__}: {text}", declared=declared)
+        return _Outcome("error", f"{type(e).__name__}: {text}", declared=declared)
+
+    def checked(self, column: pa.ChunkedArray, declared: pa.Field, rows: int, of: str) -> _Outcome:
+        """The outcome of a result column that should have ``rows`` rows (``of`` says
+        why) of the ``declared`` field."""
+        if len(column) != rows:
+            return _Outcome("wrong-length", f"{len(column)} rows for {of}", declared=declared)
         for chunk in column.chunks:
             if chunk.type != declared.type:
                 return _Outcome(
@@ -499,6 +550,7 @@ class _FunctionChecker:
             fields, options = self.accepted[0]
             first = self.make_input(fields, [[None] for _ in fields], 0, options, 1)
             columns, expected, unit = first.columns, None, 1
+        self.large_all_null = not self.successes
         want = self.large_rows + 1  # one more row, sliced off to start at an offset
         repeat = -(-want // unit)
         # One contiguous array per column, so the engine cuts it into morsels itself.
@@ -517,7 +569,7 @@ class _FunctionChecker:
         morsels = -(-self.large_rows // _MORSEL_ROWS)
         what = f"{self.large_rows} rows ({morsels} morsels) of {_key(inp)}"
         if out.kind != "ok":
-            origin = "rows it accepted in smaller inputs" if expected is not None else "nulls"
+            origin = "nulls" if self.large_all_null else "rows it accepted in smaller inputs"
             raise _Finding(f"failed on {what}, made of {origin}: {out.message}", inp.describe())
         if expected is not None:
             diff = _same(out.values, expected, "in the large input", "alone")
@@ -528,7 +580,7 @@ class _FunctionChecker:
                     inp.describe(),
                 )
         self.large = (inp, out.values)
-        return "PASS", what + ("" if expected is not None else " (all null)")
+        return "PASS", what + (" (all null)" if self.large_all_null else "")
 
     def check_concurrency(self) -> tuple[str, str]:
         if self.determinism_failed:

@@ -216,6 +216,7 @@ _FINDINGS = {
     "plan-bug",
     "broken",
     "wrote-input",
+    "split-dependent",
 }
 
 
@@ -240,6 +241,7 @@ class _Outcome:
             "non-nullable": "returned nulls in a result it declared non-nullable",
             "plan-bug": "its return-type rule failed",
             "broken": "the call failed unexpectedly",
+            "split-dependent": "an aggregate's result depends on how rows are split",
         }.get(self.kind, self.kind)
         if self.kind == "wrote-input":  # the message says it all
             return self.message or "wrote into its input"

@@ -82,9 +82,6 @@ class PluginReport:
     functions: list[FunctionReport] = field(default_factory=list)
     error: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
-    #: The plugin's aggregate functions, which the kit does not check (its checks call a
-    #: function row by row); listed in the report so that their absence is visible.
-    unchecked_aggregates: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -152,11 +149,6 @@ class PluginReport:
                 lines.append(f"  {c.status:<4}  {c.check:<{width}}  {c.detail}")
                 if c.input is not None:
                     lines.append(f"  {'':<4}  {'':<{width}}  input: {c.input}")
-        if self.unchecked_aggregates:
-            lines.append(
-                "not checked (aggregate functions; the kit checks row-wise functions): "
-                + ", ".join(self.unchecked_aggregates)
-            )
         if self.error is not None:
             lines.append(f"ERROR: {self.reasons[0]}")
         else:

@@ -14,6 +14,7 @@ import threading
 from typing import Any, Callable
 
 from daft import daft as _native
+from daft.testing._aggregate_checks import _AggregateChecker
 from daft.testing._checks import _FunctionChecker
 from daft.testing._locate import _CannotCheck, _extension_fields, _looks_like_path, _resolve
 from daft.testing._report import CHECKS, CheckResult, FunctionReport, PluginReport
@@ -31,6 +32,7 @@ def _run_checks(
     seed: int,
     functions: list[str] | None = None,
     skip: set[str] | frozenset[str] = frozenset(),
+    option_values: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """Checks the plugin ``target`` in this process, reporting through ``emit``."""
     try:
@@ -60,10 +62,16 @@ def _run_checks(
             }
         )
         return
-    # The checks call each function row by row; aggregate functions (one value per group)
-    # are listed in the report as not checked by the kit.
-    aggregates = [f"{name}.{f.name}" for f in fns if f.is_aggregate]
-    fns = [f for f in fns if not f.is_aggregate]
+    unknown = [f for f in option_values or {} if f not in known]
+    if unknown:
+        emit(
+            {
+                "event": "error",
+                "message": f"option_values names {', '.join(map(repr, unknown))}, but plugin "
+                f"{name} has no such function",
+            }
+        )
+        return
     emit(
         {
             "event": "plugin",
@@ -71,7 +79,6 @@ def _run_checks(
             "version": status["version"],
             "path": status["path"],
             "functions": [f"{name}.{f.name}" for f in fns],
-            "aggregates": aggregates,
         }
     )
     extension_fields = _extension_fields(status["types"])
@@ -83,8 +90,10 @@ def _run_checks(
                 continue
             if functions and pyfn.name not in functions and qualname not in functions:
                 continue
+            # An aggregate gets the same checks on the same inputs, aggregated.
+            kind = _AggregateChecker if pyfn.is_aggregate else _FunctionChecker
             try:
-                checker = _FunctionChecker(
+                checker = kind(
                     pyfn,
                     name,
                     extension_fields,
@@ -93,6 +102,10 @@ def _run_checks(
                     large_rows=large_rows,
                     threads=threads,
                     seed=seed,
+                    fixed_options={
+                        **(option_values or {}).get(pyfn.name, {}),
+                        **(option_values or {}).get(qualname, {}),
+                    },
                 )
             except Exception as e:
                 _emit_unchecked(emit, qualname, f"{type(e).__name__}: {e}")
@@ -142,7 +155,6 @@ class _ReportBuilder:
         r = self.report
         if kind == "plugin":
             r.plugin, r.version, r.path = event["plugin"], event["version"], event["path"]
-            r.unchecked_aggregates = list(event.get("aggregates", []))
             self.all_functions = event["functions"]
         elif kind == "function":
             r.functions.append(FunctionReport(event["function"], event["signature"]))
@@ -239,6 +251,7 @@ def _run_isolated(
     options: dict[str, Any],
     functions: list[str] | None,
     timeout: float,
+    option_values: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     skip: set[str] = set()
     while True:
@@ -249,6 +262,8 @@ def _run_isolated(
             args += ["--function", f]
         for f in sorted(skip):
             args += ["--skip", f]
+        if option_values:
+            args += ["--option-values", json.dumps(option_values)]
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as err:
             proc = subprocess.Popen(
                 args,
@@ -307,6 +322,7 @@ def check_plugin(
     functions: list[str] | None = None,
     isolate: bool = True,
     timeout: float = 300.0,
+    option_values: dict[str, dict[str, Any]] | None = None,
 ) -> PluginReport:
     """Runs the conformance checks on every function of a plugin.
 
@@ -329,6 +345,10 @@ def check_plugin(
             they run in this process (and the plugin is loaded here if it is not yet).
         timeout: with ``isolate``, seconds without progress after which the child is
             killed and the running check fails.
+        option_values: per function (plain or ``plugin.name``), option values to use on
+            every call instead of generated ones: for an option only some values make
+            sense for, such as the file a stateful function reads,
+            ``{"in_wordlist": {"path": "words.txt"}}``. Values must be JSON-serializable.
 
     Returns:
         The :class:`PluginReport`; ``report.ok`` tells whether everything passed,
@@ -348,9 +368,9 @@ def check_plugin(
     }
     builder = _ReportBuilder(target, options)
     if isolate:
-        _run_isolated(target, builder, options, functions, timeout)
+        _run_isolated(target, builder, options, functions, timeout, option_values)
     else:
-        _run_checks(target, builder, functions=functions, **options)
+        _run_checks(target, builder, functions=functions, option_values=option_values, **options)
     return builder.report
 
 
@@ -392,6 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--option-values",
+        type=json.loads,
+        default=None,
+        metavar="JSON",
+        help='option values per function, e.g. \'{"in_wordlist": {"path": "words.txt"}}\'',
+    )
     # Internal: the child of an isolated run streams its events as JSON lines.
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip", action="append", default=[], help=argparse.SUPPRESS)
@@ -403,12 +430,13 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
     }
     if args.worker:
-        return _worker(args.plugin, options, args.function, set(args.skip))
+        return _worker(args.plugin, options, args.function, set(args.skip), args.option_values)
     report = check_plugin(
         args.plugin,
         functions=args.function,
         isolate=not args.in_process,
         timeout=args.timeout,
+        option_values=args.option_values,
         **options,
     )
     print(json.dumps(report.to_dict(), indent=2) if args.json else report)
@@ -418,7 +446,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _worker(
-    target: str, options: dict[str, Any], functions: list[str] | None, skip: set[str]
+    target: str,
+    options: dict[str, Any],
+    functions: list[str] | None,
+    skip: set[str],
+    option_values: dict[str, dict[str, Any]] | None = None,
 ) -> int:
     # Events go to the original stdout; anything else printing to stdout (a plugin,
     # a library) lands on stderr instead of corrupting the stream.
@@ -429,6 +461,8 @@ def _worker(
         events.write(json.dumps(event) + "\n")
         events.flush()
 
-    _run_checks(target, emit, functions=functions, skip=skip, **options)
+    _run_checks(
+        target, emit, functions=functions, skip=skip, option_values=option_values, **options
+    )
     events.close()
     return 0

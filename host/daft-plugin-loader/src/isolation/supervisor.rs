@@ -408,7 +408,7 @@ impl ScalarFunction for IsolatedFunction {
     fn return_field(&self, args: &[Field], options: &FunctionOptions) -> DaftResult<Field> {
         let request = Request::ReturnField {
             function: self.name.clone(),
-            options: option_values(&self.pool.plugin, &self.name, options)?,
+            options: option_values(options),
             args: args.to_vec(),
         };
         let field = self.pool.run(&self.name, "its return-type rule", |w| {
@@ -429,7 +429,7 @@ impl ScalarFunction for IsolatedFunction {
         options: &FunctionOptions,
         num_rows: usize,
     ) -> DaftResult<ArrayRef> {
-        let options = option_values(&self.pool.plugin, &self.name, options)?;
+        let options = option_values(options);
         let strict = STRICT.load(Ordering::Relaxed);
         self.pool.run(&self.name, "its kernel", |w| {
             let len = {

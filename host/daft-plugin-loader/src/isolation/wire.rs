@@ -307,6 +307,9 @@ fn type_class_code(c: TypeClass) -> u8 {
         TypeClass::Boolean => 4,
         TypeClass::BinaryLike => 5,
         TypeClass::List => 6,
+        // Never in a manifest (it carries the class containing a precise
+        // declaration), so an isolated plugin's functions keep those classes.
+        TypeClass::Exact(_) | TypeClass::Extension(_) | TypeClass::SameAs(_) => 0,
     }
 }
 
@@ -328,7 +331,8 @@ fn option_kind_code(k: OptionKind) -> u8 {
         OptionKind::Bool => 0,
         OptionKind::Int => 1,
         OptionKind::Float => 2,
-        OptionKind::Str => 3,
+        // DataType: never in a manifest (declared Str there, see `signature`).
+        OptionKind::Str | OptionKind::DataType => 3,
     }
 }
 

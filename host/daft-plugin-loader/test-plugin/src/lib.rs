@@ -183,6 +183,69 @@ submit! {
     }
 }
 
+// ---- precise parameter types (ABI 1.1) --------------------------------------
+
+fn scale(args: &[ArrayRef], _: &Options, _: usize) -> Result<ArrayRef, String> {
+    let x = downcast::<Float64Array>(&args[0])?;
+    let factor = downcast::<Float64Array>(&args[1])?;
+    Ok(Arc::new(
+        x.iter()
+            .zip(factor)
+            .map(|(x, f)| Some(x? * f?))
+            .collect::<Float64Array>(),
+    ))
+}
+
+submit! {
+    ScalarFunction {
+        name: "fixture_scale",
+        doc: "x * factor: x exactly Float64, factor of x's type.",
+        params: &[
+            Param::expr("x", TypeClass::Exact("Float64")),
+            Param::expr("factor", TypeClass::SameAs(0)),
+        ],
+        return_field: daft_plugin_api::returns::same_as_first,
+        call: scale,
+    }
+}
+
+fn point_meters(args: &[ArrayRef], _: &Options, _: usize) -> Result<ArrayRef, String> {
+    cast(&args[0], &DataType::Float64).map_err(|e| e.to_string())
+}
+
+submit! {
+    ScalarFunction {
+        name: "fixture_point_meters",
+        doc: "A fixture.point as a Float64 number of meters.",
+        params: &[Param::expr("p", TypeClass::Extension("fixture.point"))],
+        return_field: daft_plugin_api::returns::float64,
+        call: point_meters,
+    }
+}
+
+fn cast_field(args: &[Field], options: &Options) -> Result<Field, String> {
+    let to = options.data_type("to").ok_or("option `to` is missing")??;
+    Ok(Field::new("out", to, args[0].is_nullable()))
+}
+
+fn cast_to(args: &[ArrayRef], options: &Options, _: usize) -> Result<ArrayRef, String> {
+    let to = options.data_type("to").ok_or("option `to` is missing")??;
+    cast(&args[0], &to).map_err(|e| e.to_string())
+}
+
+submit! {
+    ScalarFunction {
+        name: "fixture_cast",
+        doc: "Casts x to the DataType option `to` (Int64 by default).",
+        params: &[
+            Param::expr("x", TypeClass::Any),
+            Param::option("to", OptionKind::DataType, DefaultValue::Str("Int64")),
+        ],
+        return_field: cast_field,
+        call: cast_to,
+    }
+}
+
 // ---- variadic with options --------------------------------------------------
 
 fn sum_field(_: &[Field], _: &Options) -> Result<Field, String> {
@@ -392,7 +455,8 @@ submit! {
 
 /// Counts non-null rows per group, correctly (`mode="ok"`) or not: `panic`
 /// panics in `update`, `err` returns an error there, `wrong_type` emits
-/// Int32 where Int64 is declared, `wrong_rows` emits one row too many.
+/// Int32 where Int64 is declared, `wrong_rows` emits one row too many,
+/// `merge_drops_states` ignores the partial states merged into it.
 struct FixtureCount {
     counts: Vec<i64>,
     mode: String,
@@ -416,6 +480,9 @@ impl daft_plugin_api::GroupsAccumulator for FixtureCount {
 
     fn merge(&mut self, states: &[ArrayRef], groups: &[usize], total: usize) -> Result<(), String> {
         self.counts.resize(total, 0);
+        if self.mode == "merge_drops_states" {
+            return Ok(());
+        }
         let partial = downcast::<Int64Array>(&states[0])?;
         for (i, g) in groups.iter().enumerate() {
             self.counts[*g] += partial.value(i);
