@@ -147,34 +147,58 @@ impl FunctionHandle {
         options: &CallOptions,
         num_rows: usize,
     ) -> Result<(ArrowArray, ArrowSchema), String> {
-        if args.len() != arg_schemas.len() {
-            return Err(format!(
-                "{} arrays but {} schemas",
-                args.len(),
-                arg_schemas.len()
-            ));
-        }
-        let mut out_array = ArrowArray::empty();
-        let mut out_schema = ArrowSchema::empty();
-        // SAFETY: `context` and the entry point come from the same manifest
-        // entry; the arrays and schemas are valid C Data Interface structs
-        // exported by the caller, of equal count; the outputs are released
-        // structs the callee may overwrite.
-        let res = unsafe {
-            (self.call)(
-                self.context,
-                RSliceMut::from_mut_slice(args),
-                RSlice::from_slice(arg_schemas),
-                RSlice::from_slice(&options.0),
-                num_rows as u64,
-                &mut out_array,
-                &mut out_schema,
-            )
-        };
-        match res {
-            RResult::ROk(()) => Ok((out_array, out_schema)),
-            RResult::RErr(e) => Err(lossy(&e)),
-        }
+        run_kernel(args, arg_schemas, |args, schemas, out_array, out_schema| {
+            // SAFETY: `context` and the entry point come from the same
+            // manifest entry; `run_kernel` passes the caller's valid C Data
+            // Interface structs, of equal count, and released output slots
+            // the callee may overwrite.
+            unsafe {
+                (self.call)(
+                    self.context,
+                    args,
+                    schemas,
+                    RSlice::from_slice(&options.0),
+                    num_rows as u64,
+                    out_array,
+                    out_schema,
+                )
+            }
+        })
+    }
+}
+
+/// Runs a kernel entry point (a stateless function's or a state's) on
+/// `args`, whose callee takes ownership of each array: checks that arrays
+/// and schemas agree in count, hands `invoke` released output slots, and
+/// returns what the plugin filled in (to be checked before import).
+pub(super) fn run_kernel(
+    args: &mut [ArrowArray],
+    arg_schemas: &[ArrowSchema],
+    invoke: impl FnOnce(
+        RSliceMut<'_, ArrowArray>,
+        RSlice<'_, ArrowSchema>,
+        &mut ArrowArray,
+        &mut ArrowSchema,
+    ) -> RResult<(), RString>,
+) -> Result<(ArrowArray, ArrowSchema), String> {
+    if args.len() != arg_schemas.len() {
+        return Err(format!(
+            "{} arrays but {} schemas",
+            args.len(),
+            arg_schemas.len()
+        ));
+    }
+    let mut out_array = ArrowArray::empty();
+    let mut out_schema = ArrowSchema::empty();
+    let res = invoke(
+        RSliceMut::from_mut_slice(args),
+        RSlice::from_slice(arg_schemas),
+        &mut out_array,
+        &mut out_schema,
+    );
+    match res {
+        RResult::ROk(()) => Ok((out_array, out_schema)),
+        RResult::RErr(e) => Err(lossy(&e)),
     }
 }
 

@@ -20,7 +20,9 @@ use crate::{bridge, Value};
 
 use super::arrow_c::{ArrowArray, ArrowSchema};
 use super::export::{guard, options_from_ffi, params_to_ffi, return_field_entry};
-use super::load::{checked, lossy, options_to_ffi, params_from_ffi, run_return_field, ParamSpec};
+use super::load::{
+    checked, lossy, options_to_ffi, params_from_ffi, run_kernel, run_return_field, ParamSpec,
+};
 use super::manifest::{FfiOption, FfiParam, ReturnFieldFn};
 
 /// The state of one call site in one query, inside a plugin: an opaque
@@ -272,32 +274,21 @@ impl StateHandle {
         arg_schemas: &[ArrowSchema],
         num_rows: usize,
     ) -> Result<(ArrowArray, ArrowSchema), String> {
-        if args.len() != arg_schemas.len() {
-            return Err(format!(
-                "{} arrays but {} schemas",
-                args.len(),
-                arg_schemas.len()
-            ));
-        }
-        let mut out_array = ArrowArray::empty();
-        let mut out_schema = ArrowSchema::empty();
-        // SAFETY: the state is alive (released only on drop) and its entry
-        // points come with it; the arrays and schemas are valid C Data
-        // Interface structs exported by the caller, of equal count.
-        let res = unsafe {
-            (self.ffi.call)(
-                self.ffi.state,
-                RSliceMut::from_mut_slice(args),
-                RSlice::from_slice(arg_schemas),
-                num_rows as u64,
-                &mut out_array,
-                &mut out_schema,
-            )
-        };
-        match res {
-            RResult::ROk(()) => Ok((out_array, out_schema)),
-            RResult::RErr(e) => Err(lossy(&e)),
-        }
+        run_kernel(args, arg_schemas, |args, schemas, out_array, out_schema| {
+            // SAFETY: the state is alive (released only on drop) and its entry
+            // points come with it; `run_kernel` passes the caller's valid C
+            // Data Interface structs, of equal count, and released output slots.
+            unsafe {
+                (self.ffi.call)(
+                    self.ffi.state,
+                    args,
+                    schemas,
+                    num_rows as u64,
+                    out_array,
+                    out_schema,
+                )
+            }
+        })
     }
 }
 
