@@ -57,8 +57,10 @@ export DAFT_TEST_PLUGIN_DIR := $(CARGO_TARGET_DIR)/release
 # workspace of their own, built into the same target/ (their dependencies are reused).
 ABI10 := --manifest-path tests/fixtures/abi-1.0/Cargo.toml
 
+# In CI the workspace build also writes cargo's timing report (target/cargo-timings/), which
+# shows where a cold build's minutes go.
 test-rust:
-	cargo build --workspace --release
+	cargo build --workspace --release $(if $(CI),--timings)
 	cargo build --release $(ABI10)
 	cargo test --workspace --release
 

@@ -278,7 +278,9 @@ def test_scaffolded_project_builds_installs_and_passes_its_own_tests(tmp_path):
     wheels = sorted(dist.glob("daft_plugin_scaffolded-*.whl"))
     assert len(wheels) == 1, wheels
     assert "-py3-none-" in wheels[0].name, wheels[0].name
-    _run([_tool("cargo"), "test", "--quiet"], project, build_env)
+    # The release profile, whose dependencies maturin just built: a debug build would
+    # compile arrow a second time (minutes of CI for no extra check).
+    _run([_tool("cargo"), "test", "--release", "--quiet"], project, build_env)
     built = time.monotonic()
 
     py = _fresh_env(tmp_path / "venv", [str(core[-1]), str(wheels[0])])
