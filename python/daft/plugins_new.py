@@ -33,6 +33,7 @@ _TEMPLATES = Path(__file__).resolve().parent / "_scaffold"
 # The project's files: where each is written, from which template.
 _FILES = (
     ("Cargo.toml", "Cargo.toml.tmpl"),
+    ("cbindgen.toml", "cbindgen.toml.tmpl"),
     ("pyproject.toml", "pyproject.toml.tmpl"),
     ("README.md", "README.md.tmpl"),
     (".gitignore", "gitignore.tmpl"),

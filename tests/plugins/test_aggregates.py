@@ -150,3 +150,34 @@ def test_sql_global_aggregation_with_a_plugin_aggregate(data):
     assert out == {"c": [everything], "n": [sum(v is not None for v in values)]}
     qualified = daft.sql("SELECT text.checksum(s) AS c FROM df", df=df).to_pydict()
     assert qualified == {"c": [everything]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(lambda df, e: df.where(col("k") > 1000).agg(*e), id="filtered-to-nothing"),
+        # Three hash partitions of two keys: at least one partition gets no row.
+        pytest.param(lambda df, e: df.repartition(3, "k").agg(*e), id="empty-partition"),
+        pytest.param(
+            lambda df, e: df.where(col("k") > 1000).repartition(4).agg(*e),
+            id="all-partitions-empty",
+        ),
+    ],
+)
+def test_a_global_aggregate_over_partitions_without_rows_is_like_sum(query):
+    # A partition no row reached still gives a state and a value: one row, null where
+    # nothing was aggregated, as the built-in sum. (It failed: "the host passed array 0
+    # with 0 rows for 1 group indices".)
+    df = daft.from_pydict({"k": [1, 2, 1, 2], "s": ["a", "b", None, "c"]})
+    got = query(df, [col("s").checksum().alias("c"), col("k").sum().alias("n")]).to_pydict()
+    kept = [v for k, v in zip([1, 2, 1, 2], ["a", "b", None, "c"]) if v is not None]
+    if got["n"] == [None]:
+        assert got == {"c": [None], "n": [None]}
+    else:
+        assert got == {"c": [reference([0] * len(kept), kept)[0]], "n": [6]}
+
+
+def test_sql_global_aggregate_with_a_where_clause_that_keeps_no_row():
+    df = daft.from_pydict({"s": ["a", "b"]})
+    out = daft.sql("SELECT checksum(s) AS c FROM df WHERE s = 'zzz'", df=df).to_pydict()
+    assert out == {"c": [None]}

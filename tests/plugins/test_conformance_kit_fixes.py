@@ -573,3 +573,36 @@ def test_each_failure_raises_the_exception_the_guide_names():
         # Every one of them is a DaftCoreException, itself a ValueError.
         assert "DaftCoreException" in seen[words] and "ValueError" in seen[words]
         assert rows[next(r for r in rows if words in r)] == cls
+
+
+def test_the_large_input_of_an_aggregate_has_its_rows_when_results_outnumber_them():
+    # An aggregate's result per input is the global value plus one per group: more values
+    # than rows for inputs of 0 or 1 rows. The large input was tiled by the results'
+    # count, so its columns came out shorter than its row count and the check itself
+    # failed ("Arrays were not all the same length: 300000 vs 222239").
+    from daft.testing._aggregate_checks import _AggregateChecker
+
+    checker = object.__new__(_AggregateChecker)
+    checker.large_rows = 1_000
+    field = pa.field("x", pa.int64())
+    tiny = [
+        (_inputs._Input([field], [pa.array([7], pa.int64())], 0, {}, 1), pa.array([7, 7]))
+        for _ in range(5)
+    ]
+    checker.successes = {"x: int64": tiny}
+    inp, expected = checker.large_input()
+    assert expected is None
+    assert inp.rows == 1_000
+    assert [len(c) for c in inp.columns] == [1_001]
+    assert checker.grouped_source(inp).read_all().num_rows == 1_000
+
+
+def test_a_finding_hypothesis_calls_flaky_is_still_reported_as_the_finding():
+    # A merge whose result depends on partition order fails one run and passes the next;
+    # hypothesis then raises FlakyFailure, which the kit reported as the reason instead
+    # of the finding inside it.
+    hypothesis = pytest.importorskip("hypothesis")
+    finding = _inputs._Finding("group 0 is 1 in one partition but 0 merged", "x: [1]")
+    flaky = hypothesis.errors.FlakyFailure("unreliable", [finding])
+    assert _checks._finding_in(flaky) is finding
+    assert _checks._finding_in(ValueError("no")) is None

@@ -293,6 +293,23 @@ def test_plugin_wheels_are_python_version_independent():
     assert sys.version_info >= (3, 9)
 
 
+def test_plugin_wheels_declare_cffi_for_maturins_loader():
+    # maturin's cffi mode adds a loader that imports cffi; a wheel without the dependency
+    # built with "missing cffi package dependency ... will become an error" (text, geo
+    # and image did).
+    import zipfile
+
+    for prefix in (*PLUGIN_WHEELS, "daft_plugin_image"):
+        with zipfile.ZipFile(_wheel(prefix)) as wheel:
+            metadata = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+            requires = [
+                line.split(":", 1)[1].strip()
+                for line in wheel.read(metadata).decode().splitlines()
+                if line.startswith("Requires-Dist:")
+            ]
+        assert requires == ["cffi"], (prefix, requires)
+
+
 def test_plugin_functions_are_registered_into_the_native_module(env):
     out = run_json(
         env,

@@ -7,10 +7,11 @@
 //! groups accumulator holding group 0. The call's arguments arrive packed
 //! as one struct (see `daft_dsl::Expr::call`) and are unpacked here.
 
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use arrow::array::{new_empty_array, Array, ArrayRef, AsArray, BooleanArray};
 use arrow::compute::filter;
 use arrow::datatypes::{DataType, Field, FieldRef};
 use daft_core::aggregate::{Emit, GroupsAccumulator as DaftGroups};
@@ -77,14 +78,15 @@ fn unpack(values: &[ArrayRef]) -> DfResult<Vec<ArrayRef>> {
     }
 }
 
-/// The rows (and their group indices) that pass a SQL `FILTER` clause.
-fn filtered(
+/// The rows (and their group indices) that pass a SQL `FILTER` clause;
+/// without one, the group indices as they came (no copy per batch).
+fn filtered<'a>(
     columns: Vec<ArrayRef>,
-    groups: &[usize],
+    groups: &'a [usize],
     opt_filter: Option<&BooleanArray>,
-) -> DfResult<(Vec<ArrayRef>, Vec<usize>)> {
+) -> DfResult<(Vec<ArrayRef>, Cow<'a, [usize]>)> {
     let Some(keep) = opt_filter else {
-        return Ok((columns, groups.to_vec()));
+        return Ok((columns, Cow::Borrowed(groups)));
     };
     let columns = columns
         .iter()
@@ -96,7 +98,7 @@ fn filtered(
         .filter(|(_, k)| *k == Some(true))
         .map(|(g, _)| *g)
         .collect();
-    Ok((columns, groups))
+    Ok((columns, Cow::Owned(groups)))
 }
 
 fn emit_of(emit_to: EmitTo) -> Emit {
@@ -261,9 +263,21 @@ impl AggregateUDFImpl for RegistryAggUdf {
         Ok(Arc::new(self.output.clone().with_nullable(true)))
     }
 
+    /// The accumulator is told of its one group before any row arrives:
+    /// DataFusion reads the state and value of a global aggregate's
+    /// partition even when no row reached it (a filter or a repartition
+    /// left it empty), and a groups accumulator has nothing to give for a
+    /// group it never heard of.
     fn accumulator(&self, _: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
+        let mut acc = self.new_accumulator().map_err(to_df)?;
+        let no_rows: Vec<ArrayRef> = self
+            .args
+            .iter()
+            .map(|f| new_empty_array(f.data_type()))
+            .collect();
+        acc.update(&no_rows, &[], 1).map_err(to_df)?;
         Ok(Box::new(Single {
-            acc: Mutex::new(self.new_accumulator().map_err(to_df)?),
+            acc: Mutex::new(acc),
             udf: Arc::new(self.clone()),
         }))
     }

@@ -15,7 +15,8 @@ use daft_plugin_api::abi::{
 };
 use daft_plugin_api::Value;
 
-use crate::{ffi, STRICT};
+use crate::ffi::{self, TypeSchemas};
+use crate::STRICT;
 
 /// One plugin function, with its entry points resolved at load time.
 pub(crate) struct PluginFunction {
@@ -108,9 +109,14 @@ impl PluginFunction {
         num_rows: usize,
         strict: bool,
     ) -> DaftResult<ArrayRef> {
-        run_kernel(&self.plugin, &self.name, args, strict, |arrays, schemas| {
-            self.handle.call(arrays, schemas, options, num_rows)
-        })
+        run_kernel(
+            &self.plugin,
+            &self.name,
+            args,
+            None,
+            strict,
+            |arrays, schemas| self.handle.call(arrays, schemas, options, num_rows),
+        )
     }
 }
 
@@ -143,11 +149,13 @@ pub(crate) fn run_return_field(
 
 /// Runs a plugin kernel (`invoke`, given the arguments exported through the
 /// C Data Interface) and imports and checks its result, whether the kernel
-/// is stateless or a stateful function's state.
+/// is stateless or a stateful function's state. A prepared call site passes
+/// its argument types' schemas, exported once (`cached`).
 pub(crate) fn run_kernel(
     plugin: &str,
     function: &str,
     args: &[ArrayRef],
+    cached: Option<&TypeSchemas>,
     strict: bool,
     invoke: impl FnOnce(&mut [ArrowArray], &[ArrowSchema]) -> Result<(ArrowArray, ArrowSchema), String>,
 ) -> DaftResult<ArrayRef> {
@@ -166,13 +174,7 @@ pub(crate) fn run_kernel(
             }
         })
         .collect::<DaftResult<Vec<ArrayData>>>()?;
-    let mut arrays = Vec::with_capacity(args.len());
-    let mut schemas = Vec::with_capacity(args.len());
-    for data in &inputs {
-        let (array, schema) = ffi::export_array(data).map_err(DaftError::Internal)?;
-        arrays.push(array);
-        schemas.push(schema);
-    }
+    let (mut arrays, schemas) = ffi::export_call(&inputs, cached).map_err(DaftError::Internal)?;
     let (array, schema) = invoke(&mut arrays, &schemas).map_err(|e| {
         if let Some(text) = e.strip_prefix(PANIC_PREFIX) {
             bug(format!("kernel panicked: {text}"))
@@ -229,7 +231,7 @@ impl ScalarFunction for PluginFunction {
     /// of per batch.
     fn prepare(
         &self,
-        _args: &[Field],
+        args: &[Field],
         options: &FunctionOptions,
         _return_field: &Field,
     ) -> DaftResult<Option<Box<dyn PreparedKernel>>> {
@@ -239,25 +241,42 @@ impl ScalarFunction for PluginFunction {
             name: self.name.clone(),
             handle: self.handle,
             options: CallOptions::new(&options),
+            schemas: arg_schemas(args)?,
         })))
     }
 }
 
-/// A plugin function at one call site, its options converted once.
+/// The schemas of argument types, exported once per call site.
+pub(crate) fn arg_schemas(args: &[Field]) -> DaftResult<TypeSchemas> {
+    TypeSchemas::new(args.iter().map(|f| f.data_type().clone()).collect())
+        .map_err(DaftError::Internal)
+}
+
+/// A plugin function at one call site, its options converted and its
+/// argument schemas exported once.
 struct PreparedCall {
     plugin: String,
     name: String,
     handle: FunctionHandle,
     options: CallOptions,
+    schemas: TypeSchemas,
 }
 
 impl PreparedKernel for PreparedCall {
     fn call(&self, args: &[ArrayRef], num_rows: usize) -> DaftResult<ArrayRef> {
         let strict = STRICT.load(Ordering::Relaxed);
-        run_kernel(&self.plugin, &self.name, args, strict, |arrays, schemas| {
-            self.handle
-                .call_with_options(arrays, schemas, &self.options, num_rows)
-        })
+        let cached = Some(&self.schemas);
+        run_kernel(
+            &self.plugin,
+            &self.name,
+            args,
+            cached,
+            strict,
+            |arrays, schemas| {
+                self.handle
+                    .call_with_options(arrays, schemas, &self.options, num_rows)
+            },
+        )
     }
 }
 

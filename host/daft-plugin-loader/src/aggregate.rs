@@ -2,7 +2,7 @@
 //! [`AggregateFunction`] of the registry, and each of its accumulators a
 //! [`GroupsAccumulator`], checking what the plugin hands back.
 
-use arrow::array::{make_array, ArrayRef};
+use arrow::array::{make_array, ArrayData, ArrayRef};
 use arrow::datatypes::{DataType, Field};
 use daft_core::aggregate::{AggregateFunction, Emit, GroupsAccumulator};
 use daft_core::options::FunctionOptions;
@@ -13,7 +13,7 @@ use daft_plugin_api::abi::{
 };
 
 use crate::adapter::{check_extension, option_values, plugin_bug};
-use crate::ffi;
+use crate::ffi::{self, TypeSchemas};
 
 /// One plugin aggregate, with its entry points resolved at load time.
 pub(crate) struct PluginAggregate {
@@ -90,7 +90,10 @@ impl AggregateFunction for PluginAggregate {
         state: &[Field],
     ) -> DaftResult<Box<dyn GroupsAccumulator>> {
         let output = output.data_type().clone();
-        let state = state.iter().map(|f| f.data_type().clone()).collect();
+        let state: Vec<DataType> = state.iter().map(|f| f.data_type().clone()).collect();
+        let types = |fields: &[Field]| fields.iter().map(|f| f.data_type().clone()).collect();
+        let update_schemas = TypeSchemas::new(types(args)).map_err(DaftError::Internal)?;
+        let merge_schemas = TypeSchemas::new(state.clone()).map_err(DaftError::Internal)?;
         let values = option_values(options);
         let acc = self
             .handle
@@ -102,6 +105,8 @@ impl AggregateFunction for PluginAggregate {
             acc,
             output,
             state,
+            update_schemas,
+            merge_schemas,
             groups: 0,
         }))
     }
@@ -116,6 +121,10 @@ struct PluginAccumulator {
     acc: AccumulatorHandle,
     output: DataType,
     state: Vec<DataType>,
+    /// The schemas of `update`'s arguments and of `merge`'s states,
+    /// exported once for every batch.
+    update_schemas: TypeSchemas,
+    merge_schemas: TypeSchemas,
     /// Groups the accumulator holds (the last `total_groups`, less emitted ones).
     groups: usize,
 }
@@ -123,16 +132,6 @@ struct PluginAccumulator {
 impl PluginAccumulator {
     fn bug(&self, message: impl std::fmt::Display) -> DaftError {
         plugin_bug(&self.plugin, &self.name, message)
-    }
-
-    fn export(arrays: &[ArrayRef]) -> DaftResult<(Vec<ArrowArray>, Vec<ArrowSchema>)> {
-        let mut out = (Vec::with_capacity(arrays.len()), Vec::new());
-        for a in arrays {
-            let (array, schema) = ffi::export_array(&a.to_data()).map_err(DaftError::Internal)?;
-            out.0.push(array);
-            out.1.push(schema);
-        }
-        Ok(out)
     }
 
     /// How many groups `emit` takes, and the count left afterwards.
@@ -177,7 +176,9 @@ impl PluginAccumulator {
 
 impl GroupsAccumulator for PluginAccumulator {
     fn update(&mut self, args: &[ArrayRef], groups: &[usize], total: usize) -> DaftResult<()> {
-        let (mut arrays, schemas) = Self::export(args)?;
+        let data: Vec<ArrayData> = args.iter().map(|a| a.to_data()).collect();
+        let (mut arrays, schemas) =
+            ffi::export_call(&data, Some(&self.update_schemas)).map_err(DaftError::Internal)?;
         self.acc
             .update(&mut arrays, &schemas, groups, total)
             .map_err(|e| step_error(&self.plugin, &self.name, "update", e))?;
@@ -186,7 +187,9 @@ impl GroupsAccumulator for PluginAccumulator {
     }
 
     fn merge(&mut self, states: &[ArrayRef], groups: &[usize], total: usize) -> DaftResult<()> {
-        let (mut arrays, schemas) = Self::export(states)?;
+        let data: Vec<ArrayData> = states.iter().map(|a| a.to_data()).collect();
+        let (mut arrays, schemas) =
+            ffi::export_call(&data, Some(&self.merge_schemas)).map_err(DaftError::Internal)?;
         self.acc
             .merge(&mut arrays, &schemas, groups, total)
             .map_err(|e| step_error(&self.plugin, &self.name, "merge", e))?;

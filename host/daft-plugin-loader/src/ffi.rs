@@ -11,7 +11,7 @@ use std::mem::{align_of, size_of, ManuallyDrop};
 
 use arrow::array::ArrayData;
 use arrow::datatypes::{DataType, Field};
-use arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use arrow::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use daft_plugin_api::abi::{ArrowArray, ArrowSchema};
 
 // The moves and casts below rely on identical size and alignment.
@@ -67,12 +67,93 @@ pub(crate) fn export_field(field: &Field) -> Result<ArrowSchema, String> {
     Ok(schema)
 }
 
-/// Exports an array and its type for a kernel call.
-pub(crate) fn export_array(data: &ArrayData) -> Result<(ArrowArray, ArrowSchema), String> {
-    let (array, schema) = to_ffi(data).map_err(|e| format!("cannot export argument: {e}"))?;
-    let mut schema = schema_to_abi(schema);
-    mark_sorted_maps(&mut schema, data.data_type());
-    Ok((array_to_abi(array), schema))
+/// Exports a type alone (the schema of an argument array).
+pub(crate) fn export_type(dt: &DataType) -> Result<ArrowSchema, String> {
+    let mut schema = FFI_ArrowSchema::try_from(dt)
+        .map(schema_to_abi)
+        .map_err(|e| format!("cannot export type {dt}: {e}"))?;
+    mark_sorted_maps(&mut schema, dt);
+    Ok(schema)
+}
+
+/// Exports an array without its schema (see [`TypeSchemas`]).
+pub(crate) fn export_array_only(data: &ArrayData) -> ArrowArray {
+    array_to_abi(FFI_ArrowArray::new(data))
+}
+
+/// The schemas of a call site's argument types, exported once for all its
+/// batches.
+///
+/// A plugin only borrows the schemas of a call (the ABI passes them as a
+/// slice the host keeps and releases), so the same schemas serve every
+/// batch whose arrays have the types they describe, and only the arrays are
+/// exported per batch: a schema export is several small allocations per
+/// argument, a fair part of a call on small batches.
+pub(crate) struct TypeSchemas {
+    types: Vec<DataType>,
+    schemas: Vec<ArrowSchema>,
+}
+
+// SAFETY: the schemas are owned here and never written after export; a
+// plugin reads them through shared references only (the ABI passes them
+// by `RSlice`), so reading them from several threads at once is sound, and
+// arrow's release callback frees them from whichever thread drops them.
+unsafe impl Send for TypeSchemas {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for TypeSchemas {}
+
+impl TypeSchemas {
+    pub(crate) fn new(types: Vec<DataType>) -> Result<Self, String> {
+        let schemas = types.iter().map(export_type).collect::<Result<_, _>>()?;
+        Ok(Self { types, schemas })
+    }
+
+    /// The cached schemas if `arrays` have exactly the cached types.
+    pub(crate) fn for_arrays(&self, arrays: &[ArrayData]) -> Option<&[ArrowSchema]> {
+        let same = arrays.len() == self.types.len()
+            && arrays
+                .iter()
+                .zip(&self.types)
+                .all(|(a, t)| a.data_type() == t);
+        same.then_some(&self.schemas)
+    }
+}
+
+/// The schemas of one call: borrowed from a [`TypeSchemas`], or exported
+/// for this call.
+pub(crate) enum CallSchemas<'a> {
+    Cached(&'a [ArrowSchema]),
+    Fresh(Vec<ArrowSchema>),
+}
+
+impl std::ops::Deref for CallSchemas<'_> {
+    type Target = [ArrowSchema];
+
+    fn deref(&self) -> &[ArrowSchema] {
+        match self {
+            CallSchemas::Cached(s) => s,
+            CallSchemas::Fresh(s) => s,
+        }
+    }
+}
+
+/// Exports the arrays of a call, with `cached` schemas where they describe
+/// the arrays' types and freshly exported ones otherwise.
+pub(crate) fn export_call<'a>(
+    arrays: &[ArrayData],
+    cached: Option<&'a TypeSchemas>,
+) -> Result<(Vec<ArrowArray>, CallSchemas<'a>), String> {
+    let exported = arrays.iter().map(export_array_only).collect();
+    let schemas = match cached.and_then(|c| c.for_arrays(arrays)) {
+        Some(schemas) => CallSchemas::Cached(schemas),
+        None => CallSchemas::Fresh(
+            arrays
+                .iter()
+                .map(|a| export_type(a.data_type()))
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    Ok((exported, schemas))
 }
 
 /// `ARROW_FLAG_MAP_KEYS_SORTED` of the C Data Interface.
@@ -299,4 +380,49 @@ fn without_dangling_first_offsets(data: ArrayData) -> ArrayData {
     // SAFETY: the same array with children of the same type and length
     // (each replaced one is empty, as it was).
     unsafe { builder.build_unchecked() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, Int64Array, StringArray};
+    use std::ffi::CStr;
+
+    fn format(schema: &ArrowSchema) -> String {
+        // SAFETY: arrow exported `schema` here; its format is a NUL-terminated string.
+        unsafe { CStr::from_ptr(schema.format) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn cached_schemas_serve_arrays_of_their_types_and_others_get_their_own() {
+        let cached = TypeSchemas::new(vec![DataType::Int64, DataType::Utf8]).unwrap();
+        let ints = Int64Array::from(vec![1, 2]).into_data();
+        let strs = StringArray::from(vec!["a", "b"]).into_data();
+
+        let same = [ints.clone(), strs.clone()];
+        let (arrays, schemas) = export_call(&same, Some(&cached)).unwrap();
+        assert!(matches!(schemas, CallSchemas::Cached(_)));
+        assert_eq!(arrays.len(), 2);
+        let formats: Vec<String> = schemas.iter().map(format).collect();
+        assert_eq!(formats, ["l", "u"]);
+
+        // Another type (or count) than cached: fresh schemas that describe the arrays.
+        let swapped = [strs, ints];
+        let (_, schemas) = export_call(&swapped, Some(&cached)).unwrap();
+        assert!(matches!(schemas, CallSchemas::Fresh(_)));
+        let formats: Vec<String> = schemas.iter().map(format).collect();
+        assert_eq!(formats, ["u", "l"]);
+        let (_, schemas) = export_call(&swapped[..1], Some(&cached)).unwrap();
+        assert_eq!(schemas.len(), 1);
+
+        // Each exported array owns its data: importing it back gives the values.
+        let (mut arrays, schemas) = export_call(&same, Some(&cached)).unwrap();
+        let first = arrays.remove(0);
+        let schema = export_type(&DataType::Int64).unwrap();
+        let data = import_array(first, schema).unwrap();
+        assert_eq!(Int64Array::from(data).values().as_ref(), [1, 2]);
+        assert_eq!(schemas.len(), 2);
+    }
 }

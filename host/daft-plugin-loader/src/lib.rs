@@ -336,6 +336,25 @@ struct DescribedFunction {
     implementation: registry::Implementation,
 }
 
+impl DescribedFunction {
+    /// A function as its manifest declares it; `refine` adds precise types later.
+    fn new(
+        name: String,
+        doc: String,
+        params: Vec<(String, ParamSpec)>,
+        implementation: registry::Implementation,
+    ) -> Self {
+        DescribedFunction {
+            name,
+            doc,
+            params,
+            refined: Vec::new(),
+            data_type_options: Vec::new(),
+            implementation,
+        }
+    }
+}
+
 fn load_locked(
     state: &mut LoaderState,
     path: &Path,
@@ -395,43 +414,32 @@ fn describe_in_process(path: &Path) -> DaftResult<Described> {
         host_allocator,
         types: _,
     } = lib;
-    let scalars = functions.into_iter().map(|f| DescribedFunction {
-        implementation: registry::Implementation::Scalar(Arc::new(PluginFunction {
+    let scalars = functions.into_iter().map(|f| {
+        let kernel = PluginFunction {
             plugin: name.clone(),
             name: f.name.clone(),
             handle: f.handle,
-        })),
-        name: f.name,
-        doc: f.doc,
-        params: f.params,
-        refined: Vec::new(),
-        data_type_options: Vec::new(),
+        };
+        let implementation = registry::Implementation::Scalar(Arc::new(kernel));
+        DescribedFunction::new(f.name, f.doc, f.params, implementation)
     });
-    let aggregates = aggregates.into_iter().map(|f| DescribedFunction {
-        implementation: registry::Implementation::Aggregate(Arc::new(aggregate::PluginAggregate {
+    let aggregates = aggregates.into_iter().map(|f| {
+        let aggregate = aggregate::PluginAggregate {
             plugin: name.clone(),
             name: f.name.clone(),
             handle: f.handle,
-        })),
-        name: f.name,
-        doc: f.doc,
-        params: f.params,
-        refined: Vec::new(),
-        data_type_options: Vec::new(),
+        };
+        let implementation = registry::Implementation::Aggregate(Arc::new(aggregate));
+        DescribedFunction::new(f.name, f.doc, f.params, implementation)
     });
-    let stateful = stateful.into_iter().map(|f| DescribedFunction {
-        implementation: registry::Implementation::Scalar(Arc::new(
-            stateful::PluginStatefulFunction {
-                plugin: name.clone(),
-                name: f.name.clone(),
-                handle: f.handle,
-            },
-        )),
-        name: f.name,
-        doc: f.doc,
-        params: f.params,
-        refined: Vec::new(),
-        data_type_options: Vec::new(),
+    let stateful = stateful.into_iter().map(|f| {
+        let function = stateful::PluginStatefulFunction {
+            plugin: name.clone(),
+            name: f.name.clone(),
+            handle: f.handle,
+        };
+        let implementation = registry::Implementation::Scalar(Arc::new(function));
+        DescribedFunction::new(f.name, f.doc, f.params, implementation)
     });
     let mut functions: Vec<DescribedFunction> = scalars.chain(stateful).chain(aggregates).collect();
     signature::refine(&mut functions, param_types, &types).map_err(|e| {
@@ -475,18 +483,13 @@ fn describe_isolated(path: &Path, options: ProcessOptions) -> DaftResult<Describ
     .map_err(|e| plugin_error(path, &name, &version, e))?;
     let functions = functions
         .into_iter()
-        .map(|f| DescribedFunction {
-            implementation: registry::Implementation::Scalar(Arc::new(
-                isolation::IsolatedFunction {
-                    pool: pool.clone(),
-                    name: f.name.clone(),
-                },
-            )),
-            name: f.name,
-            doc: f.doc,
-            params: f.params,
-            refined: Vec::new(),
-            data_type_options: Vec::new(),
+        .map(|f| {
+            let kernel = isolation::IsolatedFunction {
+                pool: pool.clone(),
+                name: f.name.clone(),
+            };
+            let implementation = registry::Implementation::Scalar(Arc::new(kernel));
+            DescribedFunction::new(f.name, f.doc, f.params, implementation)
         })
         .collect();
     let types = types

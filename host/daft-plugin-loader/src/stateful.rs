@@ -13,8 +13,9 @@ use daft_core::registry::{PreparedKernel, ScalarFunction};
 use daft_core::{DaftError, DaftResult};
 use daft_plugin_api::abi::{StateHandle, StatefulHandle, PANIC_PREFIX};
 
-use crate::adapter::{option_values, plugin_bug, run_kernel, run_return_field};
-use crate::{ffi, STRICT};
+use crate::adapter::{arg_schemas, option_values, plugin_bug, run_kernel, run_return_field};
+use crate::ffi::{self, TypeSchemas};
+use crate::STRICT;
 
 /// One stateful plugin function, with its entry points resolved at load.
 pub(crate) struct PluginStatefulFunction {
@@ -63,6 +64,7 @@ impl ScalarFunction for PluginStatefulFunction {
             plugin: self.plugin.clone(),
             name: self.name.clone(),
             state,
+            schemas: arg_schemas(args)?,
         })))
     }
 }
@@ -73,13 +75,20 @@ struct PluginState {
     plugin: String,
     name: String,
     state: StateHandle,
+    schemas: TypeSchemas,
 }
 
 impl PreparedKernel for PluginState {
     fn call(&self, args: &[ArrayRef], num_rows: usize) -> DaftResult<ArrayRef> {
         let strict = STRICT.load(Ordering::Relaxed);
-        run_kernel(&self.plugin, &self.name, args, strict, |arrays, schemas| {
-            self.state.call(arrays, schemas, num_rows)
-        })
+        let cached = Some(&self.schemas);
+        run_kernel(
+            &self.plugin,
+            &self.name,
+            args,
+            cached,
+            strict,
+            |arrays, schemas| self.state.call(arrays, schemas, num_rows),
+        )
     }
 }

@@ -97,7 +97,8 @@ fn identifiers() {
 
 fn int64_export() -> (abi::ArrowArray, abi::ArrowSchema) {
     let data = arrow::array::Array::into_data(arrow::array::Int64Array::from(vec![1i64, 2, 3]));
-    crate::ffi::export_array(&data).unwrap()
+    let schema = crate::ffi::export_type(data.data_type()).unwrap();
+    (crate::ffi::export_array_only(&data), schema)
 }
 
 #[test]
@@ -162,14 +163,12 @@ fn described(name: &str, params: Vec<(String, ParamSpec)>) -> DescribedFunction 
             unreachable!()
         }
     }
-    DescribedFunction {
-        name: name.to_string(),
-        doc: String::new(),
+    DescribedFunction::new(
+        name.to_string(),
+        String::new(),
         params,
-        refined: Vec::new(),
-        data_type_options: Vec::new(),
-        implementation: registry::Implementation::Scalar(Arc::new(Nothing)),
-    }
+        registry::Implementation::Scalar(Arc::new(Nothing)),
+    )
 }
 
 fn spec(function: &str, param: &str, constraint: abi::TypeConstraint) -> abi::ParamTypeSpec {

@@ -24,7 +24,7 @@ use crate::aggregate::{AggregateFunction, Emit, GroupsAccumulator};
 use crate::{bridge, Value};
 
 use super::arrow_c::{ArrowArray, ArrowSchema};
-use super::export::{guard, options_from_ffi, params_to_ffi, return_field_entry};
+use super::export::{guard, options_from_ffi, params_to_ffi, return_field_entry, submitted};
 use super::load::{checked, lossy, options_to_ffi, params_from_ffi, run_return_field, ParamSpec};
 use super::manifest::{FfiOption, FfiParam, ReturnFieldFn};
 
@@ -116,9 +116,7 @@ pub struct FfiAggregate {
 /// with inventory in this library, sorted by name.
 pub(super) extern "C" fn aggregates_entry() -> RResult<RVec<FfiAggregate>, RString> {
     guard(|| {
-        let mut functions: Vec<&'static AggregateFunction> =
-            inventory::iter::<AggregateFunction>.into_iter().collect();
-        functions.sort_by_key(|f| f.name);
+        let functions = submitted::<AggregateFunction>();
         Ok(functions.into_iter().map(aggregate_to_ffi).collect())
     })
 }

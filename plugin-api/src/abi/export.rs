@@ -264,15 +264,47 @@ fn function_to_ffi(f: &'static ScalarFunction) -> FfiFunction {
     }
 }
 
+/// A kind of item a plugin submits with inventory, named.
+pub(super) trait Submitted: inventory::Collect {
+    fn name(&self) -> &'static str;
+}
+
+impl Submitted for ScalarFunction {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl Submitted for ExtensionType {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl Submitted for crate::StatefulFunction {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl Submitted for crate::AggregateFunction {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Every `T` submitted in this library, sorted by name: inventory's order
+/// follows link order, and what a plugin declares must list the same way
+/// on every build.
+pub(super) fn submitted<T: Submitted>() -> Vec<&'static T> {
+    let mut items: Vec<&'static T> = inventory::iter::<T>.into_iter().collect();
+    items.sort_by_key(|t| t.name());
+    items
+}
+
 fn build_manifest(name: &str, version: &str) -> Result<FfiManifest, String> {
-    let mut functions: Vec<&'static ScalarFunction> =
-        inventory::iter::<ScalarFunction>.into_iter().collect();
-    // inventory's order follows link order; sort so the manifest is stable.
-    functions.sort_by_key(|f| f.name);
-    let mut types: Vec<&'static ExtensionType> =
-        inventory::iter::<ExtensionType>.into_iter().collect();
-    types.sort_by_key(|t| t.name);
-    let types = types
+    let functions = submitted::<ScalarFunction>();
+    let types = submitted::<ExtensionType>()
         .into_iter()
         .map(|t| {
             let storage = bridge::export_data_type(&(t.storage)())

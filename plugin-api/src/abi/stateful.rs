@@ -19,7 +19,7 @@ use crate::stateful::{FunctionState, Setup, StatefulFunction};
 use crate::{bridge, Value};
 
 use super::arrow_c::{ArrowArray, ArrowSchema};
-use super::export::{guard, options_from_ffi, params_to_ffi, return_field_entry};
+use super::export::{guard, options_from_ffi, params_to_ffi, return_field_entry, submitted};
 use super::load::{
     checked, lossy, options_to_ffi, params_from_ffi, run_kernel, run_return_field, ParamSpec,
 };
@@ -84,9 +84,7 @@ const _: fn(&FfiStatefulFunction) -> ReturnFieldFn = |f| f.return_field;
 /// submitted with inventory in this library, sorted by name.
 pub(super) extern "C" fn stateful_entry() -> RResult<RVec<FfiStatefulFunction>, RString> {
     guard(|| {
-        let mut functions: Vec<&'static StatefulFunction> =
-            inventory::iter::<StatefulFunction>.into_iter().collect();
-        functions.sort_by_key(|f| f.name);
+        let functions = submitted::<StatefulFunction>();
         Ok(functions.into_iter().map(stateful_to_ffi).collect())
     })
 }

@@ -28,7 +28,7 @@ mod tests;
 
 /// The mean Earth radius in km (IUGG's R1 for WGS84), as the `haversine`
 /// Python package and most references use.
-const EARTH_RADIUS_KM: f64 = 6371.0088;
+pub const EARTH_RADIUS_KM: f64 = 6371.0088;
 
 /// The extension name of points.
 const POINT_NAME: &str = "geo.point";

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 import daft
-from daft import col
+from daft import col, lit
 from daft.testing._checks import _FunctionChecker
 from daft.testing._inputs import _Input, _Outcome, _short
 
@@ -40,16 +40,21 @@ class _AggregateChecker(_FunctionChecker):
             whole = df.agg(expr)
             grouped = df.groupby(_KEY).agg(expr).sort(_KEY)
             split = df.repartition(_GROUPS).groupby(_KEY).agg(expr).sort(_KEY)
+            # No batch at all reaches this aggregation (an empty input still sends one).
+            filtered = df.where(lit(False)).repartition(_GROUPS).agg(expr)
         except Exception as e:
             return self.plan_failed(e)
         declared = pa.schema(whole.schema()).field("out")
         groups = min(inp.rows, _GROUPS)
-        outcomes = []
-        for plan, rows, of in (
+        plans = [
             (whole, 1, "a global aggregation (one row)"),
             (grouped, groups, f"{groups} groups"),
             (split, groups, f"{groups} groups split into partitions"),
-        ):
+        ]
+        if inp.rows == 0:
+            plans.append((filtered, 1, "a global aggregation of partitions no row reached"))
+        outcomes = []
+        for plan, rows, of in plans:
             try:
                 column = plan.to_arrow().column("out")
             except Exception as e:
@@ -58,7 +63,15 @@ class _AggregateChecker(_FunctionChecker):
             if out.kind != "ok":
                 return out
             outcomes.append(out.values)
-        value, per_group, split_per_group = outcomes
+        value, per_group, split_per_group = outcomes[:3]
+        if inp.rows == 0 and not value.equals(outcomes[3]):
+            return _Outcome(
+                "split-dependent",
+                f"a global aggregation of no rows is {_short(value[0].as_py())} but "
+                f"{_short(outcomes[3][0].as_py())} where no row reached any partition; both "
+                "must give the value of an empty group",
+                declared=declared,
+            )
         diff = _same_merged(per_group, split_per_group)
         if diff is not None:
             return _Outcome(
