@@ -64,9 +64,13 @@ test-rust:
 	cargo build --release $(ABI10)
 	cargo test --workspace --release
 
+# The Python tests run in PYTEST_WORKERS processes (pytest-xdist; `auto`: one per core),
+# each file's tests in one process, in order: fixtures scoped to a module stay shared.
+PYTEST_WORKERS ?= auto
+
 test-python: install
 	cargo build --release $(ABI10)
-	$(VPY) -m pytest -q tests
+	$(VPY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
 
 test: test-rust test-python docs
 
