@@ -246,6 +246,20 @@ impl ScalarFunction for PluginFunction {
     }
 }
 
+/// Runs the kernel of a prepared call site (a stateless function's or a
+/// state's): its argument schemas exported once, the validation level as
+/// it is now.
+pub(crate) fn run_prepared(
+    plugin: &str,
+    function: &str,
+    args: &[ArrayRef],
+    schemas: &TypeSchemas,
+    invoke: impl FnOnce(&mut [ArrowArray], &[ArrowSchema]) -> Result<(ArrowArray, ArrowSchema), String>,
+) -> DaftResult<ArrayRef> {
+    let strict = STRICT.load(Ordering::Relaxed);
+    run_kernel(plugin, function, args, Some(schemas), strict, invoke)
+}
+
 /// The schemas of argument types, exported once per call site.
 pub(crate) fn arg_schemas(args: &[Field]) -> DaftResult<TypeSchemas> {
     TypeSchemas::new(args.iter().map(|f| f.data_type().clone()).collect())
@@ -264,14 +278,11 @@ struct PreparedCall {
 
 impl PreparedKernel for PreparedCall {
     fn call(&self, args: &[ArrayRef], num_rows: usize) -> DaftResult<ArrayRef> {
-        let strict = STRICT.load(Ordering::Relaxed);
-        let cached = Some(&self.schemas);
-        run_kernel(
+        run_prepared(
             &self.plugin,
             &self.name,
             args,
-            cached,
-            strict,
+            &self.schemas,
             |arrays, schemas| {
                 self.handle
                     .call_with_options(arrays, schemas, &self.options, num_rows)

@@ -12,7 +12,7 @@ use daft_plugin_api::abi::{
     PANIC_PREFIX,
 };
 
-use crate::adapter::{check_extension, option_values, plugin_bug};
+use crate::adapter::{arg_schemas, check_extension, option_values, plugin_bug};
 use crate::ffi::{self, TypeSchemas};
 
 /// One plugin aggregate, with its entry points resolved at load time.
@@ -91,8 +91,7 @@ impl AggregateFunction for PluginAggregate {
     ) -> DaftResult<Box<dyn GroupsAccumulator>> {
         let output = output.data_type().clone();
         let state: Vec<DataType> = state.iter().map(|f| f.data_type().clone()).collect();
-        let types = |fields: &[Field]| fields.iter().map(|f| f.data_type().clone()).collect();
-        let update_schemas = TypeSchemas::new(types(args)).map_err(DaftError::Internal)?;
+        let update_schemas = arg_schemas(args)?;
         let merge_schemas = TypeSchemas::new(state.clone()).map_err(DaftError::Internal)?;
         let values = option_values(options);
         let acc = self

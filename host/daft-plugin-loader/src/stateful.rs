@@ -4,8 +4,6 @@
 //! every batch through [`PluginState`], which releases the plugin's state
 //! when the query's plan is dropped.
 
-use std::sync::atomic::Ordering;
-
 use arrow::array::ArrayRef;
 use arrow::datatypes::Field;
 use daft_core::options::FunctionOptions;
@@ -13,9 +11,8 @@ use daft_core::registry::{PreparedKernel, ScalarFunction};
 use daft_core::{DaftError, DaftResult};
 use daft_plugin_api::abi::{StateHandle, StatefulHandle, PANIC_PREFIX};
 
-use crate::adapter::{arg_schemas, option_values, plugin_bug, run_kernel, run_return_field};
+use crate::adapter::{arg_schemas, option_values, plugin_bug, run_prepared, run_return_field};
 use crate::ffi::{self, TypeSchemas};
-use crate::STRICT;
 
 /// One stateful plugin function, with its entry points resolved at load.
 pub(crate) struct PluginStatefulFunction {
@@ -80,14 +77,11 @@ struct PluginState {
 
 impl PreparedKernel for PluginState {
     fn call(&self, args: &[ArrayRef], num_rows: usize) -> DaftResult<ArrayRef> {
-        let strict = STRICT.load(Ordering::Relaxed);
-        let cached = Some(&self.schemas);
-        run_kernel(
+        run_prepared(
             &self.plugin,
             &self.name,
             args,
-            cached,
-            strict,
+            &self.schemas,
             |arrays, schemas| self.state.call(arrays, schemas, num_rows),
         )
     }
