@@ -36,8 +36,10 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import time
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -51,10 +53,13 @@ PROJECT_FILES = {
     ".gitignore",
     "Cargo.toml",
     "README.md",
-    "cbindgen.toml",
+    "native/Cargo.toml",
+    "native/src/lib.rs",
+    "no-bindings/Cargo.toml",
+    "no-bindings/src/lib.rs",
+    "no-bindings/src/main.rs",
     "pyproject.toml",
     "python/daft_plugin_demo/__init__.py",
-    "src/lib.rs",
     "tests/test_demo.py",
 }
 
@@ -67,14 +72,17 @@ def test_new_plugin_writes_a_complete_project(tmp_path):
     root = new_plugin("demo", tmp_path / "demo")
     assert root == tmp_path / "demo"
     assert _files(root) == PROJECT_FILES
-    cargo = (root / "Cargo.toml").read_text()
+    cargo = (root / "native/Cargo.toml").read_text()
     assert 'name = "daft-plugin-demo"' in cargo
     assert 'daft-plugin-api = "0.1"' in cargo
+    assert 'members = ["native", "no-bindings"]' in (root / "Cargo.toml").read_text()
+    assert 'name = "uniffi-bindgen"' in (root / "no-bindings/Cargo.toml").read_text()
     pyproject = (root / "pyproject.toml").read_text()
     assert 'demo = "daft_plugin_demo:plugin_path"' in pyproject
-    assert 'bindings = "cffi"' in pyproject
+    assert 'bindings = "uniffi"' in pyproject and "cffi" not in pyproject
+    assert 'manifest-path = "native/Cargo.toml"' in pyproject
     assert 'module-name = "daft_plugin_demo._native"' in pyproject
-    lib = (root / "src/lib.rs").read_text()
+    lib = (root / "native/src/lib.rs").read_text()
     assert 'name: "demo_shout",' in lib and 'name: "demo_total_chars",' in lib
     # Every placeholder filled; nothing points back at this checkout or this machine.
     for name in PROJECT_FILES:
@@ -141,7 +149,7 @@ def test_the_default_folder_is_named_after_the_plugin(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     root = new_plugin("my_text")
     assert root == tmp_path / "daft-plugin-my-text"
-    assert 'name = "daft-plugin-my-text"' in (root / "Cargo.toml").read_text()
+    assert 'name = "daft-plugin-my-text"' in (root / "native/Cargo.toml").read_text()
     assert (root / "python/daft_plugin_my_text/__init__.py").is_file()
 
 
@@ -263,6 +271,34 @@ def _child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _check_the_sdist_builds_a_portable_wheel(
+    project: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`maturin sdist` packs everything the build needs (the no-op binding generator too,
+    and no build output), and the unpacked sdist builds a manylinux wheel on its own."""
+    sdist_dir = tmp_path / "sdist"
+    _run([_tool("maturin"), "sdist", "--out", str(sdist_dir)], project, env)
+    (sdist,) = sdist_dir.glob("daft_plugin_scaffolded-*.tar.gz")
+    # Unpacked beside the project, where the cargo config's [patch] reaches (section 1 of
+    # docs/plugins.md: until daft-plugin-api is on crates.io).
+    unpacked = project.parent / "from-sdist"
+    with tarfile.open(sdist) as tar:
+        names = tar.getnames()
+        tar.extractall(unpacked, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    top = sdist.name[: -len(".tar.gz")]
+    for needed in ("Cargo.lock", "native/src/lib.rs", "no-bindings/src/main.rs", "pyproject.toml"):
+        assert f"{top}/{needed}" in names, (needed, names)
+    assert not [n for n in names if "/dist/" in n or "/target/" in n], names
+    out = tmp_path / "from-sdist-wheel"
+    _run(
+        [_tool("maturin"), "build", "--release", "--compatibility", "pypi", "--out", str(out)],
+        unpacked / top,
+        env,
+    )
+    (wheel,) = out.glob("daft_plugin_scaffolded-*.whl")
+    assert "-py3-none-manylinux" in wheel.name, wheel.name
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="the fresh environment's layout is POSIX")
 def test_scaffolded_project_builds_installs_and_passes_its_own_tests(tmp_path):
     started = time.monotonic()
@@ -271,9 +307,9 @@ def test_scaffolded_project_builds_installs_and_passes_its_own_tests(tmp_path):
         pytest.fail(f"no daft_engine wheel in {WHEELS}; run `make wheels` first (make test does)")
     project = new_plugin("scaffolded", tmp_path / "work" / "daft-plugin-scaffolded")
     _cargo_config(project)
-    # A constant cffi's parser cannot read (it broke maturin's build before the project's
-    # cbindgen.toml kept constants out of the header maturin generates).
-    with open(project / "src" / "lib.rs", "a", encoding="utf-8") as lib:
+    # A constant that is not an integer: it broke the build when wheels were made in
+    # maturin's cffi mode, whose header parser reads integer constants only.
+    with open(project / "native" / "src" / "lib.rs", "a", encoding="utf-8") as lib:
         lib.write("\n/// Not an integer.\npub const SCAFFOLDED_RATE: f64 = 0.5;\n")
     target = os.environ.get("CARGO_TARGET_DIR") or str(ROOT / "target")
     build_env = _child_env(CARGO_TARGET_DIR=target, CARGO_NET_OFFLINE="true")
@@ -283,9 +319,19 @@ def test_scaffolded_project_builds_installs_and_passes_its_own_tests(tmp_path):
     wheels = sorted(dist.glob("daft_plugin_scaffolded-*.whl"))
     assert len(wheels) == 1, wheels
     assert "-py3-none-" in wheels[0].name, wheels[0].name
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        names = set(wheel.namelist())
+        metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+    native = "daft_plugin_scaffolded/_native/"
+    assert {n for n in names if n.startswith(native)} == {
+        native + "__init__.py",
+        native + "libdaft_plugin_scaffolded.so",
+    }, names
+    assert b"Requires-Dist" not in metadata, metadata  # no cffi, no anything
     # The release profile, whose dependencies maturin just built: a debug build would
     # compile arrow a second time (minutes of CI for no extra check).
     _run([_tool("cargo"), "test", "--release", "--quiet"], project, build_env)
+    _check_the_sdist_builds_a_portable_wheel(project, tmp_path, build_env)
     built = time.monotonic()
 
     py = _fresh_env(tmp_path / "venv", [str(core[-1]), str(wheels[0])])

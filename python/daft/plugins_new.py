@@ -1,8 +1,9 @@
 """Writes a new daft plugin project: ``python -m daft.plugins new NAME [--path DIR]``.
 
-The project is complete and builds as it is: a Rust crate with one scalar function,
-written against ``daft-plugin-api`` (by version, from crates.io), the Python package and
-``pyproject.toml`` that make it a wheel (built with maturin), tests that call the
+The project is complete and builds as it is: a Rust crate (``native/``) with a scalar
+and an aggregate function, written against ``daft-plugin-api`` (by version, from
+crates.io), the Python package and ``pyproject.toml`` that make it a wheel (built with
+maturin, helped by the no-op binding generator in ``no-bindings/``), tests that call the
 plugin through daft and run daft's conformance kit (:mod:`daft.testing`), a README, a
 ``.gitignore``, and a GitHub Actions workflow that builds wheels for Linux, macOS and
 Windows and the sdist, and publishes them to PyPI on a tag. ``docs/plugins.md`` explains
@@ -33,11 +34,14 @@ _TEMPLATES = Path(__file__).resolve().parent / "_scaffold"
 # The project's files: where each is written, from which template.
 _FILES = (
     ("Cargo.toml", "Cargo.toml.tmpl"),
-    ("cbindgen.toml", "cbindgen.toml.tmpl"),
+    ("native/Cargo.toml", "native_Cargo.toml.tmpl"),
+    ("native/src/lib.rs", "lib.rs.tmpl"),
+    ("no-bindings/Cargo.toml", "no_bindings_Cargo.toml.tmpl"),
+    ("no-bindings/src/main.rs", "no_bindings_main.rs.tmpl"),
+    ("no-bindings/src/lib.rs", "no_bindings_lib.rs.tmpl"),
     ("pyproject.toml", "pyproject.toml.tmpl"),
     ("README.md", "README.md.tmpl"),
     (".gitignore", "gitignore.tmpl"),
-    ("src/lib.rs", "lib.rs.tmpl"),
     ("python/{module}/__init__.py", "package_init.py.tmpl"),
     ("tests/test_{name}.py", "test_plugin.py.tmpl"),
     (".github/workflows/wheels.yml", "wheels.yml.tmpl"),

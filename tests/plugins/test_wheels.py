@@ -293,21 +293,29 @@ def test_plugin_wheels_are_python_version_independent():
     assert sys.version_info >= (3, 9)
 
 
-def test_plugin_wheels_declare_cffi_for_maturins_loader():
-    # maturin's cffi mode adds a loader that imports cffi; a wheel without the dependency
-    # built with "missing cffi package dependency ... will become an error" (text, geo
-    # and image did).
+def test_plugin_wheels_need_nothing_but_the_library_and_their_package():
+    # Packaged with maturin's cffi mode before, each wheel carried a cffi loader daft never
+    # imported and a dependency on cffi for it; now the wheel is the package, an empty
+    # `_native/__init__.py` and the library, and it requires nothing.
     import zipfile
 
     for prefix in (*PLUGIN_WHEELS, "daft_plugin_image"):
         with zipfile.ZipFile(_wheel(prefix)) as wheel:
-            metadata = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+            names = wheel.namelist()
+            metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
             requires = [
-                line.split(":", 1)[1].strip()
+                line
                 for line in wheel.read(metadata).decode().splitlines()
                 if line.startswith("Requires-Dist:")
             ]
-        assert requires == ["cffi"], (prefix, requires)
+            native = sorted(n for n in names if "/_native/" in n)
+            init = wheel.read(f"{prefix}/_native/__init__.py")
+        assert requires == [], (prefix, requires)
+        assert native == [f"{prefix}/_native/__init__.py", f"{prefix}/_native/lib{prefix}.so"], (
+            prefix,
+            native,
+        )
+        assert init.strip() == b"", (prefix, init)
 
 
 def test_plugin_functions_are_registered_into_the_native_module(env):

@@ -8,8 +8,9 @@ import sys
 __all__ = ["plugin_path"]
 
 _NATIVE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_native")
-_LIBRARY_NAME = {"win32": "_native.dll", "darwin": "lib_native.dylib"}.get(
-    sys.platform, "lib_native.so"
+# maturin names the library after the crate's [lib] name.
+_LIBRARY_NAME = {"win32": "daft_plugin_bench.dll", "darwin": "libdaft_plugin_bench.dylib"}.get(
+    sys.platform, "libdaft_plugin_bench.so"
 )
 
 

@@ -13,8 +13,8 @@ import sys
 __all__ = ["plugin_path"]
 
 # Where maturin puts the cdylib for `module-name = "daft_plugin_text._native"` (as
-# lib_native.so on Linux, lib_native.dylib on macOS, _native.dll on Windows), next to
-# the cffi loader it writes; found by its suffix.
+# libdaft_plugin_text.so on Linux, libdaft_plugin_text.dylib on macOS, daft_plugin_text.dll on Windows); found
+# by its suffix.
 _NATIVE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_native")
 _SUFFIX = {"win32": ".dll", "darwin": ".dylib"}.get(sys.platform, ".so")
 
