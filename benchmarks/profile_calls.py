@@ -4,7 +4,9 @@
 
 runs question 2's plugin variant three times. Workloads: ``q1-abs``, ``q1-reverse`` (one
 function over the 10-million-integer or 1-million-string column), ``q2`` (8 calls on each of
-100,000 batches of 8 rows), ``q6`` (the parquet query); kinds: ``builtin``, ``plugin``. It
+100,000 batches of 8 rows), ``qagg`` (``groupby(k).agg(sum(x))`` over the 10 million integers
+in 1,000 groups: ``sum`` against the plugin aggregate ``bench_sum``), ``q6`` (the parquet
+query); kinds: ``builtin``, ``plugin``. It
 reads the data files `make bench` generated under ``target/bench/data`` and needs the
 benchmark plugin loaded (``DAFT_PLUGIN_PATH`` naming its library, or its wheel installed).
 """
@@ -52,6 +54,14 @@ def main() -> None:
         def run():
             df.select(*exprs).collect()
 
+    elif workload == "qagg":
+        df = daft.from_arrow(_read("ints-10000000.arrow"))
+        grouped = df.with_column("k", col("x") % 1000).collect()
+        agg = col("x").sum() if kind == "builtin" else F.bench_sum(col("x"))
+
+        def run():
+            grouped.groupby("k").agg(agg.alias("sum")).collect()
+
     elif workload == "q6":
         path = str(DATA / "table-10000000.parquet")
 
@@ -66,7 +76,7 @@ def main() -> None:
             )
 
     else:
-        raise SystemExit(f"unknown workload {workload!r}: q1-abs, q1-reverse, q2 or q6")
+        raise SystemExit(f"unknown workload {workload!r}: q1-abs, q1-reverse, q2, qagg or q6")
     for _ in range(loops):
         started = time.perf_counter()
         run()
