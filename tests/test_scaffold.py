@@ -362,6 +362,54 @@ def _rust_blocks(markdown: str) -> list[str]:
     return re.findall(r"^```rust\n(.*?)^```", markdown, flags=re.S | re.M)
 
 
+def _guide_project_files(markdown: str) -> dict[str, str]:
+    """The files sections 1 to 3 write by hand: each code block introduced by a line that
+    names its file (`` `native/Cargo.toml`: ``)."""
+    by_hand = markdown[: markdown.index("\n## 4. ")]
+    found = re.finditer(r"`([\w./-]+)`[^`\n]*:\n\n```\w+\n(.*?)^```", by_hand, flags=re.S | re.M)
+    return {m.group(1): m.group(2) for m in found}
+
+
+def test_the_guides_project_by_hand_builds_a_wheel_that_needs_nothing(tmp_path):
+    # Sections 1 to 3 of the guide, file by file as a reader types them, must give a
+    # project that maturin packages (the no-op binding generator included) into a wheel
+    # holding the package and the library, with no dependency, whose plugin_path() finds
+    # the library.
+    files = _guide_project_files(GUIDE.read_text(encoding="utf-8"))
+    assert set(files) == {
+        "Cargo.toml",
+        "native/Cargo.toml",
+        "native/src/lib.rs",
+        "no-bindings/Cargo.toml",
+        "no-bindings/src/lib.rs",
+        "no-bindings/src/main.rs",
+        "pyproject.toml",
+        "python/daft_plugin_shout/__init__.py",
+    }, sorted(files)
+    project = tmp_path / "work" / "daft-plugin-shout"
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
+    _cargo_config(project)
+    target = os.environ.get("CARGO_TARGET_DIR") or str(ROOT / "target")
+    env = _child_env(CARGO_TARGET_DIR=target, CARGO_NET_OFFLINE="true")
+    dist = tmp_path / "dist"
+    _run([_tool("maturin"), "build", "--release", "--out", str(dist)], project, env)
+    (wheel,) = dist.glob("daft_plugin_shout-*.whl")
+    assert "-py3-none-" in wheel.name, wheel.name
+    unpacked = tmp_path / "installed"
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        metadata = zf.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+        zf.extractall(unpacked)
+    assert b"Requires-Dist" not in metadata, metadata
+    assert "daft_plugin_shout/_native/libdaft_plugin_shout.so" in names, sorted(names)
+    assert not [n for n in names if "cffi" in n or n.endswith("ffi.py")], sorted(names)
+    probe = "import daft_plugin_shout as p, os; print(os.path.isfile(p.plugin_path()))"
+    out = _run([sys.executable, "-c", probe], unpacked, _child_env(PYTHONPATH=str(unpacked)))
+    assert out.strip() == "True", out
+
+
 def test_the_guides_rust_samples_build_and_their_tests_pass(tmp_path):
     # A stranger pasted section 8's aggregate into the crate of section 2 and got four
     # compile errors (missing imports, a helper the guide never showed, a `merge` with no
@@ -371,7 +419,10 @@ def test_the_guides_rust_samples_build_and_their_tests_pass(tmp_path):
     library = [b for b in blocks if "export_plugin!" in b]
     assert len(library) == 1, "section 2's src/lib.rs"
     unit_tests = [b for b in blocks if b.lstrip().startswith("#[cfg(test)]")]
-    samples = [b for b in blocks if b not in library and b not in unit_tests]
+    # no-bindings/'s two files belong to packaging (the test above builds them).
+    files = _guide_project_files(GUIDE.read_text(encoding="utf-8"))
+    packaging = [text for name, text in files.items() if name.startswith("no-bindings/")]
+    samples = [b for b in blocks if b not in library + unit_tests + packaging]
     assert len(unit_tests) == 1 and len(samples) >= 2, (len(unit_tests), len(samples))
     project = tmp_path / "work" / "daft-plugin-guide"
     (project / "src").mkdir(parents=True)
