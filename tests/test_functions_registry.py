@@ -255,6 +255,23 @@ def test_daft_log_with_a_bad_level_warns_and_still_works():
     assert "loud" in proc.stderr
 
 
+def test_logging_imported_after_daft_reaches_the_engine_after_refresh():
+    # `import daft` does not import logging; the bridge to it is built by refresh_logger.
+    code = (
+        "import sys\n"
+        "import daft\n"
+        "assert 'logging' not in sys.modules\n"
+        "import logging, io\n"
+        "stream = io.StringIO()\n"
+        "logging.getLogger('daft').addHandler(logging.StreamHandler(stream))\n"
+        "logging.getLogger('daft').setLevel(logging.DEBUG)\n"
+        "daft.refresh_logger()\n"
+        "daft.from_pydict({'a': [1]}).where(daft.col('a') > 0).collect()\n"
+        "print('records' if 'span' in stream.getvalue() else 'none')\n"
+    )
+    assert run_python(code).stdout.strip() == "records"
+
+
 def test_python_logging_level_changes_reach_the_engine():
     code = (
         "import logging, io\n"

@@ -28,6 +28,12 @@ DEFERRED = [
     "subprocess",  # only run_process and use_process UDFs need it
     "cloudpickle",
     "html",  # only notebook display needs it
+    # About 9 ms: registry functions build their signatures when first asked, and the UDF
+    # decorators (whose modules use it) load on first use.
+    "inspect",
+    "dataclasses",  # imports inspect
+    # About 5 ms: the engine's bridge to logging is built when logging is first needed.
+    "logging",
 ]
 
 
@@ -193,3 +199,41 @@ def test_entry_point_load_follows_attributes_and_ignores_extras(value, tmp_path,
     monkeypatch.syspath_prepend(str(tmp_path))
     ep = _entry_points.EntryPoint("x", value, "daft.plugins", _entry_points._Dist("pkg"))
     assert ep.load() == 42
+
+
+def test_registry_signatures_and_udf_decorators_arrive_when_asked():
+    got = _fresh(
+        """
+        import json, sys
+        import daft
+        deferred = [m for m in ("inspect", "daft._udf") if m in sys.modules]
+        import inspect
+        from daft import col
+        sig = str(inspect.signature(daft.functions.substr))
+        method = str(inspect.signature(col("s").substr))
+        try:
+            daft.functions.substr()
+        except TypeError as e:
+            bad_call = str(e)
+
+        @daft.func
+        def plus_one(x: int) -> int:
+            return x + 1
+
+        from daft import ResourceRequest, cls, method as method_decorator, udaf, udf
+
+        out = daft.from_pydict({"x": [1]}).select(plus_one(col("x"))).to_pydict()
+        print(json.dumps({
+            "deferred": deferred, "sig": sig, "method": method, "bad_call": bad_call,
+            "out": list(out.values()), "in_dir": "func" in dir(daft),
+            "names": [ResourceRequest.__name__, cls.__name__, udaf.__name__, udf.__name__],
+        }))
+        """
+    )
+    assert got["deferred"] == []
+    assert got["sig"] == "(expr, start, *length)"
+    assert got["method"] == "(start, *length)"
+    assert got["bad_call"].startswith("substr(expr, start, *length): missing"), got["bad_call"]
+    assert got["out"] == [[2]]
+    assert got["in_dir"]
+    assert got["names"] == ["ResourceRequest", "cls", "udaf", "udf"]

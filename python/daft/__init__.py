@@ -11,15 +11,13 @@ Quick start::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from daft import context
 from daft import daft as daft  # the native module, initialized on import
 from daft._logging import configure_from_env as _configure_logging
 from daft._logging import refresh_logger
 from daft._type_params import ImageProperty
-from daft._udf import func, udf
-from daft._udf.cls import cls, method
-from daft._udf.resources import ResourceRequest
-from daft._udf.udaf import udaf
 from daft.context import (
     execution_config_ctx,
     get_context,
@@ -67,6 +65,38 @@ _warnings.filterwarnings(
 )
 
 __version__ = daft.__version__
+
+# The UDF decorators load on first use: their modules import `inspect` (about 9 ms) and
+# `logging`, which a program that defines no UDF never needs (tests/test_import_time.py).
+if TYPE_CHECKING:
+    from daft._udf import func, udf
+    from daft._udf.cls import cls, method
+    from daft._udf.resources import ResourceRequest
+    from daft._udf.udaf import udaf
+
+_LAZY = {
+    "func": "daft._udf",
+    "udf": "daft._udf",
+    "cls": "daft._udf.cls",
+    "method": "daft._udf.cls",
+    "ResourceRequest": "daft._udf.resources",
+    "udaf": "daft._udf.udaf",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'daft' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next read is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def get_version() -> str:

@@ -10,7 +10,7 @@ wrapping happens at import, after the class or module is defined.
 
 from __future__ import annotations
 
-import inspect
+import types
 from typing import Any
 
 from daft.daft import ApiFunction
@@ -26,7 +26,7 @@ def wrap_class(cls: type) -> None:
         if not base.__module__.startswith("daft"):
             continue
         for attr, value in list(vars(base).items()):
-            if attr in done or attr.startswith("_") or not inspect.isfunction(value):
+            if attr in done or attr.startswith("_") or not isinstance(value, types.FunctionType):
                 continue
             done.add(attr)
             setattr(cls, attr, ApiFunction(value, f"{cls.__name__}.{attr}"))
@@ -36,5 +36,5 @@ def wrap_functions(namespace: dict[str, Any], names: list[str]) -> None:
     """Wraps the module-level functions ``names`` of ``namespace`` (a module's globals)."""
     for attr in names:
         value = namespace.get(attr)
-        if inspect.isfunction(value):
+        if isinstance(value, types.FunctionType):
             namespace[attr] = ApiFunction(value, attr)

@@ -7,18 +7,19 @@ from Python, call :func:`daft.refresh_logger` so the engine sees them.
 
 from __future__ import annotations
 
-import logging
 import os
 
 from daft import daft as _native
 
+# Python's numeric levels (logging.DEBUG and the rest), so that `import daft` does not
+# import `logging` unless DAFT_LOG asks for it.
 _LEVELS = {
     "trace": 5,
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "warning": logging.WARNING,
-    "error": logging.ERROR,
+    "debug": 10,
+    "info": 20,
+    "warn": 30,
+    "warning": 30,
+    "error": 40,
 }
 
 
@@ -26,6 +27,8 @@ def configure_from_env() -> None:
     value = os.environ.get("DAFT_LOG", "").strip().lower()
     if not value:
         return
+    import logging
+
     level = _LEVELS.get(value)
     if level is None:
         logging.getLogger("daft").warning(

@@ -15,13 +15,15 @@ each with the registry's docstring and an :func:`inspect.signature`.
 from __future__ import annotations
 
 import enum
-import inspect
 import sys
 import types
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from daft import daft as _native
 from daft.expressions import Expression, _py
+
+if TYPE_CHECKING:
+    import inspect
 
 # Names Expression defines itself (operators, alias, aggregations) win over
 # registry functions of the same name; computed before any sync.
@@ -29,6 +31,8 @@ _EXPRESSION_OWN = frozenset(vars(Expression))
 
 
 def _signature(params: list[tuple]) -> inspect.Signature:
+    import inspect
+
     P = inspect.Parameter
     out = []
     after_variadic = False
@@ -58,14 +62,39 @@ def _signature(params: list[tuple]) -> inspect.Signature:
         return inspect.Signature(fixed)
 
 
+class _LazySignature:
+    """Where ``inspect.signature`` finds a registry function's signature, built on first
+    request.
+
+    Building the signatures of every function at import would import :mod:`inspect`
+    (about 9 ms of ``import daft``) and construct hundreds of ``Signature`` objects that
+    most programs never look at. A registry function's ``__wrapped__`` is an instance of
+    this class: ``inspect.signature`` follows ``__wrapped__`` to the first object that
+    has a ``__signature__`` and returns that, so the property below runs only then.
+    """
+
+    __slots__ = ("_params", "_sig")
+
+    def __init__(self, params: list[tuple]) -> None:
+        self._params = params
+        self._sig: inspect.Signature | None = None
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        if self._sig is None:
+            self._sig = _signature(self._params)
+        return self._sig
+
+
 def make_function(pyfn: Any, qualname: str | None = None) -> Callable[..., Expression]:
     """A Python function that builds calls of the registry function ``pyfn``."""
     params = pyfn.params
-    sig = _signature(params)
+    lazy = _LazySignature(params)
     name = pyfn.name
     display = qualname or name
 
     def function(*args: Any, **kwargs: Any) -> Expression:
+        sig = lazy.__signature__
         try:
             bound = sig.bind(*args, **kwargs)
         except TypeError as e:
@@ -101,7 +130,7 @@ def make_function(pyfn: Any, qualname: str | None = None) -> Callable[..., Expre
     function.__qualname__ = display
     function.__module__ = "daft.functions"
     function.__doc__ = pyfn.doc
-    function.__signature__ = sig  # type: ignore[attr-defined]
+    function.__wrapped__ = lazy  # type: ignore[attr-defined]
     function._daft_provider = pyfn.provider  # type: ignore[attr-defined]
     return function
 

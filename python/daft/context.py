@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from daft import daft as _native
 
@@ -70,8 +69,9 @@ _DAFT_ONLY_SETTINGS = frozenset(
 _num_preview_rows = 8
 
 
-@dataclass(frozen=True)
-class ExecutionConfig:
+# Immutable records as NamedTuples rather than frozen dataclasses: `dataclasses` imports
+# `inspect`, which would add about 9 ms to `import daft` (tests/test_import_time.py).
+class ExecutionConfig(NamedTuple):
     """The execution settings in effect (``get_context().daft_execution_config``)."""
 
     memory_limit_bytes: int
@@ -82,8 +82,7 @@ class ExecutionConfig:
     progress_bar: bool | None = None
 
 
-@dataclass(frozen=True)
-class PlanningConfig:
+class PlanningConfig(NamedTuple):
     """The planning settings in effect (``get_context().daft_planning_config``)."""
 
     default_io_config: Any = None

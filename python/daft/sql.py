@@ -10,7 +10,7 @@ reachable as ``plugin.name(...)``. See docs/user-guide.md, "SQL".
 
 from __future__ import annotations
 
-import inspect
+import sys
 from typing import Any
 
 from daft import _boundary
@@ -38,7 +38,8 @@ def sql(sql: str, register_globals: bool = True, **bindings: DataFrame) -> DataF
         raise TypeError(f"daft.sql takes the query as a str, got {type(sql).__name__}")
     tables: dict[str, Any] = {}
     if register_globals:
-        frame = inspect.currentframe()
+        # sys._getframe, not inspect.currentframe: `import daft` does not import inspect.
+        frame = sys._getframe(0) if hasattr(sys, "_getframe") else None
         caller = frame.f_back if frame is not None else None
         if caller is not None:
             for scope in (caller.f_globals, caller.f_locals):

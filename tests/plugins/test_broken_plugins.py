@@ -82,6 +82,21 @@ def load_error(path: str, **env_vars: str) -> list:
     return err
 
 
+def test_an_engine_warning_reaches_stderr_when_the_program_never_imported_logging():
+    # The bridge to Python's logging is built at the first warning, so the default
+    # handler of logging (warnings and up, to stderr) still shows it.
+    err, proc = run_case(
+        f"""
+        import sys
+        before = "logging" in sys.modules
+        daft.load_plugin({lib(BAD_RESULTS)!r})
+        err = [before, "logging" in sys.modules]
+        """
+    )
+    assert err == [False, True]
+    assert 'function "sqrt" clashes with the built-in function "sqrt"' in proc.stderr, proc.stderr
+
+
 # ---- 1. files that are no plugin library -----------------------------------------------
 
 

@@ -5,23 +5,84 @@
 //! the Python logger of the same name. Python's levels decide what is
 //! recorded, so `logging.getLogger("daft").setLevel(logging.DEBUG)` (or
 //! `DAFT_LOG=debug`, which the Python package applies) turns spans on.
+//!
+//! Importing `logging` costs `import daft` several milliseconds, so the
+//! bridge to it is built when it is first needed: at import if the program
+//! imported `logging` before daft, else at `daft.refresh_logger()` (which
+//! the documentation asks for after changing levels, and `DAFT_LOG` calls)
+//! or at the first warning or error. Until then, records below WARNING are
+//! dropped: with `logging` not imported, nothing can have asked for them
+//! (Python's default level is WARNING).
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use tracing::span::{Attributes, Id};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-static RESET: std::sync::OnceLock<pyo3_log::ResetHandle> = std::sync::OnceLock::new();
+/// The global `log` logger: `pyo3-log`'s, once built.
+struct LazyPythonLogger {
+    /// `None` inside if `import logging` failed: records are then dropped.
+    inner: OnceLock<Option<pyo3_log::Logger>>,
+}
+
+static LOGGER: LazyPythonLogger = LazyPythonLogger {
+    inner: OnceLock::new(),
+};
+
+impl LazyPythonLogger {
+    /// The bridge to Python's `logging`, built (and `logging` imported) on
+    /// first use.
+    fn get(&self) -> Option<&pyo3_log::Logger> {
+        if self.inner.get().is_none() {
+            // Built outside the cell's lock: `import logging` may release the
+            // GIL, and a thread that holds the GIL while it waits for the
+            // cell would then deadlock with us. Two threads may race to build
+            // it; one logger is kept and the other dropped (under the GIL).
+            Python::attach(|py| {
+                let built = pyo3_log::Logger::new(py, pyo3_log::Caching::LoggersAndLevels).ok();
+                let _ = self.inner.set(built);
+            });
+        }
+        self.inner.get().and_then(Option::as_ref)
+    }
+}
+
+impl log::Log for LazyPythonLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        match self.inner.get() {
+            Some(Some(logger)) => logger.enabled(metadata),
+            Some(None) => false,
+            None => metadata.level() <= log::Level::Warn,
+        }
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.inner.get().is_none() && record.level() > log::Level::Warn {
+            return;
+        }
+        if let Some(logger) = self.get() {
+            logger.log(record);
+        }
+    }
+
+    fn flush(&self) {}
+}
 
 /// Installs the `log` → Python bridge and the tracing → `log` layer.
 pub fn install(py: Python<'_>) -> PyResult<()> {
-    let handle = pyo3_log::Logger::new(py, pyo3_log::Caching::LoggersAndLevels)?
-        .install()
+    log::set_logger(&LOGGER)
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    let _ = RESET.set(handle);
+    // pyo3-log's own default: records up to DEBUG reach the logger's checks.
+    log::set_max_level(log::LevelFilter::Debug);
+    let modules = py.import("sys")?.getattr("modules")?;
+    if modules.cast::<PyDict>()?.contains("logging")? {
+        LOGGER.get();
+    }
     let subscriber = tracing_subscriber::registry().with(LogBridge);
     // Another library may have set a global subscriber first; ours then
     // stays off and that one receives the events instead.
@@ -29,11 +90,12 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
-/// Forgets cached Python logger levels; call after changing them.
+/// Forgets cached Python logger levels (building the bridge to `logging`
+/// if it is not yet); call after changing them.
 #[pyfunction]
 pub fn refresh_logger_levels() {
-    if let Some(h) = RESET.get() {
-        h.reset();
+    if let Some(logger) = LOGGER.get() {
+        logger.reset_handle().reset();
     }
 }
 
