@@ -166,7 +166,11 @@ def generate_hello_plugins(n: int) -> list:
     (reused while plugins/hello, plugin-api and the release profile are unchanged)."""
     src = ROOT / "plugins" / "hello"
     profile = workspace_release_profile()
-    digest = sources_digest(src, ROOT / "plugin-api") + f"-{n}-" + profile
+    digest = (
+        sources_digest(src, ROOT / "plugin-api", ROOT / "plugins" / "no-bindings")
+        + f"-{n}-"
+        + profile
+    )
     stamp = WORK / "gen-wheels" / "sources.sha256"
     cached = sorted((WORK / "gen-wheels").glob("hello*/*.whl"))
     if stamp.exists() and stamp.read_text() == digest and len(cached) == n:
@@ -178,12 +182,16 @@ def generate_hello_plugins(n: int) -> list:
         dst = WORK / "gen" / name
         shutil.rmtree(dst, ignore_errors=True)
         shutil.copytree(src, dst)
+        # The no-op binding generator maturin runs (plugins/no-bindings), as a member of
+        # the copy's own workspace.
+        shutil.copytree(ROOT / "plugins" / "no-bindings", dst / "no-bindings")
         (dst / "python" / "daft_plugin_hello").rename(dst / "python" / f"daft_plugin_{name}")
         edits = {
             "Cargo.toml": [
                 ("daft-plugin-hello", f"daft-plugin-{name}"),
                 ("daft_plugin_hello", f"daft_plugin_{name}"),
                 ('path = "../../plugin-api"', f"path = {json.dumps(str(ROOT / 'plugin-api'))}"),
+                ('path = "../no-bindings"', 'path = "no-bindings"'),
             ],
             "pyproject.toml": [
                 ("daft-plugin-hello", f"daft-plugin-{name}"),
@@ -206,7 +214,14 @@ def generate_hello_plugins(n: int) -> list:
             if rel == "Cargo.toml":
                 # A standalone crate with the workspace's lock file and the workspace's
                 # release profile, so it reuses the dependencies the core build compiled.
-                text = "[workspace]\n\n" + text + "\n" + profile
+                # `cargo run --bin uniffi-bindgen` (maturin) looks in the default members.
+                members = '[".", "no-bindings"]'
+                text = (
+                    f"[workspace]\nmembers = {members}\ndefault-members = {members}\n\n"
+                    + text
+                    + "\n"
+                    + profile
+                )
                 shutil.copy(ROOT / "Cargo.lock", dst / "Cargo.lock")
             p.write_text(text)
         wheels.append(
