@@ -43,9 +43,13 @@ class Report:
         self.targets: list = []  # (question, what, target, measured, met)
 
     def add(self, text: str) -> None:
+        """Adds a section, which starts with "## <question number>."; the sections stay in
+        the order of their numbers (as numbers: 2 before 10)."""
+        found = re.match(r"## (\d+)\.", text)
+        if found is None:
+            raise ValueError(f"a report section starts with '## <number>.': {text[:60]!r}")
         self.sections.append(text.rstrip() + "\n")
-        # Sections start with "## <question number>."; keep them in that order.
-        self.sections.sort(key=lambda t: t.split(".", 1)[0])
+        self.sections.sort(key=lambda t: int(re.match(r"## (\d+)\.", t).group(1)))
 
     def target(self, q: str, what: str, target: str, measured: str, met: bool) -> None:
         self.targets.append((q, what, target, measured, met))

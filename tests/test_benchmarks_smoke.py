@@ -8,6 +8,7 @@ goes to a temporary path. It needs the benchmark plugin from the workspace build
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,13 @@ def test_bench_smoke_writes_a_well_formed_report(tmp_path):
         assert heading in text, heading
     assert_well_formed(text)
     assert "| `abs` |" in text and "| `reverse` |" in text
+    # Sections in the order of their numbers (10 and 11 came right after 1 when they were
+    # sorted as text), and the aggregate twin inside question 1's section (it sorted after
+    # section 9, where splicing a re-run kernels section dropped it).
+    numbers = [int(n) for n in re.findall(r"^## (\d+)\.", text, flags=re.M)]
+    assert numbers == sorted(numbers), numbers
+    aggregates = text.index("### Aggregates")
+    assert text.index("## 1. Boundary overhead") < aggregates < text.index("## 2. Per-call")
     # The committed report is never touched by a smoke run.
     assert (docs.read_bytes() if docs.exists() else None) == before
 
