@@ -68,30 +68,33 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// Process-wide initialization; a second import (e.g. a sub-interpreter or
-/// `importlib.reload`) finds it done and changes nothing.
 /// mimalloc's `mi_option_purge_delay` (its position in `mi_option_t`, the
 /// same in mimalloc 2 and 3).
 pub(crate) const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Keeps freed memory for a second before mimalloc returns it to the OS
-/// (its default is 10 ms), unless `MIMALLOC_PURGE_DELAY` says otherwise.
+/// Keeps freed memory for ten seconds before mimalloc returns it to the OS
+/// (its default is 10 ms), unless `MIMALLOC_PURGE_DELAY` says otherwise;
+/// ten seconds is also jemalloc's default decay.
 ///
 /// A query frees each batch's buffers and allocates the next batch's right
-/// after; with a 10 ms delay the pages have often gone back to the OS in
-/// between, and every new buffer is faulted in and zeroed by the kernel
-/// again. Measured on a 2-core VM: `hash` of 10 M Int64 took 26 ms with the
-/// default and 16 ms with a delay of 100 ms or more (`benchmarks/`, kernels
+/// after, and queries follow each other; once pages have gone back to the
+/// OS, every new buffer is faulted in and zeroed by the kernel again.
+/// Measured on a 2-core VM, over 100 runs of `hash` of 10 M Int64 in one
+/// process: 640 page faults of 2 MiB with a delay of one second and none
+/// with ten (`perf stat -e page-faults`); a delay of 100 ms or more had
+/// already taken one `hash` from 26 ms to 16 ms (`benchmarks/`, kernels
 /// section). Peak memory is unchanged: freed pages are reused, not added.
 fn tune_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: mi_option_set stores one integer in mimalloc's option
         // table; it runs once, at import, before the engine starts threads,
         // and a concurrent reader would see either the old or the new delay.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) }
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10_000) }
     }
 }
 
+/// Process-wide initialization; a second import (e.g. a sub-interpreter or
+/// `importlib.reload`) finds it done and changes nothing.
 fn init_once(py: Python<'_>) -> PyResult<()> {
     static INIT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     INIT.get_or_init(|| {

@@ -3,8 +3,9 @@
 //! `calendar` (month arithmetic, made dates, truncation), `text` (strftime
 //! and parsing), `zone` (time zones) and `wall` (rows as chrono values).
 //!
-//! Parts come from arrow's `date_part` kernel. A timestamp with a time zone
-//! is read in that zone (the hour of `2024-12-31T23:30Z` in `Asia/Tokyo` is
+//! Parts come from arrow's `date_part` kernel, or for dates and zone-less
+//! timestamps from `civil`'s arithmetic, which gives the same parts faster.
+//! A timestamp with a time zone is read in that zone (the hour of `2024-12-31T23:30Z` in `Asia/Tokyo` is
 //! 8), as Daft 0.7.26 and `pyarrow.compute` read it; epochs and unix dates
 //! count the instant. Zones come from chrono-tz (as in Daft), whose table
 //! has no daylight saving after 2099: later summer times read as standard
@@ -31,6 +32,7 @@ use daft_core::{DaftError, DaftResult};
 use crate::util::function;
 
 mod calendar;
+mod civil;
 mod text;
 mod wall;
 mod zone;
@@ -88,6 +90,9 @@ fn part_fn(f: &'static PartFn) -> FunctionDef {
         move |args, _, n| {
             if args[0].data_type() == &DataType::Null {
                 return Ok(arrow::array::new_null_array(&f.out, n));
+            }
+            if let Some(parts) = civil::fast_part(args[0].as_ref(), f.part, &f.out) {
+                return Ok(parts);
             }
             let parts = date_part(args[0].as_ref(), f.part)?;
             Ok(cast(&parts, &f.out)?)
