@@ -55,6 +55,85 @@ class Report:
         self.targets.append((q, what, target, measured, met))
 
 
+def target_row(q: str, what: str, target: str, measured: str, met: bool) -> str:
+    return f"| {q} | {what} | {target} | {measured} | {'yes' if met else '**no**'} |"
+
+
+def missed_line(rows: list, explained: bool) -> str:
+    """The report's "Missed:" line for `rows` of (question, what, target, measured, met)."""
+    missed = [t for t in rows if not t[4]]
+    return (
+        "Missed: "
+        + ("; ".join(f"{t[1]} ({t[3]}, target {t[2]})" for t in missed) if missed else "none")
+        + "."
+        + (
+            " The reasons, found by profiling and by measuring plain DataFusion beside "
+            "this engine, are under *Analysis* at the end."
+            if explained and missed
+            else ""
+        )
+    )
+
+
+def splice_targets(path: Path, targets: list, command: str) -> None:
+    """Puts the `targets` of a one-section run (`--only kernels` and the like) into the
+    Targets table of the full report at `path`, in place of that question's rows, and
+    recomputes its "Missed:" line; a line under the table names the questions whose rows
+    came from such a run since (their sections carry that run's date and commit). Without
+    this the table kept the full run's figures while the section below showed newer ones."""
+    if not targets or not path.exists():
+        return
+    doc = path.read_text()
+    start = doc.find("## Targets\n")
+    end = doc.find("\n## ", start + 1)
+    if start == -1 or end == -1:
+        return
+    lines = doc[start:end].split("\n")
+    questions = {t[0] for t in targets}
+    row = re.compile(r"^\| (\d+) \| (.*) \| (.*) \| (.*) \| (yes|\*\*no\*\*) \|$")
+    rows, first_at, others = [], None, []
+    for line in lines:
+        m = row.match(line)
+        if m is None:
+            others.append(line)
+            continue
+        if m.group(1) in questions:
+            first_at = len(rows) if first_at is None else first_at
+            continue
+        rows.append((m.group(1), m.group(2), m.group(3), m.group(4), m.group(5) == "yes"))
+    if first_at is None:  # the question had no rows yet: after the lower numbers
+        q0 = int(next(iter(questions)))
+        first_at = sum(1 for r in rows if int(r[0]) <= q0)
+    rows[first_at:first_at] = [tuple(t) for t in targets]
+    had_reasons = "under *Analysis* at the end" in doc[start:end]
+    refreshed = {}
+    for line in others:
+        if line.startswith("Refreshed by a one-section run since: "):
+            for item in line.removeprefix("Refreshed by a one-section run since: ").split("; "):
+                q, _, how = item.partition(" by ")
+                refreshed[q.removeprefix("question ")] = how.rstrip(".")
+    for q in questions:
+        refreshed[q] = f"`{command}`"
+    table = [
+        "## Targets",
+        "",
+        "| question | figure | target | measured (median) | met |",
+        "|---|---|---|---|---|",
+        *(target_row(*r) for r in rows),
+        "",
+        missed_line(rows, had_reasons),
+        "",
+        "Refreshed by a one-section run since: "
+        + "; ".join(
+            f"question {q} by {how}"
+            for q, how in sorted(refreshed.items(), key=lambda x: int(x[0]))
+        )
+        + ".",
+        "",
+    ]
+    path.write_text(doc[:start] + "\n".join(table) + doc[end:])
+
+
 def machine() -> dict:
     cpu = "unknown"
     try:
@@ -166,21 +245,10 @@ def write_report(args, rep: Report, setup, sizes, started: float, load_start, co
         "| question | figure | target | measured (median) | met |",
         "|---|---|---|---|---|",
     ]
-    for q, what, target, measured, met in rep.targets:
-        head.append(f"| {q} | {what} | {target} | {measured} | {'yes' if met else '**no**'} |")
-    missed = [t for t in rep.targets if not t[4]]
+    for t in rep.targets:
+        head.append(target_row(*t))
     head.append("")
-    head.append(
-        "Missed: "
-        + ("; ".join(f"{t[1]} ({t[3]}, target {t[2]})" for t in missed) if missed else "none")
-        + "."
-        + (
-            ""
-            if only or not missed
-            else " The reasons, found by profiling and by measuring plain DataFusion beside "
-            "this engine, are under *Analysis* at the end."
-        )
-    )
+    head.append(missed_line(rep.targets, explained=not only))
     body = "\n".join(head) + "\n\n" + "\n".join(rep.sections)
     method = BENCH / "method.md"
     analysis = BENCH / "analysis.md"

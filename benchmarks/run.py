@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from common import BENCH, ROOT, WORK, Worker, clean_env, log, sh
-from report import Report, command_line, write_report
+from report import Report, command_line, splice_targets, write_report
 from workloads import analytics, import_time, isolation, kernels, plugin_calls, progress, udfs
 
 # The peers, each installed from PyPI into its own virtual environment.
@@ -528,7 +528,8 @@ def main() -> None:
             method = BENCH / "method.md"
             text = method.read_text() if method.exists() else None
             kernels.splice(Path(args.out), section, text)
-        log(f"replaced the {args.only} section of {args.out}")
+        splice_targets(Path(args.out), rep.targets, command)
+        log(f"replaced the {args.only} section and its targets of {args.out}")
         return
     write_report(args, rep, setup, sizes, started, load_start, command)
 

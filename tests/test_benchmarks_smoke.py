@@ -208,3 +208,52 @@ def test_bench_kernels_splice_replaces_only_its_section(tmp_path):
         + "## How this is measured (decisions)\n\n- new\n\n"
         + tail
     )
+
+
+def test_a_one_section_run_replaces_its_rows_of_the_targets_table(tmp_path):
+    """`--only kernels` refreshes question 9's rows of the Targets table (they kept the
+    full run's figures while the section below showed the new ones), recomputes the
+    "Missed:" line and says which questions came from such a run; other rows stay."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from report import splice_targets
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    doc = tmp_path / "benchmarks.md"
+    table = (
+        "## Targets\n\n"
+        "| question | figure | target | measured (median) | met |\n"
+        "|---|---|---|---|---|\n"
+        "| 1 | a | ≤ 1 | 0.9 | yes |\n"
+        "| 9 | k1 | ≤ 1.2 | 1.0 | yes |\n"
+        "| 9 | k2 | ≤ 1.2 | 1.1 | yes |\n"
+        "| 10 | u | ≤ 1.1 | 1.3 | **no** |\n\n"
+        "Missed: u (1.3, target ≤ 1.1). The reasons, found by profiling and by measuring "
+        "plain DataFusion beside this engine, are under *Analysis* at the end.\n\n"
+    )
+    doc.write_text("# Benchmarks\n\n- head\n\n" + table + "## 1. First\n\nbody\n")
+    splice_targets(
+        doc,
+        [("9", "k1", "≤ 1.2", "1.4", False), ("9", "k2", "≤ 1.2", "0.8", True)],
+        "make bench-kernels",
+    )
+    text = doc.read_text()
+    rows = [line for line in text.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert rows == [
+        "| 1 | a | ≤ 1 | 0.9 | yes |",
+        "| 9 | k1 | ≤ 1.2 | 1.4 | **no** |",
+        "| 9 | k2 | ≤ 1.2 | 0.8 | yes |",
+        "| 10 | u | ≤ 1.1 | 1.3 | **no** |",
+    ]
+    assert "Missed: k1 (1.4, target ≤ 1.2); u (1.3, target ≤ 1.1). The reasons" in text
+    assert "Refreshed by a one-section run since: question 9 by `make bench-kernels`." in text
+    assert text.startswith("# Benchmarks\n\n- head\n\n## Targets")
+    assert text.endswith("\n\n## 1. First\n\nbody\n")
+    # A second section's run keeps the first one's note.
+    splice_targets(doc, [("10", "u", "≤ 1.1", "1.0", True)], "make bench-udfs")
+    text = doc.read_text()
+    assert "Missed: k1 (1.4, target ≤ 1.2). The reasons" in text
+    assert (
+        "Refreshed by a one-section run since: question 9 by `make bench-kernels`; "
+        "question 10 by `make bench-udfs`." in text
+    )
