@@ -148,7 +148,7 @@ PENDING: dict[str, dict[str, set[str]]] = {
         "DataFrame": _names("to_ray_dataset into_batches shuffle"),
     },
     "issue 18 (remote data)": {
-        "daft": _names("IOConfig read_blob read_text"),
+        "daft": _names("read_blob read_text"),
         "DataFrame": _names("skipped_corrupt_files"),
         "Expression": _names("download upload"),
         "functions": _names("download upload"),

@@ -32,6 +32,7 @@ from daft.dataframe import DataFrame, GroupedDataFrame
 from daft.datatype import DataType, ImageFormat, ImageMode, TimeUnit, UnionMode
 from daft.expressions import Expression, col, element, interval, lit
 from daft.io import (
+    IOConfig,
     concat,
     from_arrow,
     from_glob_path,
@@ -114,6 +115,7 @@ _load_plugins_at_import()
 _registry.sync()
 
 __all__ = [
+    "IOConfig",
     "concat",
     "context",
     "errors",

@@ -216,10 +216,14 @@ def set_planning_config(
     default_io_config: Any = None,
     enable_strict_filter_pushdown: bool | None = None,
 ) -> DaftContext:
-    """Changes planning settings: ``default_io_config`` (kept for the remote
-    readers; local paths need none) and ``enable_strict_filter_pushdown``
-    (accepted; DataFusion's optimizer decides filter pushdown)."""
+    """Changes planning settings: ``default_io_config`` (a ``daft.io.IOConfig``, used
+    by readers and writers given none; local paths need none) and
+    ``enable_strict_filter_pushdown`` (accepted; DataFusion's optimizer decides filter
+    pushdown)."""
+    from daft._io_config import io_config_of
+
     global _planning
+    io_config_of("set_planning_config(default_io_config=...)", default_io_config)
     base = config if config is not None else _planning
     _planning = PlanningConfig(
         default_io_config=default_io_config

@@ -24,6 +24,8 @@ from daft._relational import JoinsAndSetOps
 if TYPE_CHECKING:
     import pandas
 
+    from daft.io import IOConfig
+
 if TYPE_CHECKING:
     import pyarrow as pa
 else:
@@ -627,12 +629,14 @@ class DataFrame(JoinsAndSetOps, Partitions):
         extension: str,
         options: dict[str, Any],
         unsupported: dict[str, tuple[Any, Any]],
+        io_config: IOConfig | None = None,
     ) -> DataFrame:
+        from daft._io_config import local_paths
         from daft.io import _not_supported
 
         success_file = unsupported.pop("write_success_file", (False, False))[0]
         _not_supported(f"write_{extension}", **unsupported)
-        root_dir = os.fspath(root_dir)
+        (root_dir,) = local_paths(f"write_{extension}", [os.fspath(root_dir)], io_config)
         if partition_cols is None:
             out = self._write(root_dir, write_mode, self._write_fn(extension, options))
         else:
@@ -660,7 +664,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
         write_mode: str = "append",
         write_success_file: bool = False,
         partition_cols: list[str | Expression] | None = None,
-        io_config: Any = None,
+        io_config: IOConfig | None = None,
         column_compression: dict[str, str] | None = None,
         single_file: bool = False,
     ) -> DataFrame:
@@ -687,6 +691,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
                 "column_compression": (column_compression, None),
                 "single_file": (single_file, False),
             },
+            io_config=io_config,
         )
 
     def write_csv(
@@ -694,7 +699,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
         root_dir: str,
         write_mode: str = "append",
         partition_cols: list[str | Expression] | None = None,
-        io_config: Any = None,
+        io_config: IOConfig | None = None,
         delimiter: str | None = None,
         quote: str | None = None,
         escape: str | None = None,
@@ -731,6 +736,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
             # arrow's writer escapes quotes but not the escape character
             # itself, so such a file may not read back: refused for now.
             {"escape": (escape, None)},
+            io_config=io_config,
         )
 
     def write_json(
@@ -738,7 +744,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
         root_dir: str,
         write_mode: str = "append",
         partition_cols: list[str | Expression] | None = None,
-        io_config: Any = None,
+        io_config: IOConfig | None = None,
         ignore_null_fields: bool | None = False,
         date_format: str | None = None,
         timestamp_format: str | None = None,
@@ -764,6 +770,7 @@ class DataFrame(JoinsAndSetOps, Partitions):
                 "timestamp_format": timestamp_format,
             },
             {},
+            io_config=io_config,
         )
 
 

@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from daft import _boundary
+from daft._io_config import AzureConfig, GCSConfig, HTTPConfig, IOConfig, S3Config, local_paths
 from daft.daft import PyLogicalPlan
 from daft.dataframe import DataFrame
 
@@ -18,6 +19,11 @@ else:
     from daft._lazy import pa
 
 __all__ = [
+    "AzureConfig",
+    "GCSConfig",
+    "HTTPConfig",
+    "IOConfig",
+    "S3Config",
     "concat",
     "from_arrow",
     "from_glob_path",
@@ -136,13 +142,21 @@ def concat(dfs: Any) -> DataFrame:
     return out
 
 
-def _paths(path: str | list[str]) -> list[str]:
+def _paths(path: str | list[str], fn: str, io_config: IOConfig | None = None) -> list[str]:
+    """`path` as a list of local paths for reader `fn` (``file://`` URLs become paths,
+    other URLs are refused by name, `io_config` is checked: `local_paths`)."""
     if isinstance(path, (str, os.PathLike)):
-        return [os.fspath(path)]
-    return [os.fspath(p) for p in path]
+        paths = [os.fspath(path)]
+    else:
+        paths = [os.fspath(p) for p in path]
+    if io_config is None:
+        from daft.context import get_context
+
+        io_config = get_context().daft_planning_config.default_io_config
+    return local_paths(fn, paths, io_config)
 
 
-def from_glob_path(path: str | list[str], io_config: Any = None) -> DataFrame:
+def from_glob_path(path: str | list[str], io_config: IOConfig | None = None) -> DataFrame:
     """A DataFrame of the files matching ``path`` (a glob, ``**`` recursing, or a
     directory for the files in it): ``path`` (a ``file://`` URL), ``size`` in
     bytes and ``num_rows`` (null), as Daft lists them. Local paths only.
@@ -153,12 +167,7 @@ def from_glob_path(path: str | list[str], io_config: Any = None) -> DataFrame:
     import glob
 
     rows: list[tuple[str, int]] = []
-    for pattern in _paths(path):
-        if "://" in pattern and not pattern.startswith("file://"):
-            raise NotImplementedError(
-                f"from_glob_path: remote paths ({pattern}) are not supported yet; local only"
-            )
-        pattern = pattern.removeprefix("file://")
+    for pattern in _paths(path, "from_glob_path", io_config):
         if os.path.isdir(pattern):
             pattern = os.path.join(pattern, "*")
         found = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
@@ -181,7 +190,7 @@ def read_parquet(
     row_groups: list[list[int]] | None = None,
     infer_schema: bool = True,
     schema: dict[str, Any] | None = None,
-    io_config: Any = None,
+    io_config: IOConfig | None = None,
     file_path_column: str | None = None,
     hive_partitioning: bool = False,
     coerce_int96_timestamp_unit: Any = None,
@@ -216,12 +225,13 @@ def read_parquet(
         from daft._hive import read_hive
 
         df = read_hive(
-            _paths(path),
+            _paths(path, "read_parquet", io_config),
             "parquet",
             lambda files: DataFrame(PyLogicalPlan.read_parquet(files, file_path_column)),
         )
     else:
-        df = DataFrame(PyLogicalPlan.read_parquet(_paths(path), file_path_column))
+        files = _paths(path, "read_parquet", io_config)
+        df = DataFrame(PyLogicalPlan.read_parquet(files, file_path_column))
     return df if hints is None else _cast_to_hints(df, schema, infer_schema)
 
 
@@ -279,7 +289,7 @@ def read_csv(
     escape_char: str | None = None,
     comment: str | None = None,
     allow_variable_columns: bool = False,
-    io_config: Any = None,
+    io_config: IOConfig | None = None,
     file_path_column: str | None = None,
     hive_partitioning: bool = False,
     ignore_corrupt_files: bool = False,
@@ -331,15 +341,15 @@ def read_csv(
     if hive_partitioning:
         from daft._hive import read_hive
 
-        return read_hive(_paths(path), "csv", read)
-    return read(_paths(path))
+        return read_hive(_paths(path, "read_csv", io_config), "csv", read)
+    return read(_paths(path, "read_csv", io_config))
 
 
 def read_json(
     path: str | list[str],
     infer_schema: bool = True,
     schema: dict[str, Any] | None = None,
-    io_config: Any = None,
+    io_config: IOConfig | None = None,
     file_path_column: str | None = None,
     hive_partitioning: bool = False,
     skip_empty_files: bool = False,
@@ -374,8 +384,8 @@ def read_json(
     if hive_partitioning:
         from daft._hive import read_hive
 
-        return read_hive(_paths(path), "json", read)
-    return read(_paths(path))
+        return read_hive(_paths(path, "read_json", io_config), "json", read)
+    return read(_paths(path, "read_json", io_config))
 
 
 # Last: errors raised inside a reader reach the caller named after it, with the caller's
