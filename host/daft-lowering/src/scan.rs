@@ -26,7 +26,11 @@ use crate::views::StringReads;
 
 /// Rows per in-memory batch handed to DataFusion: large enough that per-batch
 /// costs vanish, small enough that partitions balance and operators stream.
-const IN_MEMORY_BATCH_ROWS: usize = 64 * 1024;
+/// Daft's morsel size, so a Python UDF gets these batches whole. Measured: a
+/// select of one column of 10 M in-memory rows took 1.0–1.35 ms with 64 Ki
+/// rows a batch and 0.7–1.0 ms with 128 Ki (the per-batch cost is DataFusion
+/// polling and waking the task on the other thread).
+const IN_MEMORY_BATCH_ROWS: usize = 128 * 1024;
 
 /// Below this many rows per partition, splitting costs more than it gains.
 const MIN_ROWS_PER_PARTITION: usize = 32 * 1024;
