@@ -35,13 +35,8 @@ class _Config:
     FIELDS: ClassVar[tuple[_Field, ...]] = ()
 
     def __init__(self, **kwargs: Any) -> None:
-        known = {f.name: f for f in self.FIELDS}
-        for name in kwargs:
-            if name not in known:
-                raise TypeError(
-                    f"{type(self).__name__}() got an unexpected keyword argument {name!r}; "
-                    f"it takes {', '.join(known)}"
-                )
+        # Only the subclasses' own signatures and `replace` (which checks names) call
+        # this, so every key is a field.
         for f in self.FIELDS:
             value = kwargs.get(f.name)
             object.__setattr__(self, f.name, f.default if value is None else self._check(f, value))
@@ -360,12 +355,17 @@ def local_paths(fn: str, paths: list[str], io_config: Any = None) -> list[str]:
     """`paths` as local paths for `fn`: ``file://`` URLs become their paths; a URL of
     any other scheme is refused by name (reading and writing object stores is not
     implemented in this engine yet), instead of being looked up as a local file and
-    reported missing. `io_config` is checked for its type."""
+    reported missing. `io_config` (the session's default when None) is checked for its
+    type."""
+    if io_config is None:
+        from daft.context import get_context
+
+        io_config = get_context().daft_planning_config.default_io_config
     io_config_of(fn, io_config)
     out = []
     for p in paths:
         scheme, sep, rest = p.partition("://")
-        if not sep or os.sep in scheme or not scheme.isidentifier():
+        if not sep or not scheme.isidentifier():
             out.append(p)
         elif scheme == "file":
             out.append(rest)

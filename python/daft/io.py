@@ -149,10 +149,6 @@ def _paths(path: str | list[str], fn: str, io_config: IOConfig | None = None) ->
         paths = [os.fspath(path)]
     else:
         paths = [os.fspath(p) for p in path]
-    if io_config is None:
-        from daft.context import get_context
-
-        io_config = get_context().daft_planning_config.default_io_config
     return local_paths(fn, paths, io_config)
 
 

@@ -76,22 +76,20 @@ pub(super) fn fast_part(a: &dyn Array, part: DatePart, out: &DataType) -> Option
         }),
         _ => return None,
     };
-    let of_day = match part {
-        DatePart::Hour => 3_600,
-        DatePart::Minute => 60,
-        DatePart::Second => 1,
+    let time_of_day = match part {
+        DatePart::Hour | DatePart::Minute | DatePart::Second => true,
         DatePart::Year
         | DatePart::Month
         | DatePart::Day
         | DatePart::Quarter
-        | DatePart::DayOfWeekMonday0 => 0,
+        | DatePart::DayOfWeekMonday0 => false,
         _ => return None,
     };
     let wanted = match part {
         DatePart::Year => DataType::Int32,
         _ => DataType::UInt32,
     };
-    if out != &wanted || (of_day != 0 && matches!(input, Input::Days)) {
+    if out != &wanted || (time_of_day && matches!(input, Input::Days)) {
         return None;
     }
     match input {
