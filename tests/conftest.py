@@ -63,3 +63,14 @@ def assert_float_lists_equal(got: list, expected: list, rel: float = 1e-12) -> N
             assert isinstance(g, float) and math.isnan(g), f"row {i}: got {g!r}, expected NaN"
         else:
             assert g == pytest.approx(e, rel=rel, abs=1e-300), f"row {i}: got {g!r}, expected {e!r}"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server (moto's server mode) on 127.0.0.1 for the whole session,
+    checking credentials (tests/servers.py)."""
+    from servers import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()

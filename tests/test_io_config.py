@@ -153,22 +153,49 @@ def test_s3_from_env_reads_the_aws_variables_before_the_shared_files(tmp_path, m
     ],
     ids=["read_parquet", "read_csv", "read_json", "from_glob_path"],
 )
-def test_a_remote_url_is_refused_by_name_not_reported_missing(read):
-    for url in ("s3://bucket/data/x.parquet", "gs://b/x", "https://example.com/x.csv"):
-        with pytest.raises(NotImplementedError, match=r"is an object-store URL; this engine"):
+def test_a_url_of_a_store_the_engine_lacks_is_refused_by_name(read):
+    for url in ("hf://datasets/x/y.parquet", "hdfs://nn/x.csv", "s3n://b/x"):
+        with pytest.raises(
+            NotImplementedError, match=r"is a \w+:// URL, which this engine does not"
+        ):
             read(url, io_config=IOConfig(**SECRETS))
     with pytest.raises(TypeError, match=r"io_config must be a daft\.io\.IOConfig, got dict"):
         read("x.parquet", io_config={"s3": {}})
 
 
-def test_a_write_to_a_remote_url_is_refused_and_writes_nothing(tmp_path):
+def test_a_write_to_an_unknown_store_is_refused_and_writes_nothing(tmp_path):
     df = daft.from_pydict({"a": [1, 2]})
     for write in (df.write_parquet, df.write_csv, df.write_json):
-        with pytest.raises(NotImplementedError, match=r"write_\w+: s3://bucket/out is an object"):
-            write("s3://bucket/out")
+        with pytest.raises(NotImplementedError, match=r"write_\w+: hdfs://nn/out is a hdfs://"):
+            write("hdfs://nn/out")
         with pytest.raises(TypeError, match=r"write_\w+: io_config must be a daft\.io\.IOConfig"):
             write(str(tmp_path / "out"), io_config="s3")
     assert not (tmp_path / "out").exists()
+
+
+def test_s3_settings_left_unset_come_from_the_environment(monkeypatch, tmp_path):
+    import json
+
+    from daft._io_config import config_json
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
+    monkeypatch.setenv("AWS_REGION", "eu-north-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    got = json.loads(config_json(IOConfig()))["s3"]
+    assert (got["key_id"], got["access_key"], got["region_name"]) == (
+        "ENVKEY",
+        "envsecret",
+        "eu-north-1",
+    )
+    # What the config gives wins; an anonymous config takes no credentials.
+    got = json.loads(config_json(IOConfig(s3=S3Config(key_id="K", access_key="S"))))["s3"]
+    assert (got["key_id"], got["access_key"], got["region_name"]) == ("K", "S", "eu-north-1")
+    got = json.loads(config_json(IOConfig(s3=S3Config(anonymous=True))))["s3"]
+    assert got["key_id"] is None and got["anonymous"] is True
+    with pytest.raises(NotImplementedError, match="credentials_provider"):
+        config_json(IOConfig(s3=S3Config(credentials_provider=lambda: None)))
 
 
 def test_file_urls_read_and_write_as_local_paths(tmp_path):

@@ -15,6 +15,8 @@ import os
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote, unquote
 
+from daft._io_config import is_remote
+from daft.daft import find_files
 from daft.expressions import Expression, col, lit
 
 if TYPE_CHECKING:
@@ -42,9 +44,11 @@ def write_partitioned(
     write_mode: str,
     write: Callable[[DataFrame, str], DataFrame],
     extension: str,
+    config: str = "{}",
 ) -> DataFrame:
     """Writes each partition of ``df`` under its directory with ``write(part,
-    dir)`` (an append); returns the paths and each file's partition values."""
+    dir)`` (an append); returns the paths and each file's partition values.
+    ``config`` is the storage settings of an object-store ``root_dir``."""
     from daft.io import from_pydict
 
     if write_mode not in ("append", "overwrite", "overwrite-partitions"):
@@ -80,7 +84,11 @@ def write_partitioned(
             v = combo[n]
             c = col(n).is_null() if v is None else (col(n) == lit(v)).fill_null(False)  # type: ignore[attr-defined]
             cond = c if cond is None else cond & c
-        part_dir = os.path.join(root_dir, *[f"{n}={_text(combo[n])}" for n in names])
+        parts = [f"{n}={_text(combo[n])}" for n in names]
+        if is_remote(root_dir):
+            part_dir = "/".join([root_dir.rstrip("/"), *parts])
+        else:
+            part_dir = os.path.join(root_dir, *parts)
         part_dirs.append(part_dir)
         paths = write(base.where(cond).exclude(*names), part_dir).to_pydict()["path"]
         written.extend(paths)
@@ -90,6 +98,12 @@ def write_partitioned(
     # them under the whole root, "overwrite-partitions" in the partitions
     # written (the others keep their files, as in Daft).
     replaced = {"overwrite": [root_dir], "overwrite-partitions": part_dirs}.get(write_mode, [])
+    if is_remote(root_dir):
+        from daft.daft import remove_other_objects
+
+        for top in replaced:
+            remove_other_objects(top, written, config)
+        return from_pydict({"path": written, **values})
     keep = {os.path.abspath(p) for p in written}
     for top in replaced:
         for dirpath, _dirs, files in os.walk(top):
@@ -104,22 +118,42 @@ def write_partitioned(
 
 def _partition_values(path: str) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    for part in os.path.dirname(path).split(os.sep):
+    # An object's key is split on "/" whatever the local separator is.
+    sep = "/" if is_remote(path) else os.sep
+    for part in path.rsplit(sep, 1)[0].split(sep):
         if "=" in part:
             k, v = part.split("=", 1)
             out[unquote(k)] = None if v == NULL_PARTITION else unquote(v)
     return out
 
 
+def _remote_files(p: str, extension: str, config: str) -> list[str]:
+    """The objects of a hive-partitioned read of `p`: a glob's matches, else the
+    `extension` files at any depth under the prefix `p`, else `p` itself."""
+    if any(c in p for c in "*?["):
+        return [f for f, _ in find_files([p], extension, config)]
+    try:
+        return [f for f, _ in find_files([p.rstrip("/") + f"/**/*.{extension}"], extension, config)]
+    except FileNotFoundError:
+        return [p]
+
+
 def read_hive(
-    paths: list[str], extension: str, read: Callable[[list[str]], DataFrame]
+    paths: list[str],
+    extension: str,
+    read: Callable[[list[str]], DataFrame],
+    config: str | None = None,
 ) -> DataFrame:
-    """Reads ``paths`` (files, directories searched recursively, globs) with
-    their ``<column>=<value>`` path parts as string columns."""
+    """Reads ``paths`` (files, directories searched recursively, globs; object-store
+    URLs listed with the storage settings ``config``) with their ``<column>=<value>``
+    path parts as string columns."""
     import glob
 
     files: list[str] = []
     for p in paths:
+        if is_remote(p):
+            files.extend(_remote_files(p, extension, config or "{}"))
+            continue
         if os.path.isdir(p):
             found = glob.glob(os.path.join(p, "**", f"*.{extension}"), recursive=True)
         else:

@@ -5,9 +5,8 @@ arguments and defaults, and the check every reader and writer makes of its paths
 The configs are plain values: keyword arguments checked for their types when built,
 ``replace(**changes)`` for a modified copy, equality and hashing by value (Daft's compare
 by identity), pickling, and a ``repr`` that shows only the settings given and never a
-secret (keys, tokens and passwords read ``** redacted **``, as in Daft). Reading object
-stores is not implemented yet: a path with a scheme other than ``file://`` is refused by
-name (``local_paths``) rather than looked up as a local file.
+secret (keys, tokens and passwords read ``** redacted **``, as in Daft). Readers and
+writers turn their paths and config into what the engine takes with ``storage_paths``.
 """
 
 from __future__ import annotations
@@ -17,8 +16,9 @@ from typing import Any, ClassVar
 
 REDACTED = "** redacted **"
 
-# URL schemes of the object stores Daft reads; any other `scheme://` is refused too.
-REMOTE_SCHEMES = ("s3", "s3a", "s3n", "gs", "gcs", "az", "abfs", "abfss", "http", "https", "hf")
+# URL schemes of the object stores this engine reads (through the `object_store` crate);
+# any other `scheme://` (Daft's `hf://`, `s3n://`, ...) is refused by name.
+ENGINE_SCHEMES = ("s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "http", "https")
 
 
 class _Field:
@@ -351,17 +351,51 @@ def io_config_of(fn: str, io_config: Any) -> IOConfig | None:
     raise TypeError(f"{fn}: io_config must be a daft.io.IOConfig, got {type(io_config).__name__}")
 
 
-def local_paths(fn: str, paths: list[str], io_config: Any = None) -> list[str]:
-    """`paths` as local paths for `fn`: ``file://`` URLs become their paths; a URL of
-    any other scheme is refused by name (reading and writing object stores is not
-    implemented in this engine yet), instead of being looked up as a local file and
-    reported missing. `io_config` (the session's default when None) is checked for its
-    type."""
+def _effective_s3(s3: S3Config) -> S3Config:
+    """`s3` with what it leaves unset (credentials, region, endpoint) from the
+    environment and the AWS files (``S3Config.from_env``), as the AWS tools fill them."""
+    if s3.credentials_provider is not None:
+        raise NotImplementedError(
+            "S3Config(credentials_provider=...) is not supported by this engine yet; pass "
+            "key_id/access_key/session_token, or set them in the environment"
+        )
+    env = S3Config.from_env(s3.profile_name)
+    fill: dict[str, Any] = {}
+    if not s3.anonymous and s3.key_id is None and s3.access_key is None:
+        fill.update(key_id=env.key_id, access_key=env.access_key, session_token=env.session_token)
+    if s3.region_name is None:
+        fill["region_name"] = env.region_name
+    if s3.endpoint_url is None:
+        fill["endpoint_url"] = env.endpoint_url
+    return s3.replace(**fill)
+
+
+def config_json(io_config: IOConfig | None) -> str:
+    """The settings the engine builds its storage clients from, as JSON (plain values;
+    secrets included, so it is never shown): ``io_config``, else the session's default,
+    else the defaults, with S3 settings it leaves unset from the environment."""
+    import json
+
     if io_config is None:
         from daft.context import get_context
 
-        io_config = get_context().daft_planning_config.default_io_config
-    io_config_of(fn, io_config)
+        io_config = get_context().daft_planning_config.default_io_config or IOConfig()
+    out: dict[str, dict[str, Any]] = {}
+    for f in IOConfig.FIELDS:
+        store = getattr(io_config, f.name)
+        if f.name == "s3":
+            store = _effective_s3(store)
+        out[f.name] = {g.name: getattr(store, g.name) for g in store.FIELDS if g.kind is not object}
+    return json.dumps(out)
+
+
+def storage_paths(fn: str, paths: list[str], io_config: Any = None) -> tuple[list[str], str]:
+    """`paths` for `fn` as the engine takes them, and the storage settings (JSON) to read
+    or write them with: ``file://`` URLs become local paths, object-store URLs
+    (``s3://``, ``gs://``, ``az://``/``abfs(s)://``, ``http(s)://``) stay as they are, and
+    any other scheme is refused by name instead of being looked up as a local file.
+    `io_config` (the session's default when None) is checked for its type."""
+    io_config = io_config_of(fn, io_config)
     out = []
     for p in paths:
         scheme, sep, rest = p.partition("://")
@@ -369,11 +403,17 @@ def local_paths(fn: str, paths: list[str], io_config: Any = None) -> list[str]:
             out.append(p)
         elif scheme == "file":
             out.append(rest)
+        elif scheme.lower() in ENGINE_SCHEMES:
+            out.append(p)
         else:
-            kind = "an object-store" if scheme.lower() in REMOTE_SCHEMES else f"a {scheme}://"
             raise NotImplementedError(
-                f"{fn}: {p} is {kind} URL; this engine reads and writes local files only "
-                "so far (S3, GCS, Azure and HTTP paths are planned); copy the data to a "
-                "local path and pass that"
+                f"{fn}: {p} is a {scheme}:// URL, which this engine does not read; it reads "
+                "local paths and s3://, gs://, az://, abfs(s):// and http(s):// URLs"
             )
-    return out
+    return out, config_json(io_config)
+
+
+def is_remote(path: str) -> bool:
+    """Whether `path` is an object-store URL (see `storage_paths`)."""
+    scheme, sep, _ = path.partition("://")
+    return bool(sep) and scheme.lower() in ENGINE_SCHEMES

@@ -18,6 +18,9 @@ __all__ = [
     "ApiFunction",
     "BoundApiMethod",
     "build_info",
+    "find_files",
+    "remove_other_objects",
+    "put_object",
     "set_execution_config",
     "get_execution_config",
     "list_functions",
@@ -146,7 +149,7 @@ class PyLogicalPlan:
     def sql(query: str, tables: dict[str, PyLogicalPlan]) -> PyLogicalPlan: ...
     @staticmethod
     def read_parquet(
-        paths: Sequence[str], file_path_column: str | None = None
+        paths: Sequence[str], file_path_column: str | None = None, io_config: str | None = None
     ) -> PyLogicalPlan: ...
     @staticmethod
     def read_csv(
@@ -160,6 +163,7 @@ class PyLogicalPlan:
         schema: Sequence[tuple[str, _ArrowLike]] | None = None,
         infer_schema: bool = True,
         file_path_column: str | None = None,
+        io_config: str | None = None,
     ) -> PyLogicalPlan: ...
     @staticmethod
     def read_json(
@@ -168,6 +172,7 @@ class PyLogicalPlan:
         schema: Sequence[tuple[str, _ArrowLike]] | None = None,
         infer_schema: bool = True,
         file_path_column: str | None = None,
+        io_config: str | None = None,
     ) -> PyLogicalPlan: ...
     def select(self, exprs_: Sequence[PyExpr]) -> PyLogicalPlan: ...
     def filter(self, predicate: PyExpr) -> PyLogicalPlan: ...
@@ -209,7 +214,9 @@ class PyLogicalPlan:
     def to_arrow_stream(self) -> _Capsule: ...
     def format_table(self, max_rows: int) -> str: ...
     def preview_cells(self, max_rows: int) -> list[list[str]] | None: ...
-    def write_parquet(self, root_dir: str, compression: str, write_mode: str) -> list[str]: ...
+    def write_parquet(
+        self, root_dir: str, compression: str, write_mode: str, io_config: str | None = None
+    ) -> list[str]: ...
     def write_json(
         self,
         root_dir: str,
@@ -217,6 +224,7 @@ class PyLogicalPlan:
         ignore_null_fields: bool = False,
         date_format: str | None = None,
         timestamp_format: str | None = None,
+        io_config: str | None = None,
     ) -> list[str]: ...
     def write_csv(
         self,
@@ -227,6 +235,7 @@ class PyLogicalPlan:
         header: bool = True,
         date_format: str | None = None,
         timestamp_format: str | None = None,
+        io_config: str | None = None,
     ) -> list[str]: ...
 
 @final
@@ -246,6 +255,9 @@ class BoundApiMethod:
     def __get__(self, instance: object | None, owner: type | None = None, /) -> BoundApiMethod: ...
 
 def build_info() -> dict[str, str]: ...
+def find_files(paths: Sequence[str], extension: str, io_config: str) -> list[tuple[str, int]]: ...
+def remove_other_objects(root: str, keep: Sequence[str], io_config: str) -> None: ...
+def put_object(url: str, data: bytes, io_config: str) -> None: ...
 def display_type(field: _ArrowLike) -> str: ...
 def get_execution_config() -> dict[str, Any]: ...
 def set_execution_config(

@@ -631,12 +631,13 @@ class DataFrame(JoinsAndSetOps, Partitions):
         unsupported: dict[str, tuple[Any, Any]],
         io_config: IOConfig | None = None,
     ) -> DataFrame:
-        from daft._io_config import local_paths
+        from daft._io_config import is_remote, storage_paths
         from daft.io import _not_supported
 
         success_file = unsupported.pop("write_success_file", (False, False))[0]
         _not_supported(f"write_{extension}", **unsupported)
-        (root_dir,) = local_paths(f"write_{extension}", [os.fspath(root_dir)], io_config)
+        (root_dir,), config = storage_paths(f"write_{extension}", [os.fspath(root_dir)], io_config)
+        options = {**options, "io_config": config}
         if partition_cols is None:
             out = self._write(root_dir, write_mode, self._write_fn(extension, options))
         else:
@@ -649,12 +650,18 @@ class DataFrame(JoinsAndSetOps, Partitions):
                 write_mode,
                 lambda part, d: part._write(d, "append", part._write_fn(extension, options)),
                 extension,
+                config,
             )
         if success_file:
             # An empty `_SUCCESS` in root_dir once every file is in place, as Daft
             # writes it; overwrites keep it (docs/user-guide.md).
-            with open(os.path.join(root_dir, "_SUCCESS"), "wb"):
-                pass
+            if is_remote(root_dir):
+                from daft.daft import put_object
+
+                put_object(root_dir.rstrip("/") + "/_SUCCESS", b"", config)
+            else:
+                with open(os.path.join(root_dir, "_SUCCESS"), "wb"):
+                    pass
         return out
 
     def write_parquet(

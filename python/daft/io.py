@@ -6,8 +6,16 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from daft import _boundary
-from daft._io_config import AzureConfig, GCSConfig, HTTPConfig, IOConfig, S3Config, local_paths
-from daft.daft import PyLogicalPlan
+from daft._io_config import (
+    AzureConfig,
+    GCSConfig,
+    HTTPConfig,
+    IOConfig,
+    S3Config,
+    is_remote,
+    storage_paths,
+)
+from daft.daft import PyLogicalPlan, find_files
 from daft.dataframe import DataFrame
 
 if TYPE_CHECKING:
@@ -142,20 +150,24 @@ def concat(dfs: Any) -> DataFrame:
     return out
 
 
-def _paths(path: str | list[str], fn: str, io_config: IOConfig | None = None) -> list[str]:
-    """`path` as a list of local paths for reader `fn` (``file://`` URLs become paths,
-    other URLs are refused by name, `io_config` is checked: `local_paths`)."""
+def _paths(
+    path: str | list[str], fn: str, io_config: IOConfig | None = None
+) -> tuple[list[str], str]:
+    """`path` as a list of paths for reader `fn` and the storage settings to read them
+    with (``file://`` URLs become paths, object-store URLs stay, other schemes are
+    refused by name: `storage_paths`)."""
     if isinstance(path, (str, os.PathLike)):
         paths = [os.fspath(path)]
     else:
         paths = [os.fspath(p) for p in path]
-    return local_paths(fn, paths, io_config)
+    return storage_paths(fn, paths, io_config)
 
 
 def from_glob_path(path: str | list[str], io_config: IOConfig | None = None) -> DataFrame:
     """A DataFrame of the files matching ``path`` (a glob, ``**`` recursing, or a
     directory for the files in it): ``path`` (a ``file://`` URL), ``size`` in
-    bytes and ``num_rows`` (null), as Daft lists them. Local paths only.
+    bytes and ``num_rows`` (null), as Daft lists them; an object-store URL (``s3://``
+    and the others of ``read_parquet``) lists its objects, read with ``io_config``.
 
     Example:
         >>> daft.from_glob_path("images/**/*.png").where(col("size") > 1024)
@@ -163,7 +175,12 @@ def from_glob_path(path: str | list[str], io_config: IOConfig | None = None) -> 
     import glob
 
     rows: list[tuple[str, int]] = []
-    for pattern in _paths(path, "from_glob_path", io_config):
+    patterns, config = _paths(path, "from_glob_path", io_config)
+    for pattern in patterns:
+        if is_remote(pattern):
+            # Listed by the engine; a prefix lists every object directly in it.
+            rows.extend(find_files([pattern], "", config))
+            continue
         if os.path.isdir(pattern):
             pattern = os.path.join(pattern, "*")
         found = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
@@ -220,14 +237,16 @@ def read_parquet(
     if hive_partitioning:
         from daft._hive import read_hive
 
+        files, config = _paths(path, "read_parquet", io_config)
         df = read_hive(
-            _paths(path, "read_parquet", io_config),
+            files,
             "parquet",
-            lambda files: DataFrame(PyLogicalPlan.read_parquet(files, file_path_column)),
+            lambda group: DataFrame(PyLogicalPlan.read_parquet(group, file_path_column, config)),
+            config,
         )
     else:
-        files = _paths(path, "read_parquet", io_config)
-        df = DataFrame(PyLogicalPlan.read_parquet(files, file_path_column))
+        files, config = _paths(path, "read_parquet", io_config)
+        df = DataFrame(PyLogicalPlan.read_parquet(files, file_path_column, config))
     return df if hints is None else _cast_to_hints(df, schema, infer_schema)
 
 
@@ -318,10 +337,12 @@ def read_csv(
         ignore_corrupt_files=(ignore_corrupt_files, False),
     )
 
-    def read(files: list[str]) -> DataFrame:
+    files, config = _paths(path, "read_csv", io_config)
+
+    def read(group: list[str]) -> DataFrame:
         return DataFrame(
             PyLogicalPlan.read_csv(
-                files,
+                group,
                 has_headers,
                 delimiter,
                 quote,
@@ -331,14 +352,15 @@ def read_csv(
                 _schema_hints(schema),
                 infer_schema,
                 file_path_column,
+                config,
             )
         )
 
     if hive_partitioning:
         from daft._hive import read_hive
 
-        return read_hive(_paths(path, "read_csv", io_config), "csv", read)
-    return read(_paths(path, "read_csv", io_config))
+        return read_hive(files, "csv", read, config)
+    return read(files)
 
 
 def read_json(
@@ -370,18 +392,25 @@ def read_json(
         skip_empty_files=(skip_empty_files, False),
     )
 
-    def read(files: list[str]) -> DataFrame:
+    files, config = _paths(path, "read_json", io_config)
+
+    def read(group: list[str]) -> DataFrame:
         return DataFrame(
             PyLogicalPlan.read_json(
-                files, infer_schema_length, _schema_hints(schema), infer_schema, file_path_column
+                group,
+                infer_schema_length,
+                _schema_hints(schema),
+                infer_schema,
+                file_path_column,
+                config,
             )
         )
 
     if hive_partitioning:
         from daft._hive import read_hive
 
-        return read_hive(_paths(path, "read_json", io_config), "json", read)
-    return read(_paths(path, "read_json", io_config))
+        return read_hive(files, "json", read, config)
+    return read(files)
 
 
 # Last: errors raised inside a reader reach the caller named after it, with the caller's

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod python_batches;
 pub mod session;
 pub mod sort_repair;
+mod stores;
 pub mod topn;
 pub mod union_fence;
 

@@ -206,6 +206,7 @@ fn build(pid: u32, config: ExecutionConfig) -> DaftResult<Engine> {
     let runtime_env = RuntimeEnvBuilder::new()
         .with_memory_pool(Arc::new(pool))
         .with_disk_manager_builder(disk)
+        .with_object_store_registry(Arc::new(crate::stores::PlannedStores::default()))
         .build_arc()
         .map_err(crate::df_err)?;
     let mut session = SessionConfig::new()

@@ -1,5 +1,5 @@
 use std::fs::File;
-use std::io::{BufReader, Seek};
+use std::io::Seek;
 use std::sync::Arc;
 
 use arrow::csv::reader::Format;
@@ -14,6 +14,7 @@ use crate::paths::io_err;
 use crate::schema::check_unique_names;
 use crate::write::check_strftime;
 use crate::BatchStream;
+use crate::FileStamp;
 
 /// Options of a CSV scan.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,12 +63,12 @@ fn format(o: &CsvOptions) -> Format {
 /// columns are matched by position); a column inferred with different types
 /// gets their common type (an int column with a float in another file
 /// becomes float), or Utf8 when there is none, since every CSV value is text.
-pub fn csv_schema(paths: &[String], opts: &CsvOptions) -> DaftResult<SchemaRef> {
+pub fn csv_schema(files: &[FileStamp], opts: &CsvOptions) -> DaftResult<SchemaRef> {
     let mut merged: Option<(String, Vec<Field>)> = None;
-    for path in paths {
-        let file = File::open(path).map_err(|e| io_err(path, e))?;
+    for file in files {
+        let path = &file.path;
         let (schema, _) = format(opts)
-            .infer_schema(BufReader::new(file), Some(opts.infer_rows))
+            .infer_schema(file.open()?, Some(opts.infer_rows))
             .map_err(|e| io_err(path, format!("cannot infer a CSV schema: {e}")))?;
         let fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         check_unique_names(
@@ -97,7 +98,10 @@ pub fn csv_schema(paths: &[String], opts: &CsvOptions) -> DaftResult<SchemaRef> 
     if fields.is_empty() {
         return Err(DaftError::value_error(format!(
             "read_csv: {} has no columns",
-            paths.first().map(|s| s.as_str()).unwrap_or("<no file>")
+            files
+                .first()
+                .map(|f| f.path.as_str())
+                .unwrap_or("<no file>")
         )));
     }
     Ok(Arc::new(Schema::new(fields)))

@@ -3,11 +3,11 @@
 //! what is here decides the schema at plan time.
 
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use arrow::json::reader::infer_json_schema_from_seekable;
+use arrow::json::reader::infer_json_schema;
 use arrow::json::writer::{LineDelimited, WriterBuilder};
 use arrow::record_batch::RecordBatch;
 
@@ -16,17 +16,17 @@ use daft_core::{DaftError, DaftResult};
 
 use crate::paths::io_err;
 use crate::write::check_strftime;
+use crate::FileStamp;
 
 /// Infers one schema for all `paths` from their first `infer_rows` lines
 /// each: the union of the keys in order of first appearance, a key seen
 /// with different types getting their common type (Utf8 when none).
-pub fn json_schema(paths: &[String], infer_rows: usize) -> DaftResult<SchemaRef> {
+pub fn json_schema(files: &[FileStamp], infer_rows: usize) -> DaftResult<SchemaRef> {
     let mut fields: Vec<Field> = Vec::new();
-    for path in paths {
-        let file = File::open(path).map_err(|e| io_err(path, e))?;
-        let (schema, _) =
-            infer_json_schema_from_seekable(BufReader::new(file), Some(infer_rows.max(1)))
-                .map_err(|e| io_err(path, format!("cannot infer a JSON schema: {e}")))?;
+    for file in files {
+        let path = &file.path;
+        let (schema, _) = infer_json_schema(file.open()?, Some(infer_rows.max(1)))
+            .map_err(|e| io_err(path, format!("cannot infer a JSON schema: {e}")))?;
         for f in schema.fields() {
             match fields.iter_mut().find(|g| g.name() == f.name()) {
                 None => fields.push(f.as_ref().clone()),
@@ -41,7 +41,11 @@ pub fn json_schema(paths: &[String], infer_rows: usize) -> DaftResult<SchemaRef>
         return Err(DaftError::value_error(format!(
             "read_json: no JSON objects found in {} to infer a schema from; expected one object \
              per line",
-            paths.join(", ")
+            files
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     // Every JSON key may be missing from a line.

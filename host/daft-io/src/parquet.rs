@@ -13,7 +13,7 @@ use daft_core::{DaftError, DaftResult};
 
 use crate::paths::io_err;
 use crate::schema::{check_unique_names, merge_nullability};
-use crate::BatchStream;
+use crate::{BatchStream, FileStamp};
 
 fn open_builder(path: &str) -> DaftResult<ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).map_err(|e| io_err(path, e))?;
@@ -21,14 +21,20 @@ fn open_builder(path: &str) -> DaftResult<ParquetRecordBatchReaderBuilder<File>>
         .map_err(|e| io_err(path, format!("not a readable Parquet file: {e}")))
 }
 
-/// The schema shared by all `paths`, read from their footers only. Files
+/// The Arrow schema in the footer of the local Parquet file `path`.
+pub(crate) fn local_parquet_schema(path: &str) -> DaftResult<SchemaRef> {
+    Ok(open_builder(path)?.schema().clone())
+}
+
+/// The schema shared by all `files`, read from their footers only. Files
 /// that differ only in which columns may hold nulls are read with those
 /// columns nullable; files whose schemas differ otherwise are an error
 /// naming both files and the first column that differs.
-pub fn parquet_schema(paths: &[String]) -> DaftResult<SchemaRef> {
+pub fn parquet_schema(files: &[FileStamp]) -> DaftResult<SchemaRef> {
     let mut first: Option<(String, Schema)> = None;
-    for path in paths {
-        let schema = canonical_schema(open_builder(path)?.schema());
+    for file in files {
+        let path = &file.path;
+        let schema = canonical_schema(file.parquet_schema()?.as_ref());
         let schema = Schema::new(schema.fields().clone());
         let fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         check_unique_names(

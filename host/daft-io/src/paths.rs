@@ -9,7 +9,7 @@ pub(crate) fn is_hidden(name: &str) -> bool {
     name.starts_with('.') || name.starts_with('_')
 }
 
-fn has_glob_chars(s: &str) -> bool {
+pub(crate) fn has_glob_chars(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
@@ -19,7 +19,7 @@ fn has_glob_chars(s: &str) -> bool {
 /// start with the hidden name's first character: `d/*.csv` skips
 /// `d/.x.csv`, but `d/.*.csv` asks for hidden files and gets them, and a
 /// literal `.staging/` in a pattern is followed as written.
-fn glob_match_is_hidden(pattern: &str, path: &Path) -> bool {
+pub(crate) fn glob_match_is_hidden(pattern: &str, path: &Path) -> bool {
     let names = |p: &Path| -> Vec<String> {
         p.components()
             .filter(|c| !matches!(c, Component::CurDir))

@@ -59,6 +59,7 @@ use crate::csv::{write_csv_file, CsvWriteOptions};
 use crate::json::{write_json_file, JsonWriteOptions};
 use crate::parquet::{parse_compression, write_parquet_file};
 use crate::paths::io_err;
+use crate::remote::{upload_files, IoConfig, RemoteUrl, Scheme};
 use crate::BatchStream;
 
 /// What a write does with the files already under `root_dir`.
@@ -137,14 +138,77 @@ enum Encoder {
 /// are consumed on one thread each when there are several. See the module
 /// documentation for what `mode` does and what a kill leaves behind. On an
 /// error, from a stream or from the filesystem, `root_dir` is left as it was.
+///
+/// A `root_dir` in an object store (`s3://`, `gs://`, `az://`, read with
+/// `cfg`) gets the files written locally first (in the temporary
+/// directory) and then uploaded, each object complete or absent
+/// (`remote::upload_files`).
 pub fn write_files(
     root_dir: &str,
+    cfg: &IoConfig,
     mode: WriteMode,
     format: FileFormat,
     schema: SchemaRef,
     streams: Vec<BatchStream>,
 ) -> DaftResult<Vec<String>> {
-    write_files_with(root_dir, mode, &format, schema, streams, Swap::Exchange)
+    match RemoteUrl::parse(root_dir)? {
+        Some(root) => write_remote(&root, cfg, mode, &format, schema, streams),
+        None => write_files_with(root_dir, mode, &format, schema, streams, Swap::Exchange),
+    }
+}
+
+/// Removes a local staging directory when the write ends, however it ends.
+struct RemoveDir(PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn write_remote(
+    root: &RemoteUrl,
+    cfg: &IoConfig,
+    mode: WriteMode,
+    format: &FileFormat,
+    schema: SchemaRef,
+    streams: Vec<BatchStream>,
+) -> DaftResult<Vec<String>> {
+    if root.scheme == Scheme::Http {
+        return Err(DaftError::value_error(format!(
+            "{}: http(s):// URLs are read-only; write to a local path or an object store \
+             (s3://, gs://, az://)",
+            root.display()
+        )));
+    }
+    let staging = std::env::temp_dir().join(format!("daft-upload-{}", uuid::Uuid::new_v4()));
+    let _cleanup = RemoveDir(staging.clone());
+    let local = write_files_with(
+        &path_str(&staging),
+        WriteMode::Append,
+        format,
+        schema,
+        streams,
+        Swap::Exchange,
+    )?;
+    let files: Vec<(PathBuf, String)> = local
+        .iter()
+        .map(|p| {
+            let path = PathBuf::from(p);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (path, name)
+        })
+        .collect();
+    upload_files(
+        root,
+        cfg,
+        &files,
+        mode == WriteMode::Overwrite,
+        is_daft_marker,
+    )
 }
 
 /// How an overwrite puts its staged content in place.
@@ -590,7 +654,7 @@ fn commit(real: &Path, staging: Staging, names: &[String], swap: Swap) -> DaftRe
 
 /// Whether Daft's listing skips the file `name`, so that its overwrite keeps
 /// it: Spark and Databricks markers.
-fn is_daft_marker(name: &str) -> bool {
+pub(crate) fn is_daft_marker(name: &str) -> bool {
     let name = name.to_lowercase();
     name.ends_with(".crc")
         || ["_metadata", "_common_metadata", "_success"].contains(&name.as_str())
@@ -843,7 +907,10 @@ mod tests {
     /// The values of column `x` of every CSV file a reader finds in `dir`.
     fn read_dir_csv(dir: &Path) -> DaftResult<Vec<i64>> {
         let files = expand_paths(&[path_str(dir)], "csv")?;
-        let schema = csv_schema(&files, &crate::CsvOptions::default())?;
+        let schema = csv_schema(
+            &crate::FileStamp::of_all(&files)?,
+            &crate::CsvOptions::default(),
+        )?;
         let mut out = Vec::new();
         for b in read_csv(files, schema, true, b',', 1024) {
             let b = b?;
@@ -1082,6 +1149,7 @@ mod tests {
         };
         let paths = write_files(
             &path_str(&root),
+            &IoConfig::default(),
             WriteMode::Overwrite,
             format,
             schema(),
@@ -1105,6 +1173,7 @@ mod tests {
         };
         let err = write_files(
             &path_str(&root),
+            &IoConfig::default(),
             WriteMode::Append,
             format,
             schema(),

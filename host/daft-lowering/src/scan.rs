@@ -95,8 +95,8 @@ pub fn parquet(
     files: &[FileStamp],
     strings: &StringReads,
 ) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
-    check_unchanged(files, &schema, |path| {
-        let now = daft_io::parquet_schema(&[path.to_string()])?;
+    check_unchanged(files, &schema, |file| {
+        let now = daft_io::parquet_schema(std::slice::from_ref(file))?;
         Ok((daft_io::parquet_schema_fits(&now, &schema), now))
     })?;
     let read_as = strings.scan_schema(&schema);
@@ -113,8 +113,8 @@ pub fn csv(
     // A rewritten CSV file is parsed with the planned types, so a value that
     // no longer fits its column fails to parse with an error; what must
     // match is the columns, which CSV matches by position.
-    check_unchanged(files, &schema, |path| {
-        let now = daft_io::csv_schema(&[path.to_string()], opts)?;
+    check_unchanged(files, &schema, |file| {
+        let now = daft_io::csv_schema(std::slice::from_ref(file), opts)?;
         let names = |s: &Schema| {
             s.fields()
                 .iter()
@@ -135,8 +135,8 @@ pub fn csv(
 /// Tables over newline-delimited JSON files, parsed with the planned
 /// schema (keys a line lacks are null; keys the schema lacks are skipped).
 pub fn json(schema: SchemaRef, files: &[FileStamp]) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
-    check_unchanged(files, &schema, |path| {
-        let now = daft_io::json_schema(&[path.to_string()], 1000)?;
+    check_unchanged(files, &schema, |file| {
+        let now = daft_io::json_schema(std::slice::from_ref(file), 1000)?;
         let known = now
             .fields()
             .iter()
@@ -155,10 +155,7 @@ fn listing(
     files: &[FileStamp],
     format: Arc<dyn FileFormat>,
 ) -> DaftResult<Vec<Arc<dyn TableProvider>>> {
-    let urls = files
-        .iter()
-        .map(|f| file_url(&f.path))
-        .collect::<DaftResult<Vec<_>>>()?;
+    let urls = files.iter().map(file_url).collect::<DaftResult<Vec<_>>>()?;
     let sorted = urls.windows(2).all(|w| w[0].as_str() <= w[1].as_str());
     if sorted {
         return Ok(vec![listing_table(schema, urls, format)?]);
@@ -182,8 +179,14 @@ fn listing_table(
     Ok(Arc::new(ListingTable::try_new(config).map_err(from_df)?))
 }
 
-/// The URL of a local file, without glob interpretation of its name.
-fn file_url(path: &str) -> DaftResult<ListingTableUrl> {
+/// The URL of a file, without glob interpretation of its name: an
+/// object's URL (its store's client bound for DataFusion's registry, see
+/// `daft_exec`'s session), or a local file's `file://` URL.
+fn file_url(file: &FileStamp) -> DaftResult<ListingTableUrl> {
+    if let Some(url) = file.scan_url()? {
+        return ListingTableUrl::try_new(url, None).map_err(from_df);
+    }
+    let path = &file.path;
     let abs = std::path::absolute(path).map_err(|e| DaftError::Io {
         path: path.to_string(),
         message: e.to_string(),
@@ -196,23 +199,24 @@ fn file_url(path: &str) -> DaftResult<ListingTableUrl> {
 /// Fails if a file changed since planning in a way that the planned
 /// schema no longer describes. `now_matches` reads the file's current
 /// schema and says whether it still matches; it runs only for files whose
-/// size or time changed, so an unchanged dataset costs one `stat` per file.
+/// size or time changed, so an unchanged dataset costs one `stat` (or one
+/// HEAD request) per file.
 fn check_unchanged(
     files: &[FileStamp],
     planned: &Schema,
-    now_matches: impl Fn(&str) -> DaftResult<(bool, SchemaRef)>,
+    now_matches: impl Fn(&FileStamp) -> DaftResult<(bool, SchemaRef)>,
 ) -> DaftResult<()> {
     for f in files {
-        let unchanged = f.is_unchanged().map_err(|e| match e {
+        let now = f.now().map_err(|e| match e {
             DaftError::FileNotFound(p) => DaftError::FileNotFound(format!(
                 "{p} (it was there when the query was planned and has been removed since)"
             )),
             e => e,
         })?;
-        if unchanged {
+        if &now == f {
             continue;
         }
-        let (matches, now) = now_matches(&f.path)?;
+        let (matches, now) = now_matches(&now)?;
         if !matches {
             return Err(DaftError::SchemaMismatch(format!(
                 "{} changed after the query was planned: it was planned with schema [{}] \

@@ -17,6 +17,7 @@ mod plan;
 mod plugins;
 mod progress;
 mod registry;
+mod storage;
 mod table;
 mod types;
 mod udaf;
@@ -41,6 +42,9 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<boundary::ApiFunction>()?;
     m.add_class::<boundary::BoundApiMethod>()?;
     m.add_function(wrap_pyfunction!(info::build_info, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::find_files, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::remove_other_objects, m)?)?;
+    m.add_function(wrap_pyfunction!(storage::put_object, m)?)?;
     m.add_function(wrap_pyfunction!(execution::set_execution_config, m)?)?;
     m.add_function(wrap_pyfunction!(execution::get_execution_config, m)?)?;
     m.add_function(wrap_pyfunction!(registry::list_functions, m)?)?;

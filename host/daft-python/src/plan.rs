@@ -325,19 +325,21 @@ impl PyLogicalPlan {
     /// A scan of Parquet files, directories or globs; with
     /// `file_path_column`, each row's file path as a last string column.
     #[staticmethod]
-    #[pyo3(signature = (paths, file_path_column=None))]
+    #[pyo3(signature = (paths, file_path_column=None, io_config=None))]
     fn read_parquet(
         py: Python<'_>,
         paths: Vec<String>,
         file_path_column: Option<String>,
+        io_config: Option<String>,
     ) -> PyResult<Self> {
+        let cfg = daft_io::IoConfig::from_json(io_config.as_deref()).py()?;
         let plan = py.detach(|| -> DaftResult<_> {
-            let files = daft_io::expand_paths(&paths, "parquet")?;
             // Stamped before the schema is read: a file rewritten after
             // this moment is noticed when the query runs.
-            let stamps = daft_io::FileStamp::of_all(&files)?;
-            let schema = daft_io::parquet_schema(&files)?;
-            tracing::debug!(target: "daft::plan", files = files.len(), "parquet scan planned");
+            let stamps = daft_io::find_files(&paths, "parquet", &cfg)?;
+            let files = stamps.len();
+            let schema = daft_io::parquet_schema(&stamps)?;
+            tracing::debug!(target: "daft::plan", files, "parquet scan planned");
             file_scan(
                 stamps,
                 schema,
@@ -355,7 +357,7 @@ impl PyLogicalPlan {
     #[staticmethod]
     #[pyo3(signature = (paths, has_headers=true, delimiter=None, quote=None, escape_char=None,
                         comment=None, infer_rows=1000, schema=None, infer_schema=true,
-                        file_path_column=None))]
+                        file_path_column=None, io_config=None))]
     #[allow(clippy::too_many_arguments)]
     fn read_csv(
         py: Python<'_>,
@@ -369,7 +371,9 @@ impl PyLogicalPlan {
         schema: Option<Vec<(String, Bound<'_, PyAny>)>>,
         infer_schema: bool,
         file_path_column: Option<String>,
+        io_config: Option<String>,
     ) -> PyResult<Self> {
+        let cfg = daft_io::IoConfig::from_json(io_config.as_deref()).py()?;
         let opts = CsvOptions {
             has_header: has_headers,
             delimiter: one_char("read_csv", delimiter, "delimiter")?.unwrap_or(b','),
@@ -380,9 +384,8 @@ impl PyLogicalPlan {
         };
         let hints = schema_hints(schema)?;
         let plan = py.detach(|| -> DaftResult<_> {
-            let files = daft_io::expand_paths(&paths, "csv")?;
-            let stamps = daft_io::FileStamp::of_all(&files)?;
-            let inferred = daft_io::csv_schema(&files, &opts)?;
+            let stamps = daft_io::find_files(&paths, "csv", &cfg)?;
+            let inferred = daft_io::csv_schema(&stamps, &opts)?;
             let schema = apply_hints(&inferred, hints, infer_schema, "read_csv", true)?;
             file_scan(stamps, schema, file_path_column, "read_csv", |f| {
                 Source::Csv(f, opts.clone())
@@ -395,7 +398,7 @@ impl PyLogicalPlan {
     /// globs; `schema` as for `read_csv`.
     #[staticmethod]
     #[pyo3(signature = (paths, infer_rows=1000, schema=None, infer_schema=true,
-                        file_path_column=None))]
+                        file_path_column=None, io_config=None))]
     fn read_json(
         py: Python<'_>,
         paths: Vec<String>,
@@ -403,13 +406,14 @@ impl PyLogicalPlan {
         schema: Option<Vec<(String, Bound<'_, PyAny>)>>,
         infer_schema: bool,
         file_path_column: Option<String>,
+        io_config: Option<String>,
     ) -> PyResult<Self> {
+        let cfg = daft_io::IoConfig::from_json(io_config.as_deref()).py()?;
         let hints = schema_hints(schema)?;
         let plan = py.detach(|| -> DaftResult<_> {
-            let files = daft_io::expand_paths(&paths, "json")?;
-            let stamps = daft_io::FileStamp::of_all(&files)?;
+            let stamps = daft_io::find_files(&paths, "json", &cfg)?;
             let inferred = if infer_schema {
-                daft_io::json_schema(&files, infer_rows)?
+                daft_io::json_schema(&stamps, infer_rows)?
             } else {
                 Arc::new(arrow::datatypes::Schema::empty())
             };
@@ -673,21 +677,25 @@ impl PyLogicalPlan {
 
     /// Writes the output as one Parquet file under `root_dir` with
     /// `write_mode` (`append` or `overwrite`); returns its path.
+    /// `io_config` (JSON from `IOConfig`) is for an object-store `root_dir`.
+    #[pyo3(signature = (root_dir, compression, write_mode, io_config=None))]
     fn write_parquet(
         &self,
         py: Python<'_>,
         root_dir: String,
         compression: String,
         write_mode: String,
+        io_config: Option<String>,
     ) -> PyResult<Vec<String>> {
         let format = daft_io::FileFormat::Parquet { compression };
-        self.write_files(py, root_dir, format, write_mode)
+        self.write_files(py, root_dir, format, write_mode, io_config)
     }
 
     /// Writes the output as newline-delimited JSON under `root_dir` with
     /// `write_mode`; returns the paths written.
     #[pyo3(signature = (root_dir, write_mode, ignore_null_fields=false, date_format=None,
-                        timestamp_format=None))]
+                        timestamp_format=None, io_config=None))]
+    #[allow(clippy::too_many_arguments)]
     fn write_json(
         &self,
         py: Python<'_>,
@@ -696,13 +704,15 @@ impl PyLogicalPlan {
         ignore_null_fields: bool,
         date_format: Option<String>,
         timestamp_format: Option<String>,
+        io_config: Option<String>,
     ) -> PyResult<Vec<String>> {
         let options = daft_io::JsonWriteOptions {
             ignore_null_fields,
             date_format,
             timestamp_format,
         };
-        self.write_files(py, root_dir, daft_io::FileFormat::Json(options), write_mode)
+        let format = daft_io::FileFormat::Json(options);
+        self.write_files(py, root_dir, format, write_mode, io_config)
     }
 
     /// Writes the output as one CSV file under `root_dir` with `write_mode`
@@ -710,7 +720,7 @@ impl PyLogicalPlan {
     /// are one ASCII character each; the formats are chrono `strftime`
     /// formats.
     #[pyo3(signature = (root_dir, write_mode, delimiter=None, quote=None, header=true,
-                        date_format=None, timestamp_format=None))]
+                        date_format=None, timestamp_format=None, io_config=None))]
     #[allow(clippy::too_many_arguments)]
     fn write_csv(
         &self,
@@ -722,6 +732,7 @@ impl PyLogicalPlan {
         header: bool,
         date_format: Option<String>,
         timestamp_format: Option<String>,
+        io_config: Option<String>,
     ) -> PyResult<Vec<String>> {
         let defaults = daft_io::CsvWriteOptions::default();
         let options = daft_io::CsvWriteOptions {
@@ -731,7 +742,8 @@ impl PyLogicalPlan {
             date_format,
             timestamp_format,
         };
-        self.write_files(py, root_dir, daft_io::FileFormat::Csv(options), write_mode)
+        let format = daft_io::FileFormat::Csv(options);
+        self.write_files(py, root_dir, format, write_mode, io_config)
     }
 }
 
@@ -782,13 +794,15 @@ impl PyLogicalPlan {
         root_dir: String,
         format: daft_io::FileFormat,
         write_mode: String,
+        io_config: Option<String>,
     ) -> PyResult<Vec<String>> {
         let plan = self.plan.clone();
+        let cfg = daft_io::IoConfig::from_json(io_config.as_deref()).py()?;
         interruptible(py, move |stop| {
             let mode = daft_io::WriteMode::parse(&write_mode)?;
             daft_exec::write_with(&plan, stop, |batches, schema| {
                 let stream: daft_io::BatchStream = Box::new(batches);
-                daft_io::write_files(&root_dir, mode, format, schema, vec![stream])
+                daft_io::write_files(&root_dir, &cfg, mode, format, schema, vec![stream])
             })
         })
     }
