@@ -30,7 +30,16 @@ from pathlib import Path
 
 from common import BENCH, ROOT, WORK, Worker, clean_env, log, sh
 from report import Report, command_line, splice_targets, write_report
-from workloads import analytics, import_time, isolation, kernels, plugin_calls, progress, udfs
+from workloads import (
+    analytics,
+    import_time,
+    isolation,
+    kernels,
+    plugin_calls,
+    progress,
+    remote,
+    udfs,
+)
 
 # The peers, each installed from PyPI into its own virtual environment.
 PEERS = {
@@ -56,6 +65,8 @@ KERNEL_PEERS = ("daft", "polars", "duckdb")
 UDF_PEERS = ("daft", "polars", "pandas", "pyarrow")
 # The peers the import-time section runs against.
 IMPORT_PEERS = ("daft", "polars")
+# The peers the object-store section runs against.
+REMOTE_PEERS = ("polars", "pyarrow")
 # This engine's runtime dependencies (pyproject.toml), pinned, for its benchmark venv: its
 # wheel is installed with --no-deps.
 OURS_REQUIREMENTS = ["pyarrow==26.0.1", "cloudpickle==3.1.3", "tqdm==4.70.1"]
@@ -101,6 +112,9 @@ class Sizes:
         # milliseconds, at the mercy of the machine's other work: many rounds, seconds in all).
         self.udf_rows = 5_000 if smoke else 100_000 if quick else 1_000_000
         self.udf_runs = 2 if smoke else 3 if quick else 15
+        # The object-store section: rows of the analytics file it uploads, and rounds.
+        self.remote_rows = 20_000 if smoke else 200_000 if quick else 2_000_000
+        self.remote_runs = 2 if smoke else 3 if quick else 7
         # The progress-display section (question 11): rows of its group-by (a query of a
         # few seconds, so the display is up most of the time) and rounds.
         self.progress_rows = 300_000 if smoke else 20_000_000 if quick else 50_000_000
@@ -275,7 +289,7 @@ class Setup:
 
     def _smoke(self, plugin_lib: str | None) -> None:
         self.pythons["ours"] = Path(sys.executable)
-        if self.only in ("analytics", "import", "kernels", "progress", "udfs"):  # no plugin
+        if self.only in ("analytics", "import", "kernels", "progress", "remote", "udfs"):
             self.envs["ours"] = clean_env()
         else:
             lib = plugin_lib or os.path.join(
@@ -313,6 +327,7 @@ class Setup:
             "kernels": KERNEL_PEERS,
             "udfs": UDF_PEERS,
             "import": IMPORT_PEERS,
+            "remote": REMOTE_PEERS,
             "progress": (),
         }.get(self.only, PEERS)
         for tool in peers:
@@ -432,7 +447,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="full set-up, a tenth of the data")
     ap.add_argument(
         "--only",
-        choices=["analytics", "import", "isolation", "kernels", "progress", "udfs"],
+        choices=["analytics", "import", "isolation", "kernels", "progress", "remote", "udfs"],
         help="run only this section (its report goes to docs/benchmarks-<section>.md; "
         "import, kernels, progress and udfs: the section replaces its own in "
         "docs/benchmarks.md)",
@@ -453,12 +468,18 @@ def main() -> None:
     ap.add_argument("--plugin-lib", help="smoke mode: the benchmark plugin library to load")
     ap.add_argument("--command", default=None, help="the command to record in the report")
     args = ap.parse_args()
-    if args.ours_from_env and args.only not in ("analytics", "kernels", "progress", "udfs"):
-        ap.error("--ours-from-env needs --only analytics, kernels, progress or udfs")
+    if args.ours_from_env and args.only not in (
+        "analytics",
+        "kernels",
+        "progress",
+        "remote",
+        "udfs",
+    ):
+        ap.error("--ours-from-env needs --only analytics, kernels, progress, remote or udfs")
     # `--only kernels` and `--only udfs` refresh their section of the main report, not a
     # report of their own.
     splice = (
-        args.only in ("import", "kernels", "progress", "udfs")
+        args.only in ("import", "kernels", "progress", "remote", "udfs")
         and args.out is None
         and not args.smoke
     )
@@ -474,12 +495,12 @@ def main() -> None:
     setup = Setup(args.smoke, args.plugin_lib, args.only, args.ours_from_env)
     data = (
         None
-        if args.only in ("analytics", "import", "kernels", "progress", "udfs")
+        if args.only in ("analytics", "import", "kernels", "progress", "remote", "udfs")
         else plugin_calls.generate_data(sizes, args.smoke)
     )
     analytics_files = (
         None
-        if args.only in ("import", "isolation", "kernels", "progress", "udfs")
+        if args.only in ("import", "isolation", "kernels", "progress", "remote", "udfs")
         else analytics.prepare(sizes)
     )
     kernel_files = kernels.prepare(sizes) if args.only in (None, "kernels") else None
@@ -516,6 +537,8 @@ def main() -> None:
         udfs.run(rep, setup, sizes, command)
     if args.only in (None, "progress"):
         progress.run(rep, setup, sizes)
+    if args.only in (None, "remote"):
+        remote.run(rep, setup, sizes, command)
     if splice:
         (section,) = rep.sections
         if args.only == "udfs":
@@ -524,6 +547,8 @@ def main() -> None:
             kernels.splice_section(Path(args.out), import_time.HEADING, section, None)
         elif args.only == "progress":
             kernels.splice_section(Path(args.out), progress.HEADING, section, None)
+        elif args.only == "remote":
+            remote.splice(Path(args.out), section)
         else:
             method = BENCH / "method.md"
             text = method.read_text() if method.exists() else None

@@ -183,6 +183,25 @@ def test_bench_smoke_udfs_alone(tmp_path):
     assert (docs.read_bytes() if docs.exists() else None) == before
 
 
+def test_bench_smoke_remote_alone(tmp_path):
+    """`--only remote`: the S3 server started, the analytics file uploaded, every tool's
+    result checked against this engine's, then each query timed with the bytes it fetched;
+    docs/benchmarks.md is left as it was."""
+    out = tmp_path / "remote.md"
+    docs = ROOT / "docs" / "benchmarks.md"
+    before = docs.read_bytes() if docs.exists() else None
+    text = run_smoke(out, "--only", "remote")
+    assert text.startswith("# Benchmarks: remote only\n\nSMOKE RUN")
+    assert "## 12. Reading from an object store" in text and "## 10. Python UDFs" not in text
+    assert "all agreed" in text
+    fetched = text.split("### Bytes the server sent")[1].split("###")[0]
+    for q in ("q1", "q2", "q5", "q6"):
+        assert f"| {q} | " in fetched, q
+    assert "| 12 | q1 over S3 ÷ the fastest peer |" in text
+    assert_well_formed(text)
+    assert (docs.read_bytes() if docs.exists() else None) == before
+
+
 def test_bench_kernels_splice_replaces_only_its_section(tmp_path):
     """What `--only kernels` does to docs/benchmarks.md: its section (and the method's
     copy) replaced in place, or put before the method the first time; the rest as it was."""

@@ -32,9 +32,9 @@ pub(crate) fn local_parquet_schema(path: &str) -> DaftResult<SchemaRef> {
 /// naming both files and the first column that differs.
 pub fn parquet_schema(files: &[FileStamp]) -> DaftResult<SchemaRef> {
     let mut first: Option<(String, Schema)> = None;
-    for file in files {
+    for (file, footer) in files.iter().zip(FileStamp::parquet_schemas(files)?) {
         let path = &file.path;
-        let schema = canonical_schema(file.parquet_schema()?.as_ref());
+        let schema = canonical_schema(footer?.as_ref());
         let schema = Schema::new(schema.fields().clone());
         let fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         check_unique_names(

@@ -82,10 +82,14 @@ impl FileStamp {
 
     /// This file as it is now.
     pub fn now(&self) -> DaftResult<FileStamp> {
+        remote::wait(self.now_async())?
+    }
+
+    async fn now_async(&self) -> DaftResult<FileStamp> {
         match &self.remote {
             None => FileStamp::of(&self.path),
             Some(r) => {
-                let meta = remote::head_with(&r.store, &r.url)?;
+                let meta = remote::head_async(&r.store, &r.url).await?;
                 let file = RemoteFile {
                     e_tag: meta.e_tag.clone(),
                     ..r.clone()
@@ -93,6 +97,11 @@ impl FileStamp {
                 Ok(FileStamp::of_remote(file, &meta))
             }
         }
+    }
+
+    /// Each of `files` as it is now, the objects' HEAD requests at once.
+    pub fn now_all(files: &[FileStamp]) -> DaftResult<Vec<DaftResult<FileStamp>>> {
+        remote::concurrently(files, |f| f.now_async())
     }
 
     /// Whether the file is still as stamped (same size and time, and for an
@@ -134,11 +143,19 @@ impl FileStamp {
     }
 
     /// The Arrow schema of this Parquet file's footer.
-    pub(crate) fn parquet_schema(&self) -> DaftResult<arrow::datatypes::SchemaRef> {
+    async fn parquet_schema(&self) -> DaftResult<arrow::datatypes::SchemaRef> {
         match &self.remote {
             None => crate::parquet::local_parquet_schema(&self.path),
-            Some(r) => remote::remote_parquet_schema(r, self.size),
+            Some(r) => remote::remote_parquet_schema(r, self.size).await,
         }
+    }
+
+    /// The footers' schemas of the Parquet files `files`, the objects' reads
+    /// at once.
+    pub(crate) fn parquet_schemas(
+        files: &[FileStamp],
+    ) -> DaftResult<Vec<DaftResult<arrow::datatypes::SchemaRef>>> {
+        remote::concurrently(files, |f| f.parquet_schema())
     }
 }
 

@@ -206,8 +206,8 @@ fn check_unchanged(
     planned: &Schema,
     now_matches: impl Fn(&FileStamp) -> DaftResult<(bool, SchemaRef)>,
 ) -> DaftResult<()> {
-    for f in files {
-        let now = f.now().map_err(|e| match e {
+    for (f, now) in files.iter().zip(FileStamp::now_all(files)?) {
+        let now = now.map_err(|e| match e {
             DaftError::FileNotFound(p) => DaftError::FileNotFound(format!(
                 "{p} (it was there when the query was planned and has been removed since)"
             )),

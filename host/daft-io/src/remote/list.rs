@@ -6,6 +6,7 @@ use std::path::Path;
 
 use futures::StreamExt;
 use glob::{MatchOptions, Pattern};
+use object_store::ObjectStore;
 
 use daft_core::{DaftError, DaftResult};
 

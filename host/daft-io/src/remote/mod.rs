@@ -8,6 +8,7 @@
 //! caller's thread, and DataFusion's scans, which run on the engine's own
 //! runtime, use the same clients.
 
+mod checked;
 mod config;
 mod list;
 mod upload;
@@ -26,6 +27,7 @@ use url::Url;
 
 use daft_core::{DaftError, DaftResult};
 
+use checked::Checked;
 pub use config::{AzureConfig, GcsConfig, HttpConfig, IoConfig, S3Config};
 pub(crate) use list::expand_remote;
 pub(crate) use upload::upload_files;
@@ -137,10 +139,10 @@ struct Io {
     pid: u32,
     runtime: Arc<tokio::runtime::Runtime>,
     /// Clients by store and settings.
-    stores: HashMap<String, Arc<dyn ObjectStore>>,
+    stores: HashMap<String, Arc<Checked>>,
     /// The client each `scheme://authority` was last planned with, for
     /// DataFusion's scans ([`bound_store`]).
-    bound: HashMap<String, Arc<dyn ObjectStore>>,
+    bound: HashMap<String, Arc<Checked>>,
 }
 
 static IO: Mutex<Option<Io>> = Mutex::new(None);
@@ -184,14 +186,18 @@ pub(crate) fn wait<F: Future>(fut: F) -> DaftResult<F::Output> {
 
 /// The client of `url`'s store with `cfg`, built once per store and
 /// settings, and bound as the one DataFusion's scans of that store use.
-pub(crate) fn store_for(url: &RemoteUrl, cfg: &IoConfig) -> DaftResult<Arc<dyn ObjectStore>> {
+pub(crate) fn store_for(url: &RemoteUrl, cfg: &IoConfig) -> DaftResult<Arc<Checked>> {
     let key = config::store_key(url, cfg);
     let mut guard = io()?;
     let io = guard.as_mut().expect("io() fills the slot");
     let store = match io.stores.get(&key) {
         Some(s) => s.clone(),
         None => {
-            let s = config::build_store(url, cfg, io.runtime.handle().clone())?;
+            let s = Arc::new(Checked::new(config::build_store(
+                url,
+                cfg,
+                io.runtime.handle().clone(),
+            )?));
             io.stores.insert(key, s.clone());
             s
         }
@@ -210,13 +216,13 @@ pub fn bound_store(url: &Url) -> Option<Arc<dyn ObjectStore>> {
         .as_ref()?
         .bound
         .get(&base)
-        .cloned()
+        .map(|s| s.clone() as Arc<dyn ObjectStore>)
 }
 
 /// A remote file as planned: its client and identity.
 #[derive(Clone)]
 pub(crate) struct RemoteFile {
-    pub store: Arc<dyn ObjectStore>,
+    pub store: Arc<Checked>,
     pub url: RemoteUrl,
     pub e_tag: Option<String>,
 }
@@ -299,9 +305,32 @@ fn shorten_xml(text: &str) -> String {
 }
 
 /// The object at `url` now (a HEAD request with `store`).
-pub(crate) fn head_with(store: &Arc<dyn ObjectStore>, url: &RemoteUrl) -> DaftResult<ObjectMeta> {
+pub(crate) fn head_with(store: &Checked, url: &RemoteUrl) -> DaftResult<ObjectMeta> {
+    wait(head_async(store, url))?
+}
+
+/// [`head_with`], to be awaited (several at once: [`concurrently`]). Always
+/// asks the store, and leaves the answer for DataFusion's scan (`Checked`).
+pub(crate) async fn head_async(store: &Checked, url: &RemoteUrl) -> DaftResult<ObjectMeta> {
     let path = url.store_path();
-    wait(store.head(&path))?.map_err(|e| store_err(&url.display(), "HEAD", e))
+    let meta = store
+        .inner()
+        .head(&path)
+        .await
+        .map_err(|e| store_err(&url.display(), "HEAD", e))?;
+    store.record(&meta);
+    Ok(meta)
+}
+
+/// Runs `f` on every item at once and waits for all (the requests in flight
+/// bounded by each store's limit), results in the items' order: a remote
+/// dataset of many files costs a few round trips, not one per file.
+pub(crate) fn concurrently<'a, T, R, F, Fut>(items: &'a [T], f: F) -> DaftResult<Vec<R>>
+where
+    F: Fn(&'a T) -> Fut,
+    Fut: Future<Output = R>,
+{
+    wait(futures::future::join_all(items.iter().map(f)))
 }
 
 /// Reads a remote object front to back as it arrives (for schema
@@ -363,7 +392,7 @@ impl parquet::arrow::async_reader::MetadataFetch for Ranges {
 
 /// The Arrow schema in a remote Parquet file's footer: one ranged read of
 /// its last 64 KiB, and a second only for a larger footer.
-pub(crate) fn remote_parquet_schema(
+pub(crate) async fn remote_parquet_schema(
     file: &RemoteFile,
     size: u64,
 ) -> DaftResult<arrow::datatypes::SchemaRef> {
@@ -373,23 +402,22 @@ pub(crate) fn remote_parquet_schema(
         crate::paths::io_err(&url, format!("not a readable Parquet file: {e}"))
     };
     let fetch = Ranges {
-        store: file.store.clone(),
+        store: file.store.clone() as Arc<dyn ObjectStore>,
         path: file.url.store_path(),
     };
-    let meta = wait(
-        ParquetMetaDataReader::new()
-            .with_prefetch_hint(Some(64 * 1024))
-            .load_and_finish(fetch, size),
-    )?
-    .map_err(|e| match e {
-        parquet::errors::ParquetError::External(inner) => {
-            match inner.downcast::<object_store::Error>() {
-                Ok(store) => store_err(&url, "GET", *store),
-                Err(other) => bad(parquet::errors::ParquetError::External(other)),
+    let meta = ParquetMetaDataReader::new()
+        .with_prefetch_hint(Some(64 * 1024))
+        .load_and_finish(fetch, size)
+        .await
+        .map_err(|e| match e {
+            parquet::errors::ParquetError::External(inner) => {
+                match inner.downcast::<object_store::Error>() {
+                    Ok(store) => store_err(&url, "GET", *store),
+                    Err(other) => bad(parquet::errors::ParquetError::External(other)),
+                }
             }
-        }
-        e => bad(e),
-    })?;
+            e => bad(e),
+        })?;
     let file_meta = meta.file_metadata();
     let schema = parquet::arrow::parquet_to_arrow_schema(
         file_meta.schema_descr(),

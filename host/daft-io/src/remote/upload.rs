@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use futures::StreamExt;
 use object_store::buffered::BufWriter;
+use object_store::ObjectStore;
 use object_store::ObjectStoreExt;
 use tokio::io::AsyncWriteExt;
 
@@ -49,7 +50,8 @@ pub(crate) fn upload_files(
         let shown = root.with_key(&key);
         let mut file =
             std::fs::File::open(local).map_err(|e| io_err(&local.to_string_lossy(), e))?;
-        let mut writer = BufWriter::with_capacity(store.clone(), store_path(&key), PART_BYTES);
+        let target: std::sync::Arc<dyn object_store::ObjectStore> = store.clone();
+        let mut writer = BufWriter::with_capacity(target, store_path(&key), PART_BYTES);
         let result: DaftResult<()> = wait(async {
             let mut buf = vec![0u8; PART_BYTES];
             loop {
@@ -85,7 +87,7 @@ pub(crate) fn upload_files(
 
 fn remove_others(
     root: &RemoteUrl,
-    store: &std::sync::Arc<dyn object_store::ObjectStore>,
+    store: &super::Checked,
     dir: &str,
     keep: &[String],
     is_marker: impl Fn(&str) -> bool,
