@@ -178,6 +178,48 @@ class StallingServer:
             c.close()
 
 
+class ThrottlingServer:
+    """Answers every request with S3's 503 SlowDown, counting the requests: a store
+    that throttles whatever the client does."""
+
+    BODY = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+        b"<Message>Please reduce your request rate.</Message></Error>"
+    )
+
+    def __init__(self) -> None:
+        self.requests = 0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _answer(self, body: bool) -> None:
+                server.requests += 1
+                self.send_response(503)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(ThrottlingServer.BODY)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(ThrottlingServer.BODY)
+
+            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+                self._answer(True)
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                self._answer(False)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 class RangeFileServer:
     """Serves the files of ``root`` over HTTP on 127.0.0.1, with ``Range`` requests
     answered by 206 Partial Content as object stores and CDNs do (the standard

@@ -18,8 +18,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from daft import col
+from daft.exceptions import DaftTransientError, ReadTimeoutError, SocketError
 from daft.io import HTTPConfig, IOConfig, S3Config
-from servers import CountingProxy, RangeFileServer, StallingServer
+from servers import CountingProxy, RangeFileServer, StallingServer, ThrottlingServer
 
 
 @pytest.fixture
@@ -303,11 +304,51 @@ def test_a_stalled_server_times_out_with_an_error():
             )
         )
         start = time.monotonic()
-        with pytest.raises(Exception, match="(?i)s3://bucket/x.parquet.*(timed out|timeout)"):
+        # Daft's class for it, a transient error naming the URL.
+        with pytest.raises(ReadTimeoutError, match="(?i)s3://bucket/x.parquet.*timed out"):
             daft.read_parquet("s3://bucket/x.parquet", io_config=cfg)
         assert time.monotonic() - start < 30
     finally:
         server.stop()
+
+
+def test_a_throttling_store_is_an_error_after_the_configured_tries():
+    server = ThrottlingServer()
+    try:
+        cfg = IOConfig(
+            s3=S3Config(
+                endpoint_url=server.endpoint,
+                key_id="k",
+                access_key="s",
+                num_tries=3,
+                retry_initial_backoff_ms=10,
+            )
+        )
+        with pytest.raises(DaftTransientError) as info:
+            daft.read_csv("s3://bucket/data/x.csv", io_config=cfg)
+        # num_tries counts the first attempt, as in Daft.
+        assert server.requests == 3
+        with pytest.raises(Exception, match=r"after 2 retries.*throttled: SlowDown"):
+            daft.read_csv("s3://bucket/data/*.csv", io_config=cfg)
+    finally:
+        server.stop()
+    text = str(info.value)
+    assert "s3://bucket/data/x.csv" in text, text
+    assert "after 2 retries" in text and "throttled" in text, text
+
+
+def test_a_refused_connection_is_a_socket_error_naming_the_url():
+    cfg = IOConfig(
+        s3=S3Config(
+            endpoint_url="http://127.0.0.1:1",
+            key_id="k",
+            access_key="s",
+            num_tries=2,
+            retry_initial_backoff_ms=10,
+        )
+    )
+    with pytest.raises(SocketError, match="s3://bucket/x.csv.*after 1 retries"):
+        daft.read_csv("s3://bucket/x.csv", io_config=cfg)
 
 
 def test_a_failing_write_leaves_no_object(s3):

@@ -46,9 +46,9 @@ class DaftPluginError(DaftCoreException):
 class DaftTransientError(DaftCoreException):
     """A failure that may pass if retried (a network timeout, throttling).
 
-    It and its subclasses below are Daft's classes for remote I/O; this engine
-    reads local files only so far, so none is raised yet. They exist so that
-    code catching them runs unchanged.
+    It and its subclasses below are Daft's classes for remote I/O: a request to an
+    object store that timed out, was throttled (HTTP 503 or 429) or lost its
+    connection, after the tries its ``IOConfig`` allows, raises one of them.
     """
 
 

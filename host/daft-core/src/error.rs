@@ -44,6 +44,16 @@ pub enum DaftError {
     #[error("{path}: {message}")]
     Io { path: String, message: String },
 
+    /// A request to a remote store failed in a way that may pass if tried
+    /// again later (a timeout, throttling, a broken connection), after the
+    /// tries its settings allow.
+    #[error("{path}: {message}")]
+    Transient {
+        path: String,
+        message: String,
+        kind: TransientKind,
+    },
+
     /// A plugin failed to load, or one of its functions misbehaved.
     #[error("plugin {plugin:?}: {message}")]
     Plugin { plugin: String, message: String },
@@ -71,6 +81,20 @@ pub enum DaftError {
     /// A bug in the engine: an invariant did not hold.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// What kind of passing failure a [`DaftError::Transient`] is (Daft's
+/// exception classes for remote I/O).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransientKind {
+    /// No connection within the connect timeout.
+    ConnectTimeout,
+    /// No answer within the read timeout.
+    ReadTimeout,
+    /// The store asked the client to slow down (HTTP 503 or 429).
+    Throttled,
+    /// A connection was refused or broke off.
+    Socket,
 }
 
 /// An error from outside the engine kept as it was raised (a Python

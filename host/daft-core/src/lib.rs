@@ -10,4 +10,4 @@ pub mod options;
 pub mod registry;
 pub mod types;
 
-pub use error::{Cause, DaftError, DaftResult};
+pub use error::{Cause, DaftError, DaftResult, TransientKind};

@@ -82,7 +82,11 @@ impl FileStamp {
 
     /// This file as it is now.
     pub fn now(&self) -> DaftResult<FileStamp> {
-        remote::wait(self.now_async())?
+        match &self.remote {
+            // Local files need no I/O runtime (its threads start on first use).
+            None => FileStamp::of(&self.path),
+            Some(_) => remote::wait(self.now_async())?,
+        }
     }
 
     async fn now_async(&self) -> DaftResult<FileStamp> {
@@ -101,6 +105,9 @@ impl FileStamp {
 
     /// Each of `files` as it is now, the objects' HEAD requests at once.
     pub fn now_all(files: &[FileStamp]) -> DaftResult<Vec<DaftResult<FileStamp>>> {
+        if files.iter().all(|f| f.remote.is_none()) {
+            return Ok(files.iter().map(FileStamp::now).collect());
+        }
         remote::concurrently(files, |f| f.now_async())
     }
 
@@ -155,6 +162,10 @@ impl FileStamp {
     pub(crate) fn parquet_schemas(
         files: &[FileStamp],
     ) -> DaftResult<Vec<DaftResult<arrow::datatypes::SchemaRef>>> {
+        if files.iter().all(|f| f.remote.is_none()) {
+            let local = |f: &FileStamp| crate::parquet::local_parquet_schema(&f.path);
+            return Ok(files.iter().map(local).collect());
+        }
         remote::concurrently(files, |f| f.parquet_schema())
     }
 }

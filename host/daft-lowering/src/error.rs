@@ -41,10 +41,8 @@ pub fn from_df(e: DataFusionError) -> DaftError {
             path: "<file>".into(),
             message: io.to_string(),
         },
-        DataFusionError::ObjectStore(o) => DaftError::Io {
-            path: "<file>".into(),
-            message: o.to_string(),
-        },
+        // The store's own error names the object's URL.
+        DataFusionError::ObjectStore(o) => daft_io::object_store_error("<file>", "read", o),
         DataFusionError::Execution(m) => DaftError::ComputeError(m.clone()),
         DataFusionError::ExecutionJoin(j) => {
             DaftError::Internal(format!("a query task failed: {j}"))

@@ -1,6 +1,6 @@
 //! Engine errors as exceptions of `daft.exceptions`.
 
-use daft_core::DaftError;
+use daft_core::{DaftError, TransientKind};
 use pyo3::exceptions::{PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -12,6 +12,12 @@ pub fn to_py(err: DaftError) -> PyErr {
         DaftError::TypeError(_) => "DaftTypeError",
         DaftError::SchemaMismatch(_) => "DaftSchemaMismatchError",
         DaftError::Plugin { .. } => "DaftPluginError",
+        DaftError::Transient { kind, .. } => match kind {
+            TransientKind::ConnectTimeout => "ConnectTimeoutError",
+            TransientKind::ReadTimeout => "ReadTimeoutError",
+            TransientKind::Throttled => "DaftTransientError",
+            TransientKind::Socket => "SocketError",
+        },
         DaftError::FileNotFound(_) => return PyFileNotFoundError::new_err(err.to_string()),
         DaftError::OutOfMemory(_) => return PyMemoryError::new_err(err.to_string()),
         DaftError::Cancelled(_) => return PyKeyboardInterrupt::new_err(err.to_string()),

@@ -25,7 +25,7 @@ use object_store::path::Path as StorePath;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use url::Url;
 
-use daft_core::{DaftError, DaftResult};
+use daft_core::{DaftError, DaftResult, TransientKind};
 
 use checked::Checked;
 pub use config::{AzureConfig, GcsConfig, HttpConfig, IoConfig, S3Config};
@@ -240,25 +240,74 @@ impl RemoteFile {
 
 /// What went wrong with `op` on `url`, in words a user can act on.
 pub(crate) fn store_err(url: &str, op: &str, e: object_store::Error) -> DaftError {
+    object_store_error(url, op, &e)
+}
+
+/// [`store_err`] of an error held by reference (as DataFusion's errors
+/// hold it): the engine's error for `op` on `path` failing with `e`.
+pub fn object_store_error(path: &str, op: &str, e: &object_store::Error) -> DaftError {
     use object_store::Error as E;
     match e {
-        E::NotFound { .. } => DaftError::FileNotFound(url.to_string()),
+        E::NotFound { .. } => DaftError::FileNotFound(path.to_string()),
         E::PermissionDenied { source, .. } => DaftError::Io {
-            path: url.to_string(),
+            path: path.to_string(),
             message: format!("{op}: access denied: {}", chain(source.as_ref())),
         },
         E::Unauthenticated { source, .. } => DaftError::Io {
-            path: url.to_string(),
+            path: path.to_string(),
             message: format!(
                 "{op}: not authenticated (check the credentials): {}",
                 chain(source.as_ref())
             ),
         },
-        other => DaftError::Io {
-            path: url.to_string(),
-            message: format!("{op} failed: {}", chain(&other)),
-        },
+        other => {
+            let message = format!("{op} failed: {}", chain(other));
+            match transient_kind(other, &message) {
+                Some(kind) => DaftError::Transient {
+                    path: path.to_string(),
+                    message,
+                    kind,
+                },
+                None => DaftError::Io {
+                    path: path.to_string(),
+                    message,
+                },
+            }
+        }
     }
+}
+
+/// Whether `e` (described by `message`) may pass if tried again later, and
+/// as which of Daft's exception classes.
+fn transient_kind(e: &(dyn std::error::Error + 'static), message: &str) -> Option<TransientKind> {
+    use object_store::client::{HttpError, HttpErrorKind};
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(http) = err.downcast_ref::<HttpError>() {
+            let connecting = message.contains("Connect") || message.contains("tcp connect");
+            return Some(match http.kind() {
+                HttpErrorKind::Timeout if connecting => TransientKind::ConnectTimeout,
+                HttpErrorKind::Timeout => TransientKind::ReadTimeout,
+                HttpErrorKind::Connect if message.contains("timed out") => {
+                    TransientKind::ConnectTimeout
+                }
+                HttpErrorKind::Connect | HttpErrorKind::Request | HttpErrorKind::Interrupted => {
+                    TransientKind::Socket
+                }
+                _ => return None,
+            });
+        }
+        cur = err.source();
+    }
+    let throttled = [
+        "503 Service Unavailable",
+        "429 Too Many Requests",
+        "SlowDown",
+    ];
+    throttled
+        .iter()
+        .any(|t| message.contains(t))
+        .then_some(TransientKind::Throttled)
 }
 
 /// An error and its causes on one line, a store's XML error document
@@ -281,6 +330,15 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// `Message`, and the code in words where it is a common one.
 fn shorten_xml(text: &str) -> String {
     let Some(start) = text.find("<?xml") else {
+        // A HEAD answer has no body: the status says it.
+        for (status, meaning) in [
+            ("503 Service Unavailable", "throttled or unavailable"),
+            ("429 Too Many Requests", "throttled"),
+        ] {
+            if text.contains(status) {
+                return format!("{}: {meaning}", text.trim_end().trim_end_matches(':'));
+            }
+        }
         return text.to_string();
     };
     let tag = |name: &str| {
@@ -484,6 +542,40 @@ mod tests {
              (The bucket does not exist)"
         );
         assert_eq!(shorten_xml("plain"), "plain");
+        assert_eq!(
+            shorten_xml("HEAD x after 2 retries - 503 Service Unavailable: "),
+            "HEAD x after 2 retries - 503 Service Unavailable: throttled or unavailable"
+        );
+    }
+
+    #[test]
+    fn every_store_builds_its_client_from_its_settings_without_a_request() {
+        let handle = io().unwrap().as_ref().unwrap().runtime.handle().clone();
+        let cfg = IoConfig::from_json(Some(
+            r#"{"gcs": {"anonymous": true},
+                "azure": {"storage_account": "acct", "access_key": "a2V5", "use_ssl": false},
+                "http": {"bearer_token": "tok", "num_tries": 1}}"#,
+        ))
+        .unwrap();
+        for url in [
+            "gs://bucket/a.parquet",
+            "az://container/a.parquet",
+            "abfss://container@acct.dfs.core.windows.net/a.parquet",
+            "https://example.com/a.parquet",
+        ] {
+            let u = RemoteUrl::parse(url).unwrap().unwrap();
+            config::build_store(&u, &cfg, handle.clone()).unwrap_or_else(|e| panic!("{url}: {e}"));
+        }
+        // A user agent that is no header value is an error naming the store.
+        let bad = IoConfig::from_json(Some(r#"{"http": {"user_agent": "a\nb"}}"#)).unwrap();
+        let u = RemoteUrl::parse("http://h/x").unwrap().unwrap();
+        let err = config::build_store(&u, &bad, handle)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("http://h") && err.contains("user_agent"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -599,7 +599,8 @@ fn encode_error(e: &mut Encoder, err: &DaftError) {
             e.u8(5);
             e.str(m);
         }
-        DaftError::Io { path, message } => {
+        // A plugin does no remote I/O; a transient error crosses as plain I/O.
+        DaftError::Io { path, message } | DaftError::Transient { path, message, .. } => {
             e.u8(6);
             e.str(path);
             e.str(message);
