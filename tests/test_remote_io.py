@@ -454,6 +454,9 @@ def test_parquet_over_http_reads_with_ranged_requests(tmp_path):
             daft.from_pydict({"a": [1]}).write_parquet(f"{server.url}/out")
         with pytest.raises(FileNotFoundError, match="missing.parquet"):
             daft.read_parquet(f"{server.url}/missing.parquet")
+        # A query string is refused rather than dropped (it could name another resource).
+        with pytest.raises(ValueError, match=r"d\.parquet\?v=2: URLs with a query string"):
+            daft.read_parquet(f"{url}?v=2")
     finally:
         server.stop()
 

@@ -52,7 +52,8 @@ pub(crate) struct RemoteUrl {
     pub base: String,
     /// The bucket, container (`container@account...`) or host and port.
     pub authority: String,
-    /// The object's key as written, without the leading `/`.
+    /// The object's key as written, without the leading `/` (for HTTP, the
+    /// URL's path: a query string is refused).
     pub key: String,
 }
 
@@ -83,14 +84,15 @@ impl RemoteUrl {
             .map_err(|e| DaftError::value_error(format!("{text}: not a valid URL: {e}")))?;
         // An object key is taken as written (glob characters, `?`, spaces
         // and `%` included), as Daft does; an HTTP path is a URL's path.
-        let key = match kind {
-            Scheme::Http => raw_key
-                .split(['?', '#'])
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-            _ => raw_key.to_string(),
-        };
+        if kind == Scheme::Http && raw_key.contains(['?', '#']) {
+            // The path would be sent without them, which could name another
+            // resource (`?version=2`) or fail a signature: refused instead.
+            return Err(DaftError::value_error(format!(
+                "{text}: URLs with a query string or fragment are not supported yet (signed \
+                 URLs included); pass the URL without them"
+            )));
+        }
+        let key = raw_key.to_string();
         Ok(Some(RemoteUrl {
             scheme: kind,
             url,
@@ -499,7 +501,7 @@ mod tests {
         assert_eq!(u.authority, "bucket");
         assert_eq!(u.key, "dir/a b?.parquet");
         assert_eq!(u.scan_url().as_str(), "s3://bucket/dir/a%20b%3F.parquet");
-        let u = RemoteUrl::parse("http://127.0.0.1:9000/x/y.csv?sig=1")
+        let u = RemoteUrl::parse("http://127.0.0.1:9000/x/y.csv")
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -507,6 +509,13 @@ mod tests {
             (Scheme::Http, "http://127.0.0.1:9000")
         );
         assert_eq!(u.key, "x/y.csv");
+        let err = RemoteUrl::parse("https://h/x.parquet?sig=1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("https://h/x.parquet?sig=1") && err.contains("query"),
+            "{err}"
+        );
         let u = RemoteUrl::parse("abfss://c@acct.dfs.core.windows.net/p/q.json")
             .unwrap()
             .unwrap();
