@@ -29,17 +29,22 @@ def s3(s3_server):
     bucket = f"b-{uuid.uuid4().hex[:12]}"
     client = s3_server.client()
     client.create_bucket(Bucket=bucket)
-    cfg = IOConfig(
+    cfg = _config(s3_server, s3_server.endpoint, num_tries=2, retry_initial_backoff_ms=50)
+    return bucket, client, cfg
+
+
+def _config(s3_server, endpoint: str, **settings) -> IOConfig:
+    """The IOConfig of the session's server, reached at `endpoint` (the server's own or a
+    proxy's), with the server's credentials."""
+    return IOConfig(
         s3=S3Config(
-            endpoint_url=s3_server.endpoint,
+            endpoint_url=endpoint,
             key_id=s3_server.key_id,
             access_key=s3_server.access_key,
             region_name="us-east-1",
-            num_tries=2,
-            retry_initial_backoff_ms=50,
+            **settings,
         )
     )
-    return bucket, client, cfg
 
 
 def _keys(client, bucket: str, prefix: str = "") -> list[str]:
@@ -188,14 +193,7 @@ def test_a_two_column_query_of_a_ten_column_file_fetches_under_half_of_it(s3_ser
     client.put_object(Bucket=bucket, Key="wide.parquet", Body=body)
     proxy = CountingProxy(s3_server.port)
     try:
-        cfg = IOConfig(
-            s3=S3Config(
-                endpoint_url=proxy.endpoint,
-                key_id=s3_server.key_id,
-                access_key=s3_server.access_key,
-                region_name="us-east-1",
-            )
-        )
+        cfg = _config(s3_server, proxy.endpoint)
         df = daft.read_parquet(f"s3://{bucket}/wide.parquet", io_config=cfg)
         planned = proxy.received
         got = df.select("c3", "c7").sum("c3", "c7").to_pydict()
@@ -217,14 +215,7 @@ def test_a_selective_filter_fetches_only_the_row_groups_it_needs(s3_server, s3):
     client.put_object(Bucket=bucket, Key="sorted.parquet", Body=body)
     proxy = CountingProxy(s3_server.port)
     try:
-        cfg = IOConfig(
-            s3=S3Config(
-                endpoint_url=proxy.endpoint,
-                key_id=s3_server.key_id,
-                access_key=s3_server.access_key,
-                region_name="us-east-1",
-            )
-        )
+        cfg = _config(s3_server, proxy.endpoint)
         df = daft.read_parquet(f"s3://{bucket}/sorted.parquet", io_config=cfg)
         proxy.reset()
         got = df.where(col("a") >= n - 100).select("b").to_pydict()
