@@ -16,8 +16,8 @@ pub use crate::json::{json_schema, JsonWriteOptions};
 pub use crate::parquet::{parquet_schema, parquet_schema_fits, read_parquet};
 pub use crate::paths::expand_paths;
 pub use crate::remote::{
-    bound_store, is_remote, object_store_error, put_object, remove_other_objects, AzureConfig,
-    GcsConfig, HttpConfig, IoConfig, S3Config,
+    bound_store, object_store_error, put_object, remove_other_objects, AzureConfig, GcsConfig,
+    HttpConfig, IoConfig, S3Config,
 };
 pub use crate::stamp::{find_files, FileStamp};
 pub use crate::write::{write_files, FileFormat, WriteMode};

@@ -111,17 +111,6 @@ impl FileStamp {
         remote::concurrently(files, |f| f.now_async())
     }
 
-    /// Whether the file is still as stamped (same size and time, and for an
-    /// object the same entity tag).
-    pub fn is_unchanged(&self) -> DaftResult<bool> {
-        Ok(&self.now()? == self)
-    }
-
-    /// Whether the file is in an object store.
-    pub fn is_remote(&self) -> bool {
-        self.remote.is_some()
-    }
-
     /// The URL DataFusion scans this object by, its client bound as the one
     /// its store is read with; `None` for a local file.
     pub fn scan_url(&self) -> DaftResult<Option<url::Url>> {

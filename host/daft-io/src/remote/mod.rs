@@ -132,11 +132,6 @@ pub(crate) fn store_path(key: &str) -> StorePath {
     StorePath::parse(key).unwrap_or_else(|_| StorePath::from(key))
 }
 
-/// Whether `path` is an object-store URL this crate reads.
-pub fn is_remote(path: &str) -> bool {
-    matches!(RemoteUrl::parse(path), Ok(Some(_)))
-}
-
 struct Io {
     pid: u32,
     runtime: Arc<tokio::runtime::Runtime>,
