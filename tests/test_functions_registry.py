@@ -243,6 +243,61 @@ def test_a_query_failing_on_one_partition_while_others_log_exits_without_a_panic
         assert "panicked" not in proc.stderr, proc.stderr[-2000:]
 
 
+def test_at_exit_the_other_partitions_of_a_failed_query_are_waited_for():
+    # The failing partition's error comes back while the others' tasks may still
+    # hold its input, pyarrow's memory; released after exit tore pyarrow down, it
+    # aborted the process ("cannot create default memory pool", about one run in a
+    # hundred on 2 busy cores). `import daft` registers `stop_queries` at exit: once
+    # it returns, every buffer the query held is back in pyarrow's pool.
+    code = (
+        "import gc, daft, numpy as np, pyarrow as pa\n"
+        "from daft import Window, col\n"
+        "from daft.functions import rank\n"
+        "rng = np.random.default_rng(3)\n"
+        "n = 2_000_000\n"
+        "base = pa.total_allocated_bytes()\n"
+        "t = pa.table({'k': pa.array(rng.integers(0, 200_000, n)).cast(pa.int32()),\n"
+        "              'v': pa.array(rng.random(n)).cast(pa.float32())})\n"
+        "df = daft.from_arrow(t)\n"
+        "del t\n"
+        "daft.set_execution_config(memory_limit_bytes=3_000_000)\n"
+        "w = Window().partition_by('k').order_by('v')\n"
+        "try:\n"
+        "    df.select('k', rank().over(w).alias('r')).where(col('r') <= 1).collect()\n"
+        "except MemoryError:\n"
+        "    print('MemoryError')\n"
+        "del df\n"
+        "gc.collect()\n"
+        "print(daft.daft.stop_queries(60.0), pa.total_allocated_bytes() - base)\n"
+    )
+    assert run_python(code).stdout.split() == ["MemoryError", "True", "0"]
+
+
+def test_a_query_running_in_a_daemon_thread_at_exit_is_stopped_cleanly():
+    # Without the stop at exit, the thread's poll for Ctrl-C touched the
+    # finalized interpreter (a pyo3 panic on stderr).
+    code = (
+        "import threading, time, daft, numpy as np\n"
+        "from daft import col\n"
+        "rng = np.random.default_rng(3)\n"
+        "n = 5_000_000\n"
+        "df = daft.from_pydict({'k': rng.integers(0, n // 2, n), 'v': rng.random(n)})\n"
+        "started = threading.Event()\n"
+        "def work():\n"
+        "    started.set()\n"
+        "    try:\n"
+        "        df.groupby('k').agg(col('v').sum()).sort('k').collect()\n"
+        "    except BaseException as e:\n"
+        "        print('stopped', type(e).__name__, flush=True)\n"
+        "threading.Thread(target=work, daemon=True).start()\n"
+        "started.wait()\n"
+        "time.sleep(0.2)\n"
+    )
+    proc = run_python(code)
+    assert "panicked" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.stdout.split() in ([], ["stopped", "KeyboardInterrupt"])
+
+
 def test_without_daft_log_nothing_is_logged():
     proc = run_python(QUERY)
     assert proc.stdout.strip() == "2"

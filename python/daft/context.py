@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -24,6 +25,16 @@ __all__ = [
     "set_runner_native",
     "set_runner_ray",
 ]
+
+
+def _stop_queries_at_exit() -> None:
+    # The tasks of a query still running at exit (another thread's, or the other
+    # partitions of one that failed) may hold pyarrow's buffers; releasing one after
+    # the process began tearing down pyarrow aborts it (`stop_queries`).
+    _native.stop_queries(10.0)
+
+
+atexit.register(_stop_queries_at_exit)
 
 # Daft's execution settings that tune its own executor's scan splitting, shuffles and
 # writers. Queries here run on DataFusion, which plans those itself, so they are accepted

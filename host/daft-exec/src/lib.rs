@@ -39,7 +39,10 @@ use daft_core::{DaftError, DaftResult};
 use daft_lowering::{from_df, lower_plan, LowerOptions};
 use daft_plan::LogicalPlan;
 
-pub use session::{default_memory_limit, execution_config, set_execution_config, ExecutionConfig};
+pub use session::{
+    default_memory_limit, execution_config, set_execution_config, stop_queries_and_wait,
+    ExecutionConfig,
+};
 
 use crate::ordered::OrderedConcatExec;
 use crate::session::{engine, Engine};
@@ -92,7 +95,7 @@ fn run<T: Send + 'static>(
                     "the query task failed: {join}"
                 )))
             }
-            Err(_) if interrupted() => {
+            Err(_) if session::exiting() || interrupted() => {
                 INTERRUPTS.fetch_add(1, Ordering::Relaxed);
                 handle.abort();
                 return Err(DaftError::Cancelled("interrupted".into()));
@@ -333,7 +336,7 @@ impl BatchIter {
                 .runtime
                 .block_on(async { tokio::time::timeout(POLL, stream.next()).await });
             match next {
-                Err(_) if stop() => {
+                Err(_) if session::exiting() || stop() => {
                     INTERRUPTS.fetch_add(1, Ordering::Relaxed);
                     self.stream = None;
                     return Some(Err(DaftError::Cancelled("interrupted".into())));
@@ -422,7 +425,7 @@ pub fn write_with<T: Send>(
                 // wrote everything: its result stands.
                 Ok(result) => return result,
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    if !stopping && interrupted() {
+                    if !stopping && (session::exiting() || interrupted()) {
                         stopping = true;
                         cancelled.store(true, Ordering::Relaxed);
                     }

@@ -3,7 +3,9 @@
 //! rebuilt from scratch in a child process after `fork`.
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
@@ -93,6 +95,48 @@ pub struct Engine {
 static ENGINE: Mutex<Option<Arc<Engine>>> = Mutex::new(None);
 static CONFIG: Mutex<Option<ExecutionConfig>> = Mutex::new(None);
 
+/// Set once the process is exiting: queries still waited on stop at their
+/// next poll (see [`stop_queries_and_wait`]).
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// Engines replaced by a config change that a thread of their own is still
+/// dropping (their runtimes finishing the tasks of queries that used them).
+static DROPPING: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether the process is exiting (see [`stop_queries_and_wait`]).
+pub(crate) fn exiting() -> bool {
+    EXITING.load(Ordering::SeqCst)
+}
+
+/// Called when the process is about to exit: running queries stop, and this
+/// waits up to `timeout` until no task of the engine's runtime is left.
+/// Returns whether none is.
+///
+/// A query that fails in one partition returns its error while the other
+/// partitions' tasks still run until their next await point, holding
+/// batches that may be Arrow memory of the Python process (`from_pydict`
+/// imports pyarrow's buffers without copying). Releasing such a buffer
+/// after `exit` has destroyed pyarrow's memory pool aborts the process
+/// ("cannot create default memory pool"), so the tasks must be gone first.
+pub fn stop_queries_and_wait(timeout: Duration) -> bool {
+    EXITING.store(true, Ordering::SeqCst);
+    let deadline = Instant::now() + timeout;
+    let pid = std::process::id();
+    loop {
+        let alive = lock(&ENGINE)
+            .as_ref()
+            .filter(|e| e.pid == pid)
+            .map_or(0, |e| e.runtime.metrics().num_alive_tasks());
+        if alive == 0 && DROPPING.load(Ordering::SeqCst) == 0 {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding these locks leaves plain data that is still
     // valid (an Option being replaced), so poisoning is ignored.
@@ -145,7 +189,11 @@ pub fn engine() -> DaftResult<Arc<Engine>> {
     let previous = slot.replace(built.clone());
     drop(slot);
     if let Some(previous) = previous {
-        std::thread::spawn(move || drop(previous));
+        DROPPING.fetch_add(1, Ordering::SeqCst);
+        std::thread::spawn(move || {
+            drop(previous);
+            DROPPING.fetch_sub(1, Ordering::SeqCst);
+        });
     }
     Ok(built)
 }

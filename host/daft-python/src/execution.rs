@@ -39,3 +39,13 @@ pub fn get_execution_config(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("spill_dir", c.spill_dir)?;
     Ok(d)
 }
+
+/// Called at interpreter exit (`atexit`, registered by `import daft`):
+/// stops the queries still running and waits up to `timeout_s`, with the
+/// GIL released, until the engine has no task left (see
+/// `daft_exec::stop_queries_and_wait`). Returns whether none is left.
+#[pyfunction]
+pub fn stop_queries(py: Python<'_>, timeout_s: f64) -> bool {
+    let timeout = std::time::Duration::from_secs_f64(timeout_s.max(0.0));
+    py.detach(|| daft_exec::stop_queries_and_wait(timeout))
+}

@@ -47,6 +47,7 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(storage::put_object, m)?)?;
     m.add_function(wrap_pyfunction!(execution::set_execution_config, m)?)?;
     m.add_function(wrap_pyfunction!(execution::get_execution_config, m)?)?;
+    m.add_function(wrap_pyfunction!(execution::stop_queries, m)?)?;
     m.add_function(wrap_pyfunction!(registry::list_functions, m)?)?;
     m.add_function(wrap_pyfunction!(types::display_type, m)?)?;
     m.add_function(wrap_pyfunction!(types::sql_datatype, m)?)?;
