@@ -53,16 +53,20 @@ functions-reference: install
 # DataFusion and arrow are compiled once per run, not once per profile.
 export DAFT_TEST_PLUGIN_DIR := $(CARGO_TARGET_DIR)/release
 
-# The plugin ABI 1.0 fixtures (the frozen 1.0 SDK, a plugin built with it, its loader) are a
-# workspace of their own, built into the same target/ (their dependencies are reused).
+# The plugin SDK with the first-party plugin packs (plugins/, arrow 60) and the plugin ABI 1.0
+# fixtures (the frozen 1.0 SDK, a plugin built with it, its loader) are workspaces of their
+# own, built into the same target/; the 1.0 fixtures reuse the packs' compiled arrow.
+PACKS := --manifest-path plugins/Cargo.toml
 ABI10 := --manifest-path tests/fixtures/abi-1.0/Cargo.toml
 
-# In CI the workspace build also writes cargo's timing report (target/cargo-timings/), which
-# shows where a cold build's minutes go.
+# In CI the host's workspace build also writes cargo's timing report
+# (target/cargo-timings/), which shows where a cold build's minutes go.
 test-rust:
 	cargo build --workspace --release $(if $(CI),--timings)
+	cargo build --workspace --release $(PACKS)
 	cargo build --release $(ABI10)
 	cargo test --workspace --release
+	cargo test --workspace --release $(PACKS)
 
 # The Python tests run in PYTEST_WORKERS processes (pytest-xdist; `auto`: one per core),
 # each file's tests in one process, in order: fixtures scoped to a module stay shared.
@@ -96,6 +100,7 @@ FUZZ_CASES ?= 50000
 leak-check:
 	@command -v valgrind >/dev/null || { echo "make leak-check needs valgrind (apt-get install valgrind)"; exit 1; }
 	cargo build --workspace --release
+	cargo build --workspace --release $(PACKS)
 	bin=$$(cargo test --release -p daft-plugin-loader --test memory --no-run --message-format=json \
 		| $(PYTHON) -c 'import json, sys; print(*[m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")])') && \
 	RUST_BACKTRACE=0 DAFT_LEAK_CHECK_CALLS=$(LEAK_CHECK_CALLS) valgrind --leak-check=full \
@@ -104,17 +109,21 @@ leak-check:
 
 fuzz:
 	cargo build --workspace --release
+	cargo build --workspace --release $(PACKS)
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p daft-plugin-loader --test roundtrip -- \
 		--exact random_arrays_of_random_types_round_trip_unchanged --nocapture
 
 lint: $(REQS)
 	cargo fmt --check
+	cargo fmt --all --check $(PACKS)
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets $(PACKS) -- -D warnings
 	$(VENV)/bin/ruff check python tests examples benchmarks
 	$(VENV)/bin/ruff format --check python tests examples benchmarks
 
 fmt: $(REQS)
 	cargo fmt
+	cargo fmt --all $(PACKS)
 	$(VENV)/bin/ruff format python tests examples benchmarks
 
 # Benchmarks (never part of `make test`; its smoke mode is, in tests/test_benchmarks_smoke.py).

@@ -226,8 +226,8 @@ def generate_hello_plugins(n: int) -> list:
                     raise RuntimeError(f"plugins/hello/{rel} no longer contains {a!r}")
                 text = text.replace(a, b)
             if rel == "Cargo.toml":
-                # A standalone crate with the workspace's lock file and the workspace's
-                # release profile, so it reuses the dependencies the core build compiled.
+                # A standalone crate with the plugin packs' lock file and the release
+                # profile, so it reuses the dependencies the packs' build compiled.
                 # `cargo run --bin uniffi-bindgen` (maturin) looks in the default members.
                 members = '[".", "no-bindings"]'
                 text = (
@@ -236,7 +236,7 @@ def generate_hello_plugins(n: int) -> list:
                     + "\n"
                     + profile
                 )
-                shutil.copy(ROOT / "Cargo.lock", dst / "Cargo.lock")
+                shutil.copy(ROOT / "plugins" / "Cargo.lock", dst / "Cargo.lock")
             p.write_text(text)
         wheels.append(
             build_plugin_wheel(dst / "Cargo.toml", WORK / "gen-wheels" / name, ROOT / "target")

@@ -12,10 +12,10 @@ How that test builds, without changing the project:
   no path of this machine (and every cargo run maturin starts sees it, which a
   ``--config`` option would not guarantee).
 * The same file repeats this workspace's ``[profile]`` settings, the project gets a copy
-  of this workspace's ``Cargo.lock``, and cargo builds into ``$CARGO_TARGET_DIR`` (which
-  the Makefile sets to this checkout's ``target/``; ``target/`` when unset): the arrow
-  the workspace's plugin wheels were built with is then reused rather than compiled again,
-  and cargo runs offline.
+  of the plugin packs' ``Cargo.lock`` (``plugins/``), and cargo builds into
+  ``$CARGO_TARGET_DIR`` (which the Makefile sets to this checkout's ``target/``;
+  ``target/`` when unset): the arrow the first-party plugin wheels were built with is then
+  reused rather than compiled again, and cargo runs offline.
 
 How the fresh environment gets its packages, offline and without this environment's daft:
 ``pip install --no-index --no-deps`` of the core wheel (``target/wheels``, from
@@ -190,7 +190,7 @@ def _toml_tables(prefix: str, table: dict) -> list[str]:
 
 def _cargo_config(project: Path) -> None:
     """Points the project's `daft-plugin-api` at this checkout, from a config file beside
-    the project, with this workspace's profiles and lock file (see the module docstring)."""
+    the project, with this workspace's profiles and the packs' lock file (module docstring)."""
     lines = _toml_tables("patch.crates-io.daft-plugin-api", {"path": str(ROOT / "plugin-api")})
     try:
         import tomllib
@@ -203,7 +203,7 @@ def _cargo_config(project: Path) -> None:
     config = project.parent / ".cargo" / "config.toml"
     config.parent.mkdir()
     config.write_text("\n".join(lines) + "\n")
-    shutil.copy(ROOT / "Cargo.lock", project / "Cargo.lock")
+    shutil.copy(ROOT / "plugins" / "Cargo.lock", project / "Cargo.lock")
 
 
 def _tool(name: str) -> str:

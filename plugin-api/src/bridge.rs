@@ -14,6 +14,7 @@ use crate::abi::{ArrowArray, ArrowSchema, INVALID_RESULT_PREFIX};
 use crate::arrow::array::{make_array, Array, ArrayData, ArrayRef};
 use crate::arrow::datatypes::{DataType, Field};
 use crate::arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use crate::arrow_export::mark_sorted_maps;
 use crate::arrow_import::without_dangling_first_offsets;
 use crate::sdk::{ReturnFieldRule, ScalarFunction};
 use crate::Options;
@@ -48,9 +49,11 @@ fn array_from_arrow(a: FFI_ArrowArray) -> ArrowArray {
 
 /// Exports a data type (for an extension type's storage).
 pub(crate) fn export_data_type(dt: &DataType) -> Result<ArrowSchema, String> {
-    FFI_ArrowSchema::try_from(dt)
+    let mut schema = FFI_ArrowSchema::try_from(dt)
         .map(schema_from_arrow)
-        .map_err(|e| format!("cannot export type {dt}: {e}"))
+        .map_err(|e| format!("cannot export type {dt}: {e}"))?;
+    mark_sorted_maps(&mut schema, dt);
+    Ok(schema)
 }
 
 fn import_field(s: &ArrowSchema, what: &str) -> Result<Field, String> {
@@ -72,9 +75,11 @@ pub(crate) fn import_fields(args: &[ArrowSchema]) -> Result<Vec<Field>, String> 
 
 /// Exports a field (a rule's result).
 pub(crate) fn export_field(field: &Field) -> Result<ArrowSchema, String> {
-    FFI_ArrowSchema::try_from(field)
+    let mut schema = FFI_ArrowSchema::try_from(field)
         .map(schema_from_arrow)
-        .map_err(|e| format!("cannot export field {field}: {e}"))
+        .map_err(|e| format!("cannot export field {field}: {e}"))?;
+    mark_sorted_maps(&mut schema, field.data_type());
+    Ok(schema)
 }
 
 /// Runs a return-type rule (of a scalar or aggregate function) on C Data
@@ -132,7 +137,9 @@ pub(crate) fn export_result(result: &dyn Array) -> Result<(ArrowArray, ArrowSche
     let data = result.to_data();
     check_result(&data)?;
     let (array, schema) = to_ffi(&data).map_err(|e| format!("cannot export the result: {e}"))?;
-    Ok((array_from_arrow(array), schema_from_arrow(schema)))
+    let mut schema = schema_from_arrow(schema);
+    mark_sorted_maps(&mut schema, data.data_type());
+    Ok((array_from_arrow(array), schema))
 }
 
 /// Runs a function's kernel on C Data Interface arrays, taking ownership

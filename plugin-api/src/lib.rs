@@ -39,30 +39,57 @@
 //! - the SDK types re-exported at the root ([`ScalarFunction`],
 //!   [`ExtensionType`], [`Param`], [`Options`], ...).
 //! - [`arrow`]: the arrow-rs version selected by the `arrow-NN` feature.
+//! - [`arrow_export`]: the repair both sides apply to schemas they export.
 //! - [`arrow_import`]: the repair both sides apply to arrays they import
 //!   through the C Data Interface (the SDK to arguments, the host's loader
 //!   to results).
 
 #![warn(missing_docs)]
 
-#[cfg(all(feature = "arrow-60", feature = "arrow-55"))]
-compile_error!("enable exactly one of the features `arrow-60` and `arrow-55` of daft-plugin-api");
-#[cfg(not(any(feature = "arrow-60", feature = "arrow-55")))]
-compile_error!("enable one of the features `arrow-60` (default) or `arrow-55` of daft-plugin-api");
+#[cfg(any(
+    all(feature = "arrow-60", feature = "arrow-59"),
+    all(feature = "arrow-60", feature = "arrow-55"),
+    all(feature = "arrow-59", feature = "arrow-55"),
+))]
+compile_error!(
+    "enable exactly one of the features `arrow-60`, `arrow-59` and `arrow-55` of daft-plugin-api"
+);
+#[cfg(not(any(feature = "arrow-60", feature = "arrow-59", feature = "arrow-55")))]
+compile_error!(
+    "enable one of the features `arrow-60` (default), `arrow-59` or `arrow-55` of daft-plugin-api"
+);
 
 /// The arrow-rs crate the SDK speaks, selected by a cargo feature
-/// (`arrow-60`, the default, or `arrow-55`). Use it instead of depending on
-/// `arrow` directly so that the SDK's types and yours agree. The ABI itself
-/// does not depend on it: host and plugin may use different arrow versions.
-#[cfg(all(feature = "arrow-60", not(feature = "arrow-55")))]
+/// (`arrow-60`, the default, `arrow-59` or `arrow-55`). Use it instead of
+/// depending on `arrow` directly so that the SDK's types and yours agree.
+/// The ABI itself does not depend on it: host and plugin may use different
+/// arrow versions.
+#[cfg(all(
+    feature = "arrow-60",
+    not(feature = "arrow-59"),
+    not(feature = "arrow-55")
+))]
 pub use arrow60 as arrow;
 
 /// The arrow-rs crate the SDK speaks (see the `arrow-60` variant).
-#[cfg(all(feature = "arrow-55", not(feature = "arrow-60")))]
+#[cfg(all(
+    feature = "arrow-59",
+    not(feature = "arrow-60"),
+    not(feature = "arrow-55")
+))]
+pub use arrow59 as arrow;
+
+/// The arrow-rs crate the SDK speaks (see the `arrow-60` variant).
+#[cfg(all(
+    feature = "arrow-55",
+    not(feature = "arrow-60"),
+    not(feature = "arrow-59")
+))]
 pub use arrow55 as arrow;
 
 pub mod abi;
 mod aggregate;
+pub mod arrow_export;
 pub mod arrow_import;
 mod bridge;
 mod options;

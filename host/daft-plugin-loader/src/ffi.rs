@@ -13,6 +13,7 @@ use arrow::array::ArrayData;
 use arrow::datatypes::{DataType, Field};
 use arrow::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use daft_plugin_api::abi::{ArrowArray, ArrowSchema};
+use daft_plugin_api::arrow_export::mark_sorted_maps;
 
 // The moves and casts below rely on identical size and alignment.
 const _: () = {
@@ -154,51 +155,6 @@ pub(crate) fn export_call<'a>(
         ),
     };
     Ok((exported, schemas))
-}
-
-/// `ARROW_FLAG_MAP_KEYS_SORTED` of the C Data Interface.
-const MAP_KEYS_SORTED: i64 = 4;
-
-/// Sets the keys-sorted flag on every map of `dt` in `schema`, a schema
-/// this module just exported for `dt`. arrow 59 (the host's) drops that
-/// flag when it exports a `Field` (it overwrites the flags with the
-/// nullable bit), so a `Map(_, true)` argument reached plugins as unsorted;
-/// arrow 60 keeps it, and this can go when the host moves there.
-fn mark_sorted_maps(schema: &mut ArrowSchema, dt: &DataType) {
-    if let DataType::Map(_, true) = dt {
-        schema.flags |= MAP_KEYS_SORTED;
-    }
-    let children: Vec<&DataType> = match dt {
-        DataType::List(f)
-        | DataType::LargeList(f)
-        | DataType::ListView(f)
-        | DataType::LargeListView(f)
-        | DataType::FixedSizeList(f, _)
-        | DataType::Map(f, _) => vec![f.data_type()],
-        DataType::Struct(fields) => fields.iter().map(|f| f.data_type()).collect(),
-        DataType::Union(fields, _) => fields.iter().map(|(_, f)| f.data_type()).collect(),
-        DataType::RunEndEncoded(ends, values) => vec![ends.data_type(), values.data_type()],
-        DataType::Dictionary(_, values) => {
-            // SAFETY: arrow exported this schema a moment ago and nothing
-            // else has seen it; its `dictionary` is null or points to the
-            // schema of `values`, which this function alone is writing to.
-            if let Some(d) = unsafe { schema.dictionary.as_mut() } {
-                mark_sorted_maps(d, values);
-            }
-            return;
-        }
-        _ => return,
-    };
-    if schema.children.is_null() || schema.n_children as usize != children.len() {
-        return;
-    }
-    for (i, child_type) in children.into_iter().enumerate() {
-        // SAFETY: as above; `children` holds `n_children` valid pointers to
-        // child schemas exported from this type's children, in order.
-        if let Some(child) = unsafe { (*schema.children.add(i)).as_mut() } {
-            mark_sorted_maps(child, child_type);
-        }
-    }
 }
 
 /// Checks the pointers of a schema a plugin produced before anything reads

@@ -16,7 +16,7 @@ use daft_core::options::OptionValue;
 use daft_core::registry::{self, FunctionDef};
 use daft_core::DaftResult;
 
-/// Builds workspace package `package` with cargo and returns the path of
+/// Builds package `package` (of the root workspace or the plugin packs') with cargo and returns the path of
 /// its cdylib (the artifact whose target is named `lib_name`), as cargo
 /// reports it with `--message-format=json`.
 ///
@@ -33,16 +33,28 @@ pub fn build_cdylib(package: &str, lib_name: &str) -> PathBuf {
         ));
         assert!(
             path.is_file(),
-            "DAFT_TEST_PLUGIN_DIR is set but {} does not exist; build it with `cargo build -p {package}`",
+            "DAFT_TEST_PLUGIN_DIR is set but {} does not exist (package {package}); `make test-rust` builds it",
             path.display()
         );
         return path;
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The first-party plugin packs (plugins/NAME, package daft-plugin-NAME)
+    // are a workspace of their own; the test plugins are in the root's.
+    let pack = package
+        .strip_prefix("daft-plugin-")
+        .filter(|name| root.join("plugins").join(name).join("Cargo.toml").is_file());
+    let manifest = match pack {
+        Some(_) => root.join("plugins/Cargo.toml"),
+        None => root.join("Cargo.toml"),
+    };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(&workspace)
-        .args(["build", "-p", package, "--message-format=json"]);
+    cmd.current_dir(&root)
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(["-p", package, "--message-format=json"]);
     // Build with the profile this test binary was built with (it lives in
     // <target>/<profile dir>/deps/), so `cargo test --release` reuses the
     // release artifacts instead of compiling everything a second time.
