@@ -298,6 +298,23 @@ def test_a_query_running_in_a_daemon_thread_at_exit_is_stopped_cleanly():
     assert proc.stdout.split() in ([], ["stopped", "KeyboardInterrupt"])
 
 
+def test_a_query_started_after_the_exit_stop_runs_to_its_end():
+    # An exit handler that runs before daft's (registered after `import daft`)
+    # or after it may still run a query: only the queries running when
+    # `stop_queries` was called are stopped.
+    code = (
+        "import daft, numpy as np\n"
+        "from daft import col\n"
+        "assert daft.daft.stop_queries(5.0)\n"
+        "rng = np.random.default_rng(3)\n"
+        "n = 5_000_000\n"
+        "df = daft.from_pydict({'k': rng.integers(0, n // 2, n), 'v': rng.random(n)})\n"
+        "print(len(df.groupby('k').agg(col('v').sum()).sort('k').to_pydict()['k']))\n"
+    )
+    groups = run_python(code).stdout.strip()
+    assert int(groups) > 1_000_000
+
+
 def test_without_daft_log_nothing_is_logged():
     proc = run_python(QUERY)
     assert proc.stdout.strip() == "2"

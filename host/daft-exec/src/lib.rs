@@ -81,6 +81,7 @@ fn run<T: Send + 'static>(
     fut: impl Future<Output = DaftResult<T>> + Send + 'static,
     interrupted: &mut dyn FnMut() -> bool,
 ) -> DaftResult<T> {
+    let token = session::stop_token();
     let progress = Arc::new(progress::QueryProgress::new());
     let _waiting = progress::waiting(progress.clone());
     let mut handle = engine.runtime.spawn(progress::scope(progress, fut));
@@ -95,7 +96,7 @@ fn run<T: Send + 'static>(
                     "the query task failed: {join}"
                 )))
             }
-            Err(_) if session::exiting() || interrupted() => {
+            Err(_) if session::stopped_since(token) || interrupted() => {
                 INTERRUPTS.fetch_add(1, Ordering::Relaxed);
                 handle.abort();
                 return Err(DaftError::Cancelled("interrupted".into()));
@@ -319,6 +320,8 @@ pub struct BatchIter {
     stream: Option<SendableRecordBatchStream>,
     schema: SchemaRef,
     cancelled: Arc<AtomicBool>,
+    /// Taken when the query started (see `session::stopped_since`).
+    stop_token: u64,
 }
 
 impl BatchIter {
@@ -336,7 +339,7 @@ impl BatchIter {
                 .runtime
                 .block_on(async { tokio::time::timeout(POLL, stream.next()).await });
             match next {
-                Err(_) if session::exiting() || stop() => {
+                Err(_) if session::stopped_since(self.stop_token) || stop() => {
                     INTERRUPTS.fetch_add(1, Ordering::Relaxed);
                     self.stream = None;
                     return Some(Err(DaftError::Cancelled("interrupted".into())));
@@ -395,6 +398,7 @@ pub fn stream(
         stream: Some(stream),
         schema: plan.schema(),
         cancelled: Arc::new(AtomicBool::new(false)),
+        stop_token: session::stop_token(),
     })
 }
 
@@ -409,6 +413,7 @@ pub fn write_with<T: Send>(
     writer: impl FnOnce(BatchIter, SchemaRef) -> DaftResult<T> + Send,
 ) -> DaftResult<T> {
     let _span = tracing::debug_span!(target: "daft::exec", "write").entered();
+    let token = session::stop_token();
     let iter = stream(plan, interrupted)?;
     let schema = iter.schema();
     let cancelled = iter.cancelled.clone();
@@ -425,7 +430,7 @@ pub fn write_with<T: Send>(
                 // wrote everything: its result stands.
                 Ok(result) => return result,
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    if !stopping && (session::exiting() || interrupted()) {
+                    if !stopping && (session::stopped_since(token) || interrupted()) {
                         stopping = true;
                         cancelled.store(true, Ordering::Relaxed);
                     }

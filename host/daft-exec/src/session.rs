@@ -3,7 +3,7 @@
 //! rebuilt from scratch in a child process after `fork`.
 
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -95,22 +95,29 @@ pub struct Engine {
 static ENGINE: Mutex<Option<Arc<Engine>>> = Mutex::new(None);
 static CONFIG: Mutex<Option<ExecutionConfig>> = Mutex::new(None);
 
-/// Set once the process is exiting: queries still waited on stop at their
-/// next poll (see [`stop_queries_and_wait`]).
-static EXITING: AtomicBool = AtomicBool::new(false);
+/// How many times [`stop_queries_and_wait`] was called: a query started
+/// before the latest call stops at its next poll; one started afterwards
+/// (an exit handler that runs a query) runs as usual.
+static STOPS: AtomicU64 = AtomicU64::new(0);
 
 /// Engines replaced by a config change that a thread of their own is still
 /// dropping (their runtimes finishing the tasks of queries that used them).
 static DROPPING: AtomicUsize = AtomicUsize::new(0);
 
-/// Whether the process is exiting (see [`stop_queries_and_wait`]).
-pub(crate) fn exiting() -> bool {
-    EXITING.load(Ordering::SeqCst)
+/// A query's token taken when it starts: [`stopped_since`] tells it
+/// whether [`stop_queries_and_wait`] was called since.
+pub(crate) fn stop_token() -> u64 {
+    STOPS.load(Ordering::SeqCst)
 }
 
-/// Called when the process is about to exit: running queries stop, and this
-/// waits up to `timeout` until no task of the engine's runtime is left.
-/// Returns whether none is.
+/// Whether [`stop_queries_and_wait`] was called since `token` was taken.
+pub(crate) fn stopped_since(token: u64) -> bool {
+    STOPS.load(Ordering::SeqCst) != token
+}
+
+/// Called when the process is about to exit: the queries running now stop,
+/// and this waits up to `timeout` until no task of the engine's runtime is
+/// left. Returns whether none is.
 ///
 /// A query that fails in one partition returns its error while the other
 /// partitions' tasks still run until their next await point, holding
@@ -119,7 +126,7 @@ pub(crate) fn exiting() -> bool {
 /// after `exit` has destroyed pyarrow's memory pool aborts the process
 /// ("cannot create default memory pool"), so the tasks must be gone first.
 pub fn stop_queries_and_wait(timeout: Duration) -> bool {
-    EXITING.store(true, Ordering::SeqCst);
+    STOPS.fetch_add(1, Ordering::SeqCst);
     let deadline = Instant::now() + timeout;
     let pid = std::process::id();
     loop {
