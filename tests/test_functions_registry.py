@@ -233,6 +233,15 @@ FAILING_QUERY = (
 )
 
 
+# Five million rows whose group-by takes about a second: long enough to be
+# running (past several 50 ms polls) when the process exits or is stopped.
+GROUPBY_INPUT = (
+    "rng = np.random.default_rng(3)\n"
+    "n = 5_000_000\n"
+    "df = daft.from_pydict({'k': rng.integers(0, n // 2, n), 'v': rng.random(n)})\n"
+)
+
+
 def test_a_query_failing_on_one_partition_while_others_log_exits_without_a_panic():
     # One partition's sort runs out of memory; the script ends while the
     # other partition's task still logs, after the interpreter is gone. It
@@ -277,21 +286,20 @@ def test_a_query_running_in_a_daemon_thread_at_exit_is_stopped_cleanly():
     # Without the stop at exit, the thread's poll for Ctrl-C touched the
     # finalized interpreter (a pyo3 panic on stderr).
     code = (
-        "import threading, time, daft, numpy as np\n"
-        "from daft import col\n"
-        "rng = np.random.default_rng(3)\n"
-        "n = 5_000_000\n"
-        "df = daft.from_pydict({'k': rng.integers(0, n // 2, n), 'v': rng.random(n)})\n"
-        "started = threading.Event()\n"
-        "def work():\n"
-        "    started.set()\n"
-        "    try:\n"
-        "        df.groupby('k').agg(col('v').sum()).sort('k').collect()\n"
-        "    except BaseException as e:\n"
-        "        print('stopped', type(e).__name__, flush=True)\n"
-        "threading.Thread(target=work, daemon=True).start()\n"
-        "started.wait()\n"
-        "time.sleep(0.2)\n"
+        "import threading, time, daft, numpy as np\nfrom daft import col\n"
+        + GROUPBY_INPUT
+        + (
+            "started = threading.Event()\n"
+            "def work():\n"
+            "    started.set()\n"
+            "    try:\n"
+            "        df.groupby('k').agg(col('v').sum()).sort('k').collect()\n"
+            "    except BaseException as e:\n"
+            "        print('stopped', type(e).__name__, flush=True)\n"
+            "threading.Thread(target=work, daemon=True).start()\n"
+            "started.wait()\n"
+            "time.sleep(0.2)\n"
+        )
     )
     proc = run_python(code)
     assert "panicked" not in proc.stderr, proc.stderr[-2000:]
@@ -306,10 +314,8 @@ def test_a_query_started_after_the_exit_stop_runs_to_its_end():
         "import daft, numpy as np\n"
         "from daft import col\n"
         "assert daft.daft.stop_queries(5.0)\n"
-        "rng = np.random.default_rng(3)\n"
-        "n = 5_000_000\n"
-        "df = daft.from_pydict({'k': rng.integers(0, n // 2, n), 'v': rng.random(n)})\n"
-        "print(len(df.groupby('k').agg(col('v').sum()).sort('k').to_pydict()['k']))\n"
+        + GROUPBY_INPUT
+        + "print(len(df.groupby('k').agg(col('v').sum()).sort('k').to_pydict()['k']))\n"
     )
     groups = run_python(code).stdout.strip()
     assert int(groups) > 1_000_000

@@ -28,7 +28,8 @@ __all__ = [
 
 
 def _stop_queries_at_exit() -> None:
-    # The tasks of a query still running at exit (another thread's, or the other
+    # Before the interpreter finalizes: a Python UDF batch may still run on an engine
+    # thread, and the tasks of a query still running (another thread's, or the other
     # partitions of one that failed) may hold pyarrow's buffers; releasing one after
     # the process began tearing down pyarrow aborts it (`stop_queries`).
     _native.stop_queries(10.0)

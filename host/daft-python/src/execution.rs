@@ -1,6 +1,8 @@
 //! `daft.set_execution_config` and friends: the session's execution
 //! settings, applied to queries started afterwards.
 
+use std::time::{Duration, Instant};
+
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -40,12 +42,18 @@ pub fn get_execution_config(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
-/// Called at interpreter exit (`atexit`, registered by `import daft`):
-/// stops the queries still running and waits up to `timeout_s`, with the
-/// GIL released, until the engine has no task left (see
-/// `daft_exec::stop_queries_and_wait`). Returns whether none is left.
+/// Called at interpreter exit (`atexit`, registered by `import daft`): with
+/// the GIL released, stops the Python UDF batches still running (see
+/// `udf::stop_python_udfs`), then the queries, and waits until the engine
+/// has no task left (see `daft_exec::stop_queries_and_wait`), all within
+/// `timeout_s`. UDFs go first: a task inside a UDF batch ends only when the
+/// batch does. Returns whether everything stopped.
 #[pyfunction]
 pub fn stop_queries(py: Python<'_>, timeout_s: f64) -> bool {
-    let timeout = std::time::Duration::from_secs_f64(timeout_s.max(0.0));
-    py.detach(|| daft_exec::stop_queries_and_wait(timeout))
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout_s.max(0.0));
+    py.detach(|| {
+        let udfs = crate::udf::stop_python_udfs(deadline);
+        let left = deadline.saturating_duration_since(Instant::now());
+        daft_exec::stop_queries_and_wait(left) && udfs
+    })
 }

@@ -52,7 +52,6 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(types::display_type, m)?)?;
     m.add_function(wrap_pyfunction!(types::sql_datatype, m)?)?;
     m.add_function(wrap_pyfunction!(registry::get_function, m)?)?;
-    m.add_function(wrap_pyfunction!(udf::stop_python_udfs, m)?)?;
     m.add_function(wrap_pyfunction!(logging::refresh_logger_levels, m)?)?;
     m.add_function(wrap_pyfunction!(plugins::load_plugin, m)?)?;
     m.add_function(wrap_pyfunction!(plugins::plugin_statuses, m)?)?;

@@ -127,24 +127,21 @@ impl Drop for InFlight {
     }
 }
 
-/// Called at interpreter exit (`atexit`): stops the batches of Python UDFs
-/// still running (those of an interrupted query finish their current row)
-/// and waits up to `timeout_s` for them, with the GIL released. An engine
-/// thread that touched Python after the interpreter finalized would be
-/// killed mid-frame and abort the process. Returns whether all stopped.
-#[pyfunction]
-pub fn stop_python_udfs(py: Python<'_>, timeout_s: f64) -> bool {
+/// Stops the batches of Python UDFs still running (those of an interrupted
+/// query finish their current row) and refuses new ones, then waits until
+/// `deadline` for them. Called at interpreter exit (`stop_queries`, with the
+/// GIL released): an engine thread that touched Python after the
+/// interpreter finalized would be killed mid-frame and abort the process.
+/// Returns whether all stopped.
+pub(crate) fn stop_python_udfs(deadline: Instant) -> bool {
     SHUTTING_DOWN.store(true, Ordering::SeqCst);
-    let deadline = Instant::now() + Duration::from_secs_f64(timeout_s.max(0.0));
-    py.detach(|| {
-        while IN_FLIGHT.load(Ordering::SeqCst) > 0 {
-            if Instant::now() >= deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(5));
+    while IN_FLIGHT.load(Ordering::SeqCst) > 0 {
+        if Instant::now() >= deadline {
+            return false;
         }
-        true
-    })
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    true
 }
 
 /// Runs `call` (Python code, which may take minutes) with this engine

@@ -11,7 +11,6 @@ be replaced by a plugin function without changing the query around it.
 
 from __future__ import annotations
 
-import atexit
 import functools
 import inspect
 import typing
@@ -27,17 +26,6 @@ if TYPE_CHECKING:
     from daft._udf._process import ProcessPool
 
 __all__ = ["Func", "UdfContractError", "func", "udf"]
-
-
-def _stop_running_udfs() -> None:
-    # Before the interpreter finalizes: a UDF batch of an interrupted query
-    # may still be running on an engine thread (see `stop_python_udfs`).
-    from daft.daft import stop_python_udfs
-
-    stop_python_udfs(10.0)
-
-
-atexit.register(_stop_running_udfs)
 
 
 def _return_type(fn: Callable[..., Any], kind: str, return_dtype: Any) -> DataType:
