@@ -72,6 +72,11 @@ impl SplitExec {
             buffered: Arc::new(OnceCell::new()),
         }
     }
+
+    /// How many runs it splits its input into.
+    pub fn num(&self) -> usize {
+        self.num
+    }
 }
 
 impl DisplayAs for SplitExec {
@@ -204,7 +209,13 @@ impl KeptRepartitionExec {
         })
     }
 
-    fn random(&self) -> bool {
+    /// How rows are distributed, as the inner repartition does it.
+    pub fn partitioning(&self) -> &Partitioning {
+        self.inner.partitioning()
+    }
+
+    /// Whether the partitioning is reported as unknown (a random layout).
+    pub fn random(&self) -> bool {
         matches!(
             self.properties.output_partitioning(),
             Partitioning::UnknownPartitioning(_)

@@ -241,6 +241,42 @@ pub fn collect_partitions(
     )
 }
 
+/// The optimized DataFusion physical plan of `plan` in this process's
+/// engine: what [`collect`] runs, before its partitions are concatenated.
+/// The distributed runner cuts it into fragments that run elsewhere.
+pub fn physical_plan(plan: &Arc<LogicalPlan>) -> DaftResult<Arc<dyn ExecutionPlan>> {
+    let (engine, lowered) = engine_and_lowered(plan)?;
+    let ctx = engine.ctx.clone();
+    run(
+        &engine,
+        async move { physical(&ctx, lowered).await },
+        &mut || false,
+    )
+}
+
+/// The task context of this process's engine (its functions, memory pool
+/// and configuration), in which a plan received from another process is
+/// decoded and run.
+pub fn task_context() -> DaftResult<Arc<datafusion::execution::TaskContext>> {
+    Ok(engine()?.ctx.task_ctx())
+}
+
+/// Runs the physical plan `plan` (made by [`physical_plan`] here or
+/// received from another process) to completion and returns its
+/// non-empty output batches, partitions concatenated in order.
+pub fn collect_physical(
+    plan: Arc<dyn ExecutionPlan>,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<Vec<RecordBatch>> {
+    let engine = engine()?;
+    let ctx = engine.ctx.clone();
+    run(
+        &engine,
+        async move { drain(ordered_stream(plan, &ctx, true)?, None).await },
+        interrupted,
+    )
+}
+
 /// How many partitions the output of `plan` has before they are
 /// concatenated: what `DataFrame.num_partitions()` reports.
 pub fn num_partitions(plan: &Arc<LogicalPlan>) -> DaftResult<usize> {

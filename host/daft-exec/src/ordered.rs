@@ -62,6 +62,11 @@ impl OrderedConcatExec {
             properties: Arc::new(properties),
         }
     }
+
+    /// The most rows it emits, if limited.
+    pub fn fetch(&self) -> Option<usize> {
+        self.fetch
+    }
 }
 
 impl DisplayAs for OrderedConcatExec {

@@ -26,8 +26,16 @@ use crate::expr::column;
 
 /// `[0, 1, ..., len - 1]` for each list (null for a null list).
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct ListPositions {
+pub(crate) struct ListPositions {
     signature: Signature,
+}
+
+impl ListPositions {
+    pub(crate) fn new() -> Self {
+        ListPositions {
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
 }
 
 fn item_field() -> Arc<Field> {
@@ -98,10 +106,8 @@ pub fn lower_explode(
     let b = match index {
         None => b,
         Some(ix) => {
-            let positions = ScalarUDF::new_from_impl(ListPositions {
-                signature: Signature::any(1, Volatility::Immutable),
-            })
-            .call(vec![column(&columns[0])]);
+            let positions =
+                ScalarUDF::new_from_impl(ListPositions::new()).call(vec![column(&columns[0])]);
             let mut exprs: Vec<DfExpr> = b
                 .schema()
                 .columns()

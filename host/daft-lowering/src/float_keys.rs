@@ -63,12 +63,12 @@ pub fn canonical_columns(b: LogicalPlanBuilder) -> DaftResult<LogicalPlanBuilder
 
 /// The canonicalizing function, as a DataFusion UDF.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct CanonicalFloat {
+pub(crate) struct CanonicalFloat {
     signature: Signature,
 }
 
 impl CanonicalFloat {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         CanonicalFloat {
             signature: Signature::new(
                 TypeSignature::Uniform(1, vec![DataType::Float32, DataType::Float64]),

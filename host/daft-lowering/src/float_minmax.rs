@@ -117,9 +117,9 @@ pub fn is_float(dt: &DataType) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct FloatMinMax {
-    extreme: Extreme,
-    input: DataType,
+pub(crate) struct FloatMinMax {
+    pub(crate) extreme: Extreme,
+    pub(crate) input: DataType,
     signature: Signature,
 }
 

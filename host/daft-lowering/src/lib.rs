@@ -42,6 +42,7 @@ pub mod user_agg;
 pub mod variance;
 pub mod views;
 pub mod window;
+pub mod wire;
 
 pub use error::{from_df, to_df};
 pub use plan::{lower_plan, LowerOptions};

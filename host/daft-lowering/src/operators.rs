@@ -20,12 +20,12 @@ use crate::error::to_df;
 /// `left op right` with Daft's semantics, as a two-argument UDF.
 #[derive(Debug)]
 pub struct OperatorUdf {
-    op: Operator,
+    pub(crate) op: Operator,
     name: String,
     /// The output type Daft's type rules gave at plan time.
-    output: DataType,
+    pub(crate) output: DataType,
     /// The expression as the user wrote it, for error messages.
-    shown: String,
+    pub(crate) shown: String,
     signature: Signature,
 }
 

@@ -29,15 +29,15 @@ use crate::error::to_df;
 
 /// The DataFusion aggregate of one registry-aggregate call.
 #[derive(Debug, Clone)]
-struct RegistryAggUdf {
+pub(crate) struct RegistryAggUdf {
     /// The call as shown in plans and errors, e.g. `text.checksum(col(s))`;
     /// also its identity (with the function): two calls with the same text
     /// and function compute the same thing.
-    shown: String,
-    func: Arc<FunctionDef>,
-    options: FunctionOptions,
+    pub(crate) shown: String,
+    pub(crate) func: Arc<FunctionDef>,
+    pub(crate) options: FunctionOptions,
     /// The fields of the call's arguments (the packed struct's fields).
-    args: Vec<Field>,
+    pub(crate) args: Vec<Field>,
     output: Field,
     state: Vec<Field>,
     signature: Signature,

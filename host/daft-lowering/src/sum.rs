@@ -141,8 +141,8 @@ fn overflow(p: &Parts, sum: Option<i128>) -> DataFusionError {
 /// booleans are cast first), or `mean` over Decimal128, exact or an error.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct ExactSum {
-    input: DataType,
-    parts: Parts,
+    pub(crate) input: DataType,
+    pub(crate) parts: Parts,
     signature: Signature,
 }
 
@@ -178,13 +178,13 @@ pub fn exact_decimal_mean_udaf(scale: i8, shown: String) -> AggregateUDF {
 
 /// What every accumulator of one `sum` or `mean` knows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Parts {
-    output: DataType,
+pub(crate) struct Parts {
+    pub(crate) output: DataType,
     /// For a mean: how many more fraction digits the output has than the
     /// input; `None` for a sum.
-    mean_digits: Option<u32>,
+    pub(crate) mean_digits: Option<u32>,
     /// The aggregation as the user wrote it, for the overflow error.
-    shown: String,
+    pub(crate) shown: String,
 }
 
 impl Parts {

@@ -29,12 +29,12 @@ use crate::error::to_df;
 /// A registry function at one call site, as a DataFusion scalar UDF.
 #[derive(Debug)]
 pub struct RegistryUdf {
-    func: Arc<FunctionDef>,
+    pub(crate) func: Arc<FunctionDef>,
     name: String,
-    options: FunctionOptions,
-    return_field: FieldRef,
+    pub(crate) options: FunctionOptions,
+    pub(crate) return_field: FieldRef,
     /// The argument fields resolved at plan time (types and metadata).
-    arg_fields: Vec<Field>,
+    pub(crate) arg_fields: Vec<Field>,
     signature: Signature,
     /// What the function prepared for this call site (a stateful
     /// function's state), before the first batch; dropped with the plan,

@@ -29,8 +29,8 @@ pub fn population_udaf(stddev: bool) -> AggregateUDF {
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct Population {
-    stddev: bool,
+pub(crate) struct Population {
+    pub(crate) stddev: bool,
     signature: Signature,
 }
 

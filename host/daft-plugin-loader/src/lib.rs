@@ -146,6 +146,15 @@ pub fn strict_validation() -> bool {
     STRICT.load(Ordering::Relaxed)
 }
 
+/// The version of the loaded plugin `name`, if one of that name is loaded.
+pub fn loaded_version(name: &str) -> Option<String> {
+    state()
+        .loaded
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.version.clone())
+}
+
 /// Every load attempt so far, in order, failures included.
 pub fn statuses() -> Vec<LoadRecord> {
     state().records.clone()

@@ -9,7 +9,7 @@ use daft_core::types::{canonical_batch, canonical_schema, display_type};
 use daft_core::{DaftError, DaftResult};
 use daft_plan::{CsvOptions, LogicalPlan, SortKey, Source};
 use pyo3::prelude::*;
-use pyo3::types::PyCapsule;
+use pyo3::types::{PyBytes, PyCapsule};
 
 use crate::arrow_ffi;
 use crate::error::IntoPyResult;
@@ -594,6 +594,20 @@ impl PyLogicalPlan {
             Source::InMemory(self.run(py)?)
         };
         Ok(LogicalPlan::scan(source, self.plan.schema()).into())
+    }
+
+    /// The plan as it would run here (its physical plan), as bytes that
+    /// another process turns back into the same plan with
+    /// `daft.daft.run_plan_bytes`: functions by provider and name.
+    fn plan_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let plan = self.plan.clone();
+        let bytes = py
+            .detach(|| {
+                let physical = daft_exec::physical_plan(&plan)?;
+                crate::distributed::codec().encode_plan(physical)
+            })
+            .py()?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// Hash-partitioned by `by` into `num` partitions (the session's

@@ -58,6 +58,21 @@ pub struct PartitionTopNExec {
 }
 
 impl PartitionTopNExec {
+    /// The partition keys.
+    pub fn partition_by(&self) -> &[Arc<dyn PhysicalExpr>] {
+        &self.partition_by
+    }
+
+    /// The order keys and their directions.
+    pub fn order_by(&self) -> &[(Arc<dyn PhysicalExpr>, SortOptions)] {
+        &self.order_by
+    }
+
+    /// The highest rank kept, and how ties count.
+    pub fn limit(&self) -> (usize, Keep) {
+        (self.k, self.keep)
+    }
+
     /// Filters `input` for ranks up to `k` of `order_by` within each value
     /// of `partition_by`.
     pub fn new(

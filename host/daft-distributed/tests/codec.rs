@@ -1,0 +1,414 @@
+//! Plans sent as bytes and received in a fresh plan give the same rows,
+//! with every engine node and function kind on the way; a function a
+//! receiver cannot resolve is an error naming it, its plugin and versions.
+
+#[path = "../../daft-plugin-loader/tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+
+use arrow::array::{ArrayRef, Decimal128Array, Float64Array, Int64Array, ListArray, StringArray};
+use arrow::datatypes::{Field, Int64Type, Schema};
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::array_value_to_string;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::physical_plan::aggregates::AggregateExec;
+use datafusion::physical_plan::ExecutionPlan;
+
+use daft_core::registry::{self, Registry};
+use daft_core::DaftResult;
+use daft_distributed::{EngineCodec, FunctionCatalog};
+use daft_dsl::Expr;
+use daft_exec::ordered::OrderedConcatExec;
+use daft_lowering::wire::AggregateSpec;
+use daft_plan::{LogicalPlan, Source};
+
+/// The plugin the plans call: the loader's test fixture, loaded once.
+fn fixture() -> &'static daft_plugin_loader::PluginStatus {
+    static STATUS: OnceLock<daft_plugin_loader::PluginStatus> = OnceLock::new();
+    STATUS.get_or_init(|| {
+        daft_functions::link();
+        daft_plugin_loader::load_plugin(common::fixture_path()).expect("load the test fixture")
+    })
+}
+
+/// A process with the global registry and these plugin versions.
+struct Catalog {
+    plugins: Vec<(String, String)>,
+}
+
+impl FunctionCatalog for Catalog {
+    fn registry(&self) -> &Registry {
+        registry::global()
+    }
+
+    fn plugin_version(&self, name: &str) -> Option<String> {
+        self.plugins
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn place(&self) -> String {
+        "worker 7".into()
+    }
+}
+
+fn codec_with(plugins: &[(&str, &str)]) -> EngineCodec {
+    EngineCodec::new(Arc::new(Catalog {
+        plugins: plugins
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+    }))
+}
+
+/// A codec of a process that has the fixture plugin as loaded here.
+fn codec() -> EngineCodec {
+    let status = fixture();
+    codec_with(&[(status.name.as_str(), status.version.as_str())])
+}
+
+fn table(columns: Vec<(&str, ArrayRef)>) -> Arc<LogicalPlan> {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .unwrap();
+    LogicalPlan::scan(Source::InMemory(Arc::new(vec![batch])), schema)
+}
+
+/// A table with nulls, NaN, decimals and lists, large enough that plans
+/// over it have several partitions.
+fn facts() -> Arc<LogicalPlan> {
+    let n = 20_000i64;
+    let key: Vec<Option<i64>> = (0..n).map(|i| (i % 11 != 0).then_some(i % 37)).collect();
+    let x: Vec<Option<f64>> = (0..n)
+        .map(|i| match i % 13 {
+            0 => None,
+            1 => Some(f64::NAN),
+            _ => Some((i as f64) * 0.25 - 900.0),
+        })
+        .collect();
+    let d = Decimal128Array::from_iter((0..n).map(|i| (i % 7 != 0).then_some(i as i128 * 3 - 5)))
+        .with_precision_and_scale(12, 2)
+        .unwrap();
+    let s: Vec<Option<String>> = (0..n)
+        .map(|i| (i % 17 != 0).then(|| format!("w{}", i % 101)))
+        .collect();
+    let l = ListArray::from_iter_primitive::<Int64Type, _, _>(
+        (0..n)
+            .map(|i| (i % 19 != 0).then(|| (0..(i % 4)).map(|j| Some(i * j)).collect::<Vec<_>>())),
+    );
+    table(vec![
+        ("k", Arc::new(Int64Array::from(key)) as ArrayRef),
+        ("x", Arc::new(Float64Array::from(x))),
+        ("d", Arc::new(d)),
+        ("s", Arc::new(StringArray::from(s))),
+        ("l", Arc::new(l)),
+    ])
+}
+
+fn catalog() -> daft_sql::Catalog {
+    let dims = table(vec![
+        (
+            "k",
+            Arc::new(Int64Array::from_iter_values(0..40)) as ArrayRef,
+        ),
+        (
+            "name",
+            Arc::new(StringArray::from_iter_values(
+                (0..40).map(|i| format!("dim{i}")),
+            )),
+        ),
+    ]);
+    let mut c = daft_sql::Catalog::new();
+    c.insert("facts", facts());
+    c.insert("dims", dims);
+    c
+}
+
+/// Every row of `batches`, each column shown as text, in order.
+fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for b in batches {
+        for r in 0..b.num_rows() {
+            out.push(
+                b.columns()
+                    .iter()
+                    .map(|c| array_value_to_string(c, r).unwrap())
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+fn never() -> impl FnMut() -> bool {
+    || false
+}
+
+/// The names of the plan's nodes and of the functions its expressions call.
+fn parts(plan: &Arc<dyn ExecutionPlan>) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    plan.apply(|node| {
+        names.insert(node.name().to_string());
+        // Expressions show their functions in the node's one-line form.
+        let line = datafusion::physical_plan::displayable(node.as_ref())
+            .one_line()
+            .to_string();
+        for word in line.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')) {
+            if word.starts_with("daft_") || word.starts_with("fixture") {
+                names.insert(word.to_string());
+            }
+        }
+        if let Some(agg) = node.downcast_ref::<AggregateExec>() {
+            for e in agg.aggr_expr() {
+                if let Some(spec) = AggregateSpec::of(e.fun()) {
+                    let kind = format!("{spec:?}");
+                    names.insert(kind.split([' ', '{', '(']).next().unwrap().to_string());
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })
+    .unwrap();
+    names
+}
+
+/// Runs `sql` as planned here and as received from bytes (see [`round_trip`]).
+fn round_trip_sql(sql: &str) -> BTreeSet<String> {
+    fixture();
+    let plan = daft_sql::plan_sql(sql, &catalog()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    round_trip(&plan, sql)
+}
+
+/// Runs `plan` as planned here and as received from bytes; both must give
+/// the same rows in the same order. Returns what the plan is made of.
+fn round_trip(plan: &Arc<LogicalPlan>, sql: &str) -> BTreeSet<String> {
+    round_trip_physical(daft_exec::physical_plan(plan).unwrap(), sql)
+}
+
+/// [`round_trip`] of a physical plan.
+fn round_trip_physical(physical: Arc<dyn ExecutionPlan>, sql: &str) -> BTreeSet<String> {
+    let codec = codec();
+    let bytes = codec
+        .encode_plan(physical.clone())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let ctx = daft_exec::task_context().unwrap();
+    let received = codec
+        .decode_plan(&bytes, &ctx)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let here = daft_exec::collect_physical(physical.clone(), &mut never()).unwrap();
+    let there = daft_exec::collect_physical(received, &mut never()).unwrap();
+    let (mut here, mut there) = (rows(&here), rows(&there));
+    assert!(!here.is_empty(), "{sql}: no rows");
+    // A query's order is defined only by its ORDER BY (a random
+    // repartitioning deals rows out as they arrive).
+    if !sql.contains("ORDER BY") {
+        here.sort();
+        there.sort();
+    }
+    if let Some(i) = (0..here.len().max(there.len())).find(|&i| here.get(i) != there.get(i)) {
+        panic!(
+            "{sql}: the received plan gave other rows: {} rows here, {} there; row {i} is {:?} here, {:?} there",
+            here.len(),
+            there.len(),
+            here.get(i),
+            there.get(i)
+        );
+    }
+    parts(&physical)
+}
+
+#[test]
+fn plans_with_every_engine_node_and_function_kind_give_the_same_rows_after_a_round_trip() {
+    let queries = [
+        // Daft's operators and a registry built-in with an option.
+        "SELECT k, x // 3 AS q, k % 5 AS m, upper(s) AS u, round(x, 2) AS r FROM facts ORDER BY k, q, u, r",
+        // Exact sums, a decimal mean, float min/max with NaN, stddev,
+        // grouped on canonical float keys.
+        "SELECT k, sum(k) AS sk, sum(d) AS sd, avg(d) AS ad, min(x) AS lo, max(x) AS hi, \
+         stddev(x) AS sx, stddev_pop(x) AS px, var_pop(x) AS vx, count(*) AS n FROM facts \
+         GROUP BY k ORDER BY k",
+        "SELECT x, count(*) AS n FROM facts GROUP BY x ORDER BY x LIMIT 50",
+        // A plugin scalar with options of every kind, and a plugin aggregate.
+        "SELECT fixture_sum(k, k, scale => 2.5, negate => true, offset => 3, label => 'z') AS f \
+         FROM facts ORDER BY f",
+        "SELECT k, fixture_count(s) AS c, fixture_count(x, mode => 'ok') AS cx FROM facts \
+         GROUP BY k ORDER BY k",
+        // A join, a window top-N, a union, explode with positions.
+        "SELECT f.k, d.name, count(*) AS n FROM facts f JOIN dims d ON f.k = d.k \
+         GROUP BY f.k, d.name ORDER BY f.k",
+        "SELECT * FROM (SELECT k, x, row_number() OVER (PARTITION BY k ORDER BY x) AS rn \
+         FROM facts) WHERE rn <= 2 ORDER BY k, rn",
+        "SELECT k FROM facts UNION ALL SELECT k FROM dims ORDER BY k",
+        "SELECT k, s FROM facts WHERE k > 3 LIMIT 25",
+        "SELECT sum(k) AS t, count(*) AS n FROM facts",
+    ];
+    let mut seen = BTreeSet::new();
+    for sql in queries {
+        seen.extend(round_trip_sql(sql));
+    }
+    // What only the DataFrame API plans: hash and random repartitioning,
+    // contiguous runs, explode with positions.
+    let k = || Expr::col("k");
+    let plans = [
+        (
+            "repartition(3, k)",
+            facts().repartition(Some(3), vec![k()]).unwrap(),
+        ),
+        (
+            "repartition(4)",
+            facts().repartition(Some(4), vec![]).unwrap(),
+        ),
+        ("into_partitions(5)", facts().into_partitions(5).unwrap()),
+        (
+            "explode(l, index)",
+            facts()
+                .explode(vec!["l".into()], Some("pos".into()), false)
+                .unwrap(),
+        ),
+    ];
+    for (what, plan) in plans {
+        seen.extend(round_trip(&plan, what));
+    }
+    // The ordered concatenation `collect` puts on top of a plan's
+    // partitions (as the final gather of a distributed plan will).
+    let gathered = OrderedConcatExec::new(
+        daft_exec::physical_plan(&facts().into_partitions(3).unwrap()).unwrap(),
+        Some(12_345),
+    );
+    seen.extend(round_trip_physical(
+        Arc::new(gathered),
+        "into_partitions(3).limit(12345) ORDER BY",
+    ));
+    for part in [
+        "daft_op",
+        "daft_canonical_float",
+        "daft_list_positions",
+        "Registry",
+        "ExactSum",
+        "ExactDecimalMean",
+        "FloatMinMax",
+        "Population",
+        "fixture_sum",
+        "fixture_count",
+        "OrderedConcatExec",
+        "SplitExec",
+        "KeptRepartitionExec",
+        "UnionFenceExec",
+        "PartitionTopNExec",
+    ] {
+        assert!(
+            seen.iter().any(|s| s.contains(part)),
+            "no plan had {part}: {seen:?}"
+        );
+    }
+}
+
+/// `sql` planned and encoded here, decoded by a process with `plugins`.
+fn decode_elsewhere(sql: &str, plugins: &[(&str, &str)]) -> DaftResult<Arc<dyn ExecutionPlan>> {
+    fixture();
+    let plan = daft_sql::plan_sql(sql, &catalog()).unwrap();
+    let bytes = codec()
+        .encode_plan(daft_exec::physical_plan(&plan).unwrap())
+        .unwrap();
+    codec_with(plugins).decode_plan(&bytes, &daft_exec::task_context().unwrap())
+}
+
+#[test]
+fn a_receiver_without_the_plugin_refuses_the_plan_naming_plugin_function_and_place() {
+    let version = fixture().version.as_str();
+    for sql in [
+        "SELECT fixture_sum(k, offset => 1) AS f FROM facts",
+        "SELECT k, fixture_count(s) AS c FROM facts GROUP BY k",
+    ] {
+        let err = decode_elsewhere(sql, &[]).unwrap_err().to_string();
+        let function = if sql.contains("fixture_sum") {
+            "fixture_sum"
+        } else {
+            "fixture_count"
+        };
+        for part in [
+            "plugin \"fixture\"",
+            function,
+            &format!("version {version} where the plan was made"),
+            "not loaded on worker 7",
+        ] {
+            assert!(err.contains(part), "{sql}: {part:?} missing from: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_receiver_with_another_plugin_version_refuses_the_plan_naming_both_versions() {
+    let version = fixture().version.as_str();
+    let err = decode_elsewhere(
+        "SELECT fixture_sum(k, offset => 1) AS f FROM facts",
+        &[("fixture", "9.9.9")],
+    )
+    .unwrap_err()
+    .to_string();
+    for part in [
+        "plugin \"fixture\"",
+        "fixture_sum",
+        &format!("version {version} where the plan was made"),
+        "worker 7 has version 9.9.9",
+    ] {
+        assert!(err.contains(part), "{part:?} missing from: {err}");
+    }
+}
+
+#[test]
+fn a_plan_of_built_ins_only_needs_no_plugin_on_the_receiver() {
+    let received = decode_elsewhere("SELECT upper(s) AS u, k // 2 AS h FROM facts", &[]).unwrap();
+    let out = daft_exec::collect_physical(received, &mut never()).unwrap();
+    assert_eq!(out.iter().map(|b| b.num_rows()).sum::<usize>(), 20_000);
+}
+
+#[test]
+fn a_malformed_plan_is_an_error_not_a_crash() {
+    fixture();
+    let ctx = daft_exec::task_context().unwrap();
+    let plan = daft_sql::plan_sql(
+        "SELECT fixture_sum(k, offset => 1) AS f FROM facts",
+        &catalog(),
+    )
+    .unwrap();
+    let bytes = codec()
+        .encode_plan(daft_exec::physical_plan(&plan).unwrap())
+        .unwrap();
+    // Every prefix of a valid plan: truncated in transit.
+    for cut in (0..bytes.len()).step_by(7) {
+        let _ = codec().decode_plan(&bytes[..cut], &ctx);
+    }
+    assert!(codec()
+        .decode_plan(&bytes[..bytes.len() / 2], &ctx)
+        .is_err());
+}
+
+#[test]
+fn an_aggregate_the_codec_cannot_send_is_refused_when_encoding_naming_it() {
+    fixture();
+    for (sql, name) in [
+        ("SELECT product(k) AS p FROM facts", "daft_product"),
+        ("SELECT skew(x) AS s FROM facts", "daft_skew"),
+    ] {
+        let plan = daft_sql::plan_sql(sql, &catalog()).unwrap();
+        let err = codec()
+            .encode_plan(daft_exec::physical_plan(&plan).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("the aggregate {name}")) && err.contains("cannot be sent"),
+            "{sql}: {err}"
+        );
+    }
+}
