@@ -586,6 +586,12 @@ impl PhysicalExtensionCodec for EngineCodec {
                     m.kind = msg::AGG_POPULATION;
                     m.flag = stddev;
                 }
+                AggregateSpec::Product { dt, shown } => {
+                    m.kind = msg::AGG_PRODUCT;
+                    m.data_type = Some(type_to_proto(&dt)?);
+                    m.shown = shown;
+                }
+                AggregateSpec::Skew => m.kind = msg::AGG_SKEW,
             }
             Ok(())
         };
@@ -623,6 +629,11 @@ impl PhysicalExtensionCodec for EngineCodec {
                     input: type_from_proto(m.data_type.as_ref())?,
                 },
                 msg::AGG_POPULATION => AggregateSpec::Population { stddev: m.flag },
+                msg::AGG_PRODUCT => AggregateSpec::Product {
+                    dt: type_from_proto(m.data_type.as_ref())?,
+                    shown: m.shown.clone(),
+                },
+                msg::AGG_SKEW => AggregateSpec::Skew,
                 k => {
                     return Err(DaftError::Internal(format!(
                         "aggregate {name}: unknown kind {k} in a received plan"

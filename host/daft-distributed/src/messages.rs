@@ -88,6 +88,8 @@ pub const AGG_EXACT_SUM: i32 = 1;
 pub const AGG_DECIMAL_MEAN: i32 = 2;
 pub const AGG_FLOAT_MIN_MAX: i32 = 3;
 pub const AGG_POPULATION: i32 = 4;
+pub const AGG_PRODUCT: i32 = 5;
+pub const AGG_SKEW: i32 = 6;
 
 /// An aggregate function of the lowering (`daft_lowering::wire::AggregateSpec`).
 #[derive(Clone, PartialEq, prost::Message)]
@@ -102,7 +104,7 @@ pub struct AggregateFunction {
     pub args: Vec<Field>,
     #[prost(string, tag = "5")]
     pub shown: String,
-    /// A sum's output type, or a float min/max's input type.
+    /// A sum's or product's output type, or a float min/max's input type.
     #[prost(message, optional, tag = "6")]
     pub data_type: Option<ArrowType>,
     #[prost(int32, tag = "7")]

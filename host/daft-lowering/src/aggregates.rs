@@ -5,10 +5,13 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, Float64Type, Int64Type, UInt64Type};
+use arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type, UInt64Type};
 use datafusion::common::{Result as DfResult, ScalarValue};
-use datafusion::logical_expr::function::AccumulatorArgs;
-use datafusion::logical_expr::{create_udaf, Accumulator, AggregateUDF, Volatility};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility,
+};
 
 /// The product of the non-null values (null when there are none); an
 /// integer product that does not fit its type is an error (real Daft wraps).
@@ -93,28 +96,55 @@ impl Accumulator for Product {
 /// `product` over `dt` (Int64, UInt64 or Float64: the input is cast first);
 /// `shown` names it in errors.
 pub fn product_udaf(dt: DataType, shown: String) -> AggregateUDF {
-    let shown: Arc<str> = shown.into();
-    let one = match dt {
-        DataType::Int64 => ScalarValue::Int64(Some(1)),
-        DataType::UInt64 => ScalarValue::UInt64(Some(1)),
-        _ => ScalarValue::Float64(Some(1.0)),
-    };
-    let t = dt.clone();
-    create_udaf(
-        &format!("daft_product_{dt}"),
-        vec![dt.clone()],
-        Arc::new(dt.clone()),
-        Volatility::Immutable,
-        Arc::new(move |_: AccumulatorArgs| {
-            Ok(Box::new(Product {
-                dt: t.clone(),
-                value: one.clone(),
-                seen: false,
-                shown: shown.clone(),
-            }) as Box<dyn Accumulator>)
-        }),
-        Arc::new(vec![dt]),
-    )
+    AggregateUDF::new_from_impl(ProductUdaf {
+        name: format!("daft_product_{dt}"),
+        signature: Signature::exact(vec![dt.clone()], Volatility::Immutable),
+        dt,
+        shown,
+    })
+}
+
+/// The `product` aggregate: its parameters are plain data, so a plan that
+/// calls it can be sent to another process (`daft_lowering::wire`).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ProductUdaf {
+    pub(crate) dt: DataType,
+    pub(crate) shown: String,
+    name: String,
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for ProductUdaf {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(self.dt.clone())
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
+        let name = format_state_name(args.name, "product");
+        Ok(vec![Arc::new(Field::new(name, self.dt.clone(), true))])
+    }
+
+    fn accumulator(&self, _: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
+        let one = match self.dt {
+            DataType::Int64 => ScalarValue::Int64(Some(1)),
+            DataType::UInt64 => ScalarValue::UInt64(Some(1)),
+            _ => ScalarValue::Float64(Some(1.0)),
+        };
+        Ok(Box::new(Product {
+            dt: self.dt.clone(),
+            value: one,
+            seen: false,
+            shown: self.shown.as_str().into(),
+        }))
+    }
 }
 
 /// The population skewness of the non-null values (Daft's `skew`):
@@ -177,12 +207,41 @@ impl Accumulator for Skew {
 
 /// `skew` over Float64 (the input is cast first).
 pub fn skew_udaf() -> AggregateUDF {
-    create_udaf(
-        "daft_skew",
-        vec![DataType::Float64],
-        Arc::new(DataType::Float64),
-        Volatility::Immutable,
-        Arc::new(|_: AccumulatorArgs| Ok(Box::<Skew>::default() as Box<dyn Accumulator>)),
-        Arc::new(vec![DataType::Float64; 4]),
-    )
+    AggregateUDF::new_from_impl(SkewUdaf {
+        signature: Signature::exact(vec![DataType::Float64], Volatility::Immutable),
+    })
+}
+
+/// The `skew` aggregate (no parameters).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct SkewUdaf {
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for SkewUdaf {
+    fn name(&self) -> &str {
+        "daft_skew"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
+        Ok(["n", "s1", "s2", "s3"]
+            .into_iter()
+            .map(|part| {
+                let name = format_state_name(args.name, part);
+                Arc::new(Field::new(name, DataType::Float64, true))
+            })
+            .collect())
+    }
+
+    fn accumulator(&self, _: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
+        Ok(Box::<Skew>::default())
+    }
 }

@@ -19,6 +19,7 @@ use daft_core::registry::FunctionDef;
 use daft_core::DaftResult;
 use daft_dsl::{Operator, RegistryAgg};
 
+use crate::aggregates::{product_udaf, skew_udaf, ProductUdaf, SkewUdaf};
 use crate::explode::ListPositions;
 use crate::float_keys::CanonicalFloat;
 use crate::float_minmax::{float_min_max_udaf, Extreme, FloatMinMax};
@@ -68,6 +69,10 @@ pub enum AggregateSpec {
     FloatMinMax { max: bool, input: DataType },
     /// Population variance, or standard deviation with `stddev`.
     Population { stddev: bool },
+    /// `product` over `dt` (Int64, UInt64 or Float64).
+    Product { dt: DataType, shown: String },
+    /// Daft's population skewness.
+    Skew,
 }
 
 impl ScalarSpec {
@@ -151,6 +156,15 @@ impl AggregateSpec {
         if let Some(f) = inner.downcast_ref::<Population>() {
             return Some(AggregateSpec::Population { stddev: f.stddev });
         }
+        if let Some(f) = inner.downcast_ref::<ProductUdaf>() {
+            return Some(AggregateSpec::Product {
+                dt: f.dt.clone(),
+                shown: f.shown.clone(),
+            });
+        }
+        if inner.downcast_ref::<SkewUdaf>().is_some() {
+            return Some(AggregateSpec::Skew);
+        }
         None
     }
 
@@ -176,6 +190,8 @@ impl AggregateSpec {
                 float_min_max_udaf(extreme, input)
             }
             AggregateSpec::Population { stddev } => population_udaf(stddev),
+            AggregateSpec::Product { dt, shown } => product_udaf(dt, shown),
+            AggregateSpec::Skew => skew_udaf(),
         })
     }
 }
