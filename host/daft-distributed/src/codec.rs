@@ -11,14 +11,14 @@
 //! bytes a [`FunctionCatalog`] makes of them (the Python binding pickles
 //! them).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, HigherOrderUDF, ScalarUDF, WindowUDF};
 use datafusion::physical_expr::PhysicalSortExpr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion_proto::bytes::{
@@ -140,7 +140,8 @@ impl EngineCodec {
 
     /// The function `name` names, from this process's registry.
     fn resolve(&self, name: &msg::FunctionName) -> DaftResult<Arc<FunctionDef>> {
-        let place = self.catalog.place();
+        // Where this runs is only for messages: found on the error paths.
+        let place = || self.catalog.place();
         let registry = self.catalog.registry();
         match name.provider {
             msg::PROVIDER_BUILTIN => registry
@@ -148,9 +149,10 @@ impl EngineCodec {
                 .filter(|f| f.provider == Provider::Builtin)
                 .ok_or_else(|| {
                     DaftError::Internal(format!(
-                        "the plan calls the built-in function {}, which {place} does not have \
+                        "the plan calls the built-in function {}, which {} does not have \
                          (is it running another version of the engine?)",
-                        name.name
+                        name.name,
+                        place()
                     ))
                 }),
             msg::PROVIDER_PLUGIN => {
@@ -161,8 +163,9 @@ impl EngineCodec {
                         plugin: plugin.clone(),
                         message: format!(
                             "the plan calls its function {} (version {wanted} where the plan \
-                             was made), but the plugin is not loaded on {place}",
-                            name.name
+                             was made), but the plugin is not loaded on {}",
+                            name.name,
+                            place()
                         ),
                     });
                 };
@@ -171,8 +174,9 @@ impl EngineCodec {
                         plugin: plugin.clone(),
                         message: format!(
                             "the plan calls its function {} with version {wanted} where the \
-                             plan was made, but {place} has version {loaded}",
-                            name.name
+                             plan was made, but {} has version {loaded}",
+                            name.name,
+                            place()
                         ),
                     });
                 }
@@ -181,7 +185,8 @@ impl EngineCodec {
                     .ok_or_else(|| DaftError::Plugin {
                         plugin: plugin.clone(),
                         message: format!(
-                            "version {loaded} on {place} has no function {}",
+                            "version {loaded} on {} has no function {}",
+                            place(),
                             name.name
                         ),
                     })
@@ -200,24 +205,35 @@ impl EngineCodec {
     }
 }
 
-/// The names of DataFusion's default functions, which a receiver finds by
-/// name (see [`with_datafusion_functions`]).
-struct DataFusionNames {
-    scalars: HashSet<String>,
-    aggregates: HashSet<String>,
+/// DataFusion's default functions by name, made once per process: what a
+/// sender may leave to a receiver to find by name, and what the receiver
+/// adds to its task context (see [`with_datafusion_functions`]).
+struct DataFusionDefaults {
+    scalars: HashMap<String, Arc<ScalarUDF>>,
+    higher_order: HashMap<String, Arc<HigherOrderUDF>>,
+    aggregates: HashMap<String, Arc<AggregateUDF>>,
+    windows: HashMap<String, Arc<WindowUDF>>,
 }
 
-fn datafusion_names() -> &'static DataFusionNames {
-    static NAMES: OnceLock<DataFusionNames> = OnceLock::new();
-    NAMES.get_or_init(|| DataFusionNames {
+fn datafusion_defaults() -> &'static DataFusionDefaults {
+    static DEFAULTS: OnceLock<DataFusionDefaults> = OnceLock::new();
+    DEFAULTS.get_or_init(|| DataFusionDefaults {
         scalars: datafusion::functions::all_default_functions()
             .into_iter()
             .chain(datafusion_functions_nested::all_default_nested_functions())
-            .map(|f| f.name().to_string())
+            .map(|f| (f.name().to_string(), f))
+            .collect(),
+        higher_order: datafusion_functions_nested::all_default_higher_order_functions()
+            .into_iter()
+            .map(|f| (f.name().to_string(), f))
             .collect(),
         aggregates: datafusion::functions_aggregate::all_default_aggregate_functions()
             .into_iter()
-            .map(|f| f.name().to_string())
+            .map(|f| (f.name().to_string(), f))
+            .collect(),
+        windows: datafusion::functions_window::all_default_window_functions()
+            .into_iter()
+            .map(|f| (f.name().to_string(), f))
             .collect(),
     })
 }
@@ -238,33 +254,24 @@ fn unsendable(kind: &str, name: &str) -> DataFusionError {
 /// adds DataFusion's default set to `ctx`: the same implementations the
 /// lowering called, found again by the name they print.
 fn with_datafusion_functions(ctx: &TaskContext) -> TaskContext {
-    let mut scalars = ctx.scalar_functions().clone();
-    for f in datafusion::functions::all_default_functions()
-        .into_iter()
-        .chain(datafusion_functions_nested::all_default_nested_functions())
-    {
-        scalars.entry(f.name().to_string()).or_insert(f);
+    /// `ours` with the defaults it lacks added.
+    fn merged<T>(
+        ours: &HashMap<String, Arc<T>>,
+        defaults: &HashMap<String, Arc<T>>,
+    ) -> HashMap<String, Arc<T>> {
+        let mut all = defaults.clone();
+        all.extend(ours.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all
     }
-    let mut higher = ctx.higher_order_functions().clone();
-    for f in datafusion_functions_nested::all_default_higher_order_functions() {
-        higher.entry(f.name().to_string()).or_insert(f);
-    }
-    let mut aggregates = ctx.aggregate_functions().clone();
-    for f in datafusion::functions_aggregate::all_default_aggregate_functions() {
-        aggregates.entry(f.name().to_string()).or_insert(f);
-    }
-    let mut windows = ctx.window_functions().clone();
-    for f in datafusion::functions_window::all_default_window_functions() {
-        windows.entry(f.name().to_string()).or_insert(f);
-    }
+    let defaults = datafusion_defaults();
     TaskContext::new(
         ctx.task_id(),
         ctx.session_id(),
         ctx.session_config().clone(),
-        scalars,
-        higher,
-        aggregates,
-        windows,
+        merged(ctx.scalar_functions(), &defaults.scalars),
+        merged(ctx.higher_order_functions(), &defaults.higher_order),
+        merged(ctx.aggregate_functions(), &defaults.aggregates),
+        merged(ctx.window_functions(), &defaults.windows),
         ctx.runtime_env(),
     )
 }
@@ -471,7 +478,7 @@ impl PhysicalExtensionCodec for EngineCodec {
         // DataFusion's own functions travel by name (left empty here) and are
         // looked up in the receiving session.
         let Some(spec) = ScalarSpec::of(node) else {
-            if datafusion_names().scalars.contains(node.name()) {
+            if datafusion_defaults().scalars.contains_key(node.name()) {
                 return Ok(());
             }
             return Err(unsendable("function", node.name()));
@@ -547,7 +554,7 @@ impl PhysicalExtensionCodec for EngineCodec {
 
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
         let Some(spec) = AggregateSpec::of(node) else {
-            if datafusion_names().aggregates.contains(node.name()) {
+            if datafusion_defaults().aggregates.contains_key(node.name()) {
                 return Ok(());
             }
             return Err(unsendable("aggregate", node.name()));
