@@ -104,6 +104,12 @@ RECEIVER = textwrap.dedent(
 )
 
 
+def loaded_version(plugin: str) -> str:
+    """The version of `plugin` as this process loaded it."""
+    status = daft.plugins().to_pydict()
+    return status["version"][status["name"].index(plugin)]
+
+
 def receive_elsewhere(plan: bytes, **env: str) -> str:
     """What a fresh interpreter with `env` says when it runs `plan`."""
     out = subprocess.run(
@@ -120,8 +126,7 @@ def receive_elsewhere(plan: bytes, **env: str) -> str:
 def test_a_process_without_the_plugin_refuses_the_plan_naming_plugin_function_and_place():
     df = frame().select(F.text.slugify(col("s")))
     said = receive_elsewhere(df._builder.plan_bytes(), DAFT_PLUGINS_DISABLE="1")
-    status = daft.plugins().to_pydict()
-    version = status["version"][status["name"].index("text")]
+    version = loaded_version("text")
     assert 'plugin "text"' in said and "slugify" in said, said
     assert f"version {version} where the plan was made" in said, said
     assert "but the plugin is not loaded on" in said and "process" in said, said
@@ -141,8 +146,7 @@ def test_a_process_with_another_version_of_the_plugin_refuses_the_plan_naming_bo
         DAFT_PLUGINS_DISABLE="1",
         LOAD_FIRST=lib("broken_hello_v2"),
     )
-    status = daft.plugins().to_pydict()
-    version = status["version"][status["name"].index("hello")]
+    version = loaded_version("hello")
     assert version != "9.9.9"
     assert 'plugin "hello"' in said and "hello_greet" in said, said
     assert f"with version {version} where the plan was made" in said, said
