@@ -192,6 +192,13 @@ pub trait ScalarFunction: Send + Sync {
     ) -> DaftResult<Option<Box<dyn PreparedKernel>>> {
         Ok(None)
     }
+
+    /// The implementation as `Any`, for a binding that must reach its own
+    /// kind of function (the Python binding serializes its Python UDFs for
+    /// other processes). `None`, the default: nothing to reach.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 /// The kernel of one call site in one query (see [`ScalarFunction::prepare`]);

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use arrow::datatypes::{DataType, Field};
+use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{AggregateUDF, HigherOrderUDF, ScalarUDF, WindowUDF};
@@ -49,6 +49,7 @@ use daft_lowering::wire::{AggregateSpec, ScalarSpec};
 use daft_lowering::{from_df, to_df};
 
 use crate::messages::{self as msg};
+use crate::stages::StageReaderExec;
 
 /// What a process knows about the functions a plan may name: its registry,
 /// the plugins it loaded, and how Python functions become bytes and back.
@@ -375,6 +376,11 @@ impl PhysicalExtensionCodec for EngineCodec {
             m.random = n.random();
         } else if node.downcast_ref::<UnionFenceExec>().is_some() {
             m.kind = msg::EXEC_UNION_FENCE;
+        } else if let Some(n) = node.downcast_ref::<StageReaderExec>() {
+            m.kind = msg::EXEC_STAGE_READER;
+            m.stage = n.stage() as u64;
+            m.num = n.properties().output_partitioning().partition_count() as u64;
+            m.schema = Some(n.schema().as_ref().try_into()?);
         } else if node.downcast_ref::<CoalesceForPythonExec>().is_some() {
             m.kind = msg::EXEC_COALESCE_FOR_PYTHON;
         } else if let Some(n) = node.downcast_ref::<PartitionTopNExec>() {
@@ -413,6 +419,18 @@ impl PhysicalExtensionCodec for EngineCodec {
         converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let m = msg::ExecNode::decode(buf).map_err(|e| decode_err("plan node", e))?;
+        if m.kind == msg::EXEC_STAGE_READER {
+            let schema: Schema = m
+                .schema
+                .as_ref()
+                .ok_or_else(|| to_df(missing("schema")))?
+                .try_into()?;
+            return Ok(Arc::new(StageReaderExec::new(
+                m.stage as usize,
+                Arc::new(schema),
+                m.num as usize,
+            )));
+        }
         let [input] = inputs else {
             return Err(to_df(DaftError::Internal(format!(
                 "a received engine plan node has {} inputs, not one",

@@ -8,7 +8,7 @@
 //! reader ignores it.
 
 use datafusion_proto::protobuf::{
-    ArrowType, Field, Partitioning, PhysicalExprNode, PhysicalSortExprNode,
+    ArrowType, Field, Partitioning, PhysicalExprNode, PhysicalSortExprNode, Schema,
 };
 
 /// Who provides a function: [`PROVIDER_BUILTIN`], [`PROVIDER_PLUGIN`] or
@@ -120,6 +120,7 @@ pub const EXEC_KEPT_REPARTITION: i32 = 2;
 pub const EXEC_UNION_FENCE: i32 = 3;
 pub const EXEC_PARTITION_TOP_N: i32 = 4;
 pub const EXEC_COALESCE_FOR_PYTHON: i32 = 5;
+pub const EXEC_STAGE_READER: i32 = 6;
 
 /// A plan node of the engine's own (its inputs travel in DataFusion's
 /// message around it).
@@ -146,4 +147,10 @@ pub struct ExecNode {
     /// A top-N's tie rule: false counts ties (`rank`), true distinct keys.
     #[prost(bool, tag = "9")]
     pub distinct: bool,
+    /// The stage a stage reader reads (its partition count is `num`).
+    #[prost(uint64, tag = "10")]
+    pub stage: u64,
+    /// A stage reader's schema (it has no input to take it from).
+    #[prost(message, optional, tag = "11")]
+    pub schema: Option<Schema>,
 }

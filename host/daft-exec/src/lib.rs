@@ -254,6 +254,29 @@ pub fn physical_plan(plan: &Arc<LogicalPlan>) -> DaftResult<Arc<dyn ExecutionPla
     )
 }
 
+/// The physical plan of `plan` for a distributed runner, which runs each
+/// partition as a task of its own: [`physical_plan`] without the hash
+/// joins' dynamic filters, whose build sides wait for every partition of
+/// the join to report before any probes (a task runs only one of them, so
+/// it would wait forever).
+pub fn physical_plan_for_tasks(plan: &Arc<LogicalPlan>) -> DaftResult<Arc<dyn ExecutionPlan>> {
+    let (engine, lowered) = engine_and_lowered(plan)?;
+    let ctx = engine.ctx.clone();
+    run(
+        &engine,
+        async move {
+            let mut state = ctx.state();
+            state
+                .config_mut()
+                .options_mut()
+                .optimizer
+                .enable_join_dynamic_filter_pushdown = false;
+            state.create_physical_plan(&lowered).await.map_err(from_df)
+        },
+        &mut || false,
+    )
+}
+
 /// The task context of this process's engine (its functions, memory pool
 /// and configuration), in which a plan received from another process is
 /// decoded and run.
@@ -275,6 +298,29 @@ pub fn collect_physical(
         async move { drain(ordered_stream(plan, &ctx, true)?, None).await },
         interrupted,
     )
+}
+
+/// Runs `fut` (work on plans received from another process) on this
+/// process's engine runtime, as queries run: Ctrl-C and
+/// `daft.daft.stop_queries` stop it.
+pub fn run_on_engine<T: Send + 'static>(
+    fut: impl Future<Output = DaftResult<T>> + Send + 'static,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> DaftResult<T> {
+    let engine = engine()?;
+    run(&engine, fut, interrupted)
+}
+
+/// `batches` with the planned schema `schema` (field names, nullability
+/// and metadata that DataFusion may not carry).
+pub fn conform_batches(
+    batches: Vec<RecordBatch>,
+    schema: &SchemaRef,
+) -> DaftResult<Vec<RecordBatch>> {
+    batches
+        .into_iter()
+        .map(|b| conform_batch(b, schema))
+        .collect()
 }
 
 /// How many partitions the output of `plan` has before they are
