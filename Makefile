@@ -72,9 +72,12 @@ test-rust:
 # each file's tests in one process, in order: fixtures scoped to a module stay shared.
 PYTEST_WORKERS ?= auto
 
+# The Ray runner's tests (tests/ray) run in a pytest process of their own: they start Ray
+# and load plugins into the test process, which the other tests must not inherit.
 test-python: install
 	cargo build --release $(ABI10)
-	$(VPY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
+	$(VPY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests --ignore tests/ray
+	RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 $(VPY) -m pytest -q tests/ray
 
 test: test-rust test-python docs
 

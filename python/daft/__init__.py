@@ -112,6 +112,7 @@ def get_build_type() -> str:
 
 _configure_logging()
 _load_plugins_at_import()
+context._runner_from_env()
 _registry.sync()
 
 __all__ = [

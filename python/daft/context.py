@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -124,8 +125,9 @@ class DaftContext:
 
     @property
     def runner(self) -> str:
-        """The runner queries run on: ``"native"`` (this process, on DataFusion)."""
-        return "native"
+        """The runner queries run on: ``"native"`` (this process, on DataFusion) or
+        ``"ray"`` (a Ray cluster, :func:`set_runner_ray`)."""
+        return "native" if _ray_runner is None else "ray"
 
     def __repr__(self) -> str:
         return f"DaftContext(runner={self.runner!r}, {self.daft_execution_config})"
@@ -288,9 +290,19 @@ class NativeRunner:
         return "NativeRunner()"
 
 
+# The Ray runner once set (``set_runner_ray`` or ``DAFT_RUNNER=ray``); as in Daft, it
+# cannot be replaced afterwards.
+_ray_runner: Any = None
+
+
 def set_runner_native(num_threads: int | None = None) -> NativeRunner:
     """Runs queries in this process (the default). ``num_threads`` sets how many
-    partitions a query runs in parallel (``target_partitions``)."""
+    partitions a query runs in parallel (``target_partitions``).
+
+    Raises ``RuntimeError`` once the Ray runner is set: as in Daft, a process does not
+    switch runners (data a query cached on one would not be on the other)."""
+    if _ray_runner is not None:
+        raise RuntimeError("Cannot set runner more than once")
     if num_threads is not None:
         if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
             raise ValueError(
@@ -303,16 +315,65 @@ def set_runner_native(num_threads: int | None = None) -> NativeRunner:
 def set_runner_ray(
     address: str | None = None,
     noop_if_initialized: bool = False,
+    max_task_backlog: int | None = None,
     force_client_mode: bool = False,
-    **kwargs: Any,
-) -> None:
-    """Would run queries on a Ray cluster, as Daft's ``set_runner_ray`` does.
+) -> DaftContext:
+    """Runs queries on a Ray cluster from now on, as Daft's ``set_runner_ray`` does.
 
-    Not available yet: this engine runs queries in one process (the native
-    runner). Raises ``NotImplementedError`` rather than running locally in
-    silence.
+    Each query is planned here, cut into stages at its exchanges (shuffles for group-bys,
+    joins and distinct; gathers for sorts, limits and the result), and each stage runs as
+    Ray tasks on the cluster's workers with the same engine; intermediate data stays in
+    Ray's object store. Plugins installed as wheels are found by each worker at
+    ``import daft``; plugins loaded here from a file are loaded by each worker before its
+    first task. See ``docs/distributed.md``.
+
+    Args:
+        address: the Ray cluster to join (``"ray://host:10001"``, ``"auto"``...). Default:
+            ``DAFT_RAY_ADDRESS`` if set, else the Ray instance this process already joined,
+            else a new local one, started at the first query.
+        noop_if_initialized: when the Ray runner is already set, do nothing instead of
+            raising ``RuntimeError``.
+        max_task_backlog: accepted for Daft's signature; stages are scheduled whole.
+        force_client_mode: accepted for Daft's signature; a ``ray://`` address uses Ray
+            Client by itself.
+
+    Requires Ray (``pip install 'daft-engine[ray]'``); it is imported when the first
+    query runs. Python UDFs and a few aggregates cannot run on it yet: such a query fails
+    naming the function (see ``docs/distributed.md``).
     """
-    raise NotImplementedError(
-        "set_runner_ray: the Ray runner is not available in this version of the engine; "
-        "queries run in this process (daft.set_runner_native(), the default)"
-    )
+    global _ray_runner
+    if _ray_runner is not None:
+        if noop_if_initialized:
+            import warnings
+
+            warnings.warn(
+                "Calling daft.context.set_runner_ray(noop_if_initialized=True) multiple times "
+                "has no effect beyond the first call.",
+                stacklevel=2,
+            )
+            return _context
+        raise RuntimeError("Cannot set runner more than once")
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise ImportError(
+            "set_runner_ray: Ray is not installed; install it with "
+            "pip install 'daft-engine[ray]' (or pip install ray)"
+        )
+    from daft._ray_runner import RayRunner
+
+    if address is None:
+        address = os.environ.get("DAFT_RAY_ADDRESS") or None
+    _ray_runner = RayRunner(address=address, max_task_backlog=max_task_backlog)
+    _native.set_distributed_runner(_ray_runner)
+    return _context
+
+
+def _runner_from_env() -> None:
+    """``DAFT_RUNNER=ray`` sets the Ray runner at ``import daft`` (Ray itself is imported
+    at the first query); ``native`` or nothing keeps this process's runner."""
+    runner = os.environ.get("DAFT_RUNNER", "").strip().lower()
+    if runner == "ray":
+        set_runner_ray()
+    elif runner not in ("", "native", "py"):
+        raise ValueError(f"DAFT_RUNNER must be 'ray' or 'native', got {runner!r}")

@@ -4,7 +4,7 @@ Users reach it through `daft`'s Python API; these stubs tell type checkers and e
 it holds. `tests/test_typing.py` checks them against the module with `mypy.stubtest`.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any, final
 
@@ -29,6 +29,8 @@ __all__ = [
     "get_function",
     "stop_queries",
     "run_plan_bytes",
+    "run_stage_task",
+    "set_distributed_runner",
     "refresh_logger_levels",
     "load_plugin",
     "plugin_statuses",
@@ -282,4 +284,8 @@ def set_plugin_strict_validation(on: bool) -> None: ...
 def sql_datatype(text: str) -> PySchema: ...
 def stop_queries(timeout_s: float) -> bool: ...
 def run_plan_bytes(plan_bytes: bytes) -> PyLogicalPlan: ...
+def run_stage_task(
+    plan_bytes: bytes, task: int, fetch: Callable[[int, int], list[bytes]]
+) -> list[bytes]: ...
+def set_distributed_runner(runner: Any | None) -> None: ...
 def _plugin_worker(plugin: str, socket_fd: int, region_fd: int) -> None: ...

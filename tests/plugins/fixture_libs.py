@@ -19,3 +19,13 @@ def lib(name: str) -> str:
     if not path.is_file():
         pytest.fail(f"{path} is missing; run `cargo build --workspace` (make test does)")
     return str(path)
+
+
+def load_once(path: str) -> None:
+    """Loads the plugin library at ``path`` unless this process already has (an earlier
+    test in the same worker process may have)."""
+    import daft
+
+    loaded = {r["path"] for r in daft.daft.plugin_statuses() if r["status"] == "loaded"}
+    if path not in loaded:
+        daft.load_plugin(path)

@@ -77,13 +77,27 @@ def test_a_plan_of_built_ins_with_a_join_and_a_window_gives_the_same_rows():
     assert through_bytes(df) == expected
 
 
-def test_a_python_udf_is_refused_with_a_clear_error_until_it_can_be_serialized():
+def test_a_python_udf_travels_pickled_and_gives_the_same_rows():
     @daft.func
-    def plus_one(x: int) -> int:
-        return x + 1
+    def plus_one(x: int | None) -> int | None:
+        return None if x is None else x + 1
 
-    df = frame().select(plus_one(col("k")))
-    with pytest.raises(Exception, match="Python function plus_one cannot be sent"):
+    df = frame().select(plus_one(col("k")).alias("k1"), col("s"))
+    assert through_bytes(df) == df.to_pydict()
+
+
+def test_a_python_udf_cloudpickle_cannot_pickle_is_refused_naming_it():
+    import threading
+
+    lock = threading.Lock()
+
+    @daft.func
+    def holds_a_lock(x: int | None) -> int:
+        with lock:
+            return 1
+
+    df = frame().select(holds_a_lock(col("k")))
+    with pytest.raises(Exception, match="holds_a_lock.*picklable"):
         df._builder.plan_bytes()
 
 

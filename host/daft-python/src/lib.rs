@@ -50,6 +50,8 @@ fn daft_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(execution::get_execution_config, m)?)?;
     m.add_function(wrap_pyfunction!(execution::stop_queries, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::run_plan_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::run_stage_task, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::set_distributed_runner, m)?)?;
     m.add_function(wrap_pyfunction!(registry::list_functions, m)?)?;
     m.add_function(wrap_pyfunction!(types::display_type, m)?)?;
     m.add_function(wrap_pyfunction!(types::sql_datatype, m)?)?;

@@ -99,6 +99,9 @@ impl PyLogicalPlan {
         {
             return Ok(p.clone());
         }
+        if let Some(parts) = crate::distributed::run_distributed(py, &self.plan)? {
+            return Ok(Arc::new(parts));
+        }
         let plan = self.plan.clone();
         let parts = interruptible(py, move |stop| daft_exec::collect_partitions(&plan, stop))?;
         Ok(Arc::new(parts))
@@ -108,10 +111,49 @@ impl PyLogicalPlan {
         if let Some(b) = self.materialized() {
             return Ok(b);
         }
+        if let Some(parts) = crate::distributed::run_distributed(py, &self.plan)? {
+            return Ok(Arc::new(parts.into_iter().flatten().collect()));
+        }
         let plan = self.plan.clone();
         let batches = interruptible(py, move |stop| daft_exec::collect(&plan, stop))?;
         Ok(Arc::new(batches))
     }
+
+    /// The plan to run in this process: this one, or, under a distributed
+    /// runner, its output computed there as an in-memory plan.
+    fn runnable_here(&self, py: Python<'_>) -> PyResult<Arc<LogicalPlan>> {
+        if self.materialized().is_some() {
+            return Ok(self.plan.clone());
+        }
+        match crate::distributed::run_distributed(py, &self.plan)? {
+            Some(parts) => Ok(LogicalPlan::scan(
+                Source::Partitions(Arc::new(parts)),
+                self.plan.schema(),
+            )),
+            None => Ok(self.plan.clone()),
+        }
+    }
+}
+
+/// The row count of the distributed run of `count`, a count aggregate.
+fn count_distributed(py: Python<'_>, count: &Arc<LogicalPlan>) -> PyResult<usize> {
+    let parts = crate::distributed::run_distributed(py, count)?.unwrap_or_default();
+    let mut total = 0usize;
+    for batch in parts.iter().flatten() {
+        let column = batch.column(0).as_any();
+        total += column
+            .downcast_ref::<arrow::array::UInt64Array>()
+            .map(|a| a.iter().flatten().sum::<u64>() as usize)
+            .or_else(|| {
+                column
+                    .downcast_ref::<arrow::array::Int64Array>()
+                    .map(|a| a.iter().flatten().sum::<i64>() as usize)
+            })
+            .ok_or_else(|| {
+                pyo3::exceptions::PyRuntimeError::new_err("count(*) is not an integer")
+            })?;
+    }
+    Ok(total)
 }
 
 /// The scan of `files` (`source` makes its source from a list of them);
@@ -641,7 +683,7 @@ impl PyLogicalPlan {
     /// The output as batches computed while they are read: an iterator of
     /// one-batch Arrow stream capsules.
     fn stream(&self, py: Python<'_>) -> PyResult<PyBatchStream> {
-        let plan = self.plan.clone();
+        let plan = self.runnable_here(py)?;
         let iter = interruptible(py, move |stop| daft_exec::stream(&plan, stop))?;
         Ok(PyBatchStream {
             iter: std::sync::Mutex::new(Some(iter)),
@@ -652,6 +694,15 @@ impl PyLogicalPlan {
     fn count_rows(&self, py: Python<'_>) -> PyResult<usize> {
         if let Some(b) = self.materialized() {
             return Ok(b.iter().map(|b| b.num_rows()).sum());
+        }
+        // On a distributed runner only the counts travel back, not the rows.
+        if crate::distributed::runner_is_set() {
+            let one: arrow::array::ArrayRef = Arc::new(arrow::array::Int64Array::from(vec![1i64]));
+            let count = daft_dsl::Expr::lit(one)
+                .and_then(|e| e.agg(daft_dsl::AggKind::Count(daft_dsl::CountMode::All)))
+                .and_then(|e| self.plan.aggregate(vec![e.alias("count")], vec![]))
+                .py()?;
+            return count_distributed(py, &count);
         }
         let plan = self.plan.clone();
         interruptible(py, move |stop| daft_exec::count_rows(&plan, stop))
@@ -667,12 +718,7 @@ impl PyLogicalPlan {
     fn format_table(&self, py: Python<'_>, max_rows: usize) -> PyResult<String> {
         let batches = match self.materialized() {
             Some(b) => b,
-            None => {
-                let plan = self.plan.limit(max_rows);
-                Arc::new(interruptible(py, move |stop| {
-                    daft_exec::collect(&plan, stop)
-                })?)
-            }
+            None => PyLogicalPlan::from(self.plan.limit(max_rows)).run(py)?,
         };
         Ok(format_table(py, &self.plan.schema(), &batches, max_rows))
     }
@@ -810,7 +856,7 @@ impl PyLogicalPlan {
         write_mode: String,
         io_config: Option<String>,
     ) -> PyResult<Vec<String>> {
-        let plan = self.plan.clone();
+        let plan = self.runnable_here(py)?;
         let cfg = daft_io::IoConfig::from_json(io_config.as_deref()).py()?;
         interruptible(py, move |stop| {
             let mode = daft_io::WriteMode::parse(&write_mode)?;

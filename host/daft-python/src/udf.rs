@@ -24,9 +24,9 @@ use pyo3::types::PyList;
 use crate::arrow_ffi;
 
 /// A Python function at one call site: the runner and its declared output.
-struct PythonKernel {
-    name: String,
-    runner: Py<PyAny>,
+pub(crate) struct PythonKernel {
+    pub(crate) name: String,
+    pub(crate) runner: Py<PyAny>,
     output: Field,
 }
 
@@ -83,6 +83,10 @@ impl ScalarFunction for PythonKernel {
         // A Python function may do anything (draw random numbers, call a
         // service); never fold or deduplicate its calls.
         true
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 }
 
@@ -201,9 +205,19 @@ pub fn python_udf(
     output: &Bound<'_, PyAny>,
     args: Vec<Expr>,
 ) -> DaftResult<Expr> {
+    let def = python_function(name, runner, output)?;
+    Expr::call(Arc::new(def), args, Default::default())
+}
+
+/// The registry entry of the Python UDF `name` (see [`python_udf`]).
+pub(crate) fn python_function(
+    name: String,
+    runner: Py<PyAny>,
+    output: &Bound<'_, PyAny>,
+) -> DaftResult<FunctionDef> {
     let output = arrow_ffi::import_field(output)
         .map_err(|e| DaftError::value_error(format!("UDF {name}: its return type: {e}")))?;
-    let def = FunctionDef {
+    Ok(FunctionDef {
         doc: format!("The Python UDF {name}."),
         params: vec![Param::variadic("args", TypeClass::Any, 0)],
         provider: Provider::Python,
@@ -213,6 +227,5 @@ pub fn python_udf(
             output: output.with_nullable(true),
         })),
         name,
-    };
-    Expr::call(Arc::new(def), args, Default::default())
+    })
 }

@@ -203,6 +203,13 @@ class ProcessRunner:
         self._key = uuid.uuid4().hex
         self._pool = pool
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent to another process (a Ray worker, where each task already runs in a
+        # process of its own), the UDF runs in that process, without a pool there.
+        import cloudpickle
+
+        return (cloudpickle.loads, (self._payload,))
+
     def __call__(self, capsules: list[tuple[Any, Any]], num_rows: int, stop: Callable[[], bool]):
         arrays = [_import(c) for c in capsules]
         pool = self._pool.get()
