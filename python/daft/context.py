@@ -338,8 +338,10 @@ def set_runner_ray(
             Client by itself.
 
     Requires Ray (``pip install 'daft-engine[ray]'``); it is imported when the first
-    query runs. Python UDFs and a few aggregates cannot run on it yet: such a query fails
-    naming the function (see ``docs/distributed.md``).
+    query runs. Python UDFs run on the workers (pickled with cloudpickle); Python UDAFs
+    and the percentile aggregates cannot run on it yet, and such a query fails naming
+    the function. Writes compute on the cluster and write from this process (see
+    ``docs/distributed.md``).
     """
     global _ray_runner
     if _ray_runner is not None:

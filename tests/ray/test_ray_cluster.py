@@ -16,17 +16,14 @@ import threading
 import time
 from collections.abc import Iterator
 
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-
 import daft
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import ray
 from daft import col
 from ray.cluster_utils import Cluster
 
 from tests.plugins.fixture_libs import lib, load_once
+from tests.ray.support import native_runner, ray_runner
 
 F = daft.functions
 
@@ -53,40 +50,16 @@ def on_cluster(cluster: Cluster) -> Iterator[None]:
         nodes = [n for n in ray.nodes() if n["Alive"]]
         assert len(nodes) == 3, nodes
         assert {n["NodeManagerAddress"] for n in nodes} == {"127.0.0.1"}, nodes
-        daft.set_runner_ray()
-        load_once(lib("broken_crashes"))
-        yield
+        with ray_runner():
+            load_once(lib("broken_crashes"))
+            yield
     finally:
-        daft.context._ray_runner = None
-        daft.daft.set_distributed_runner(None)
         ray.shutdown()
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("facts")
-    for f in range(6):
-        rows = range(f * 1_000, (f + 1) * 1_000)
-        pq.write_table(
-            pa.table(
-                {
-                    "k": [i % 7 if i % 11 else None for i in rows],
-                    "s": [f"Word {i % 53}!" if i % 13 else None for i in rows],
-                    "x": [i * 0.5 - 100.0 if i % 17 else None for i in rows],
-                }
-            ),
-            folder / f"part-{f}.parquet",
-        )
-    return str(folder / "*.parquet")
-
-
 def native(make) -> dict:
-    runner = daft.context._ray_runner
-    daft.daft.set_distributed_runner(None)
-    try:
+    with native_runner():
         return make().to_pydict()
-    finally:
-        daft.daft.set_distributed_runner(runner)
 
 
 def test_a_plugin_group_by_and_join_on_three_nodes(files):

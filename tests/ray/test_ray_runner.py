@@ -9,7 +9,6 @@ Ray binds to 127.0.0.1 here (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``, checked).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -17,32 +16,19 @@ import sys
 import textwrap
 from collections.abc import Iterator
 
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-
 import daft
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import ray
 from daft import col
 
 from tests.plugins.fixture_libs import lib, load_once
+from tests.ray.support import native_runner, ray_runner
 
 F = daft.functions
 
 if not hasattr(F, "checksum"):
     raise ImportError("the text plugin (daft-plugin-text) is not installed")
-
-
-@contextlib.contextmanager
-def native_runner() -> Iterator[None]:
-    """Runs the block's queries in this process, then puts the Ray runner back."""
-    runner = daft.context._ray_runner
-    daft.daft.set_distributed_runner(None)
-    try:
-        yield
-    finally:
-        daft.daft.set_distributed_runner(runner)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -51,32 +37,10 @@ def on_ray() -> Iterator[None]:
     try:
         nodes = ray.nodes()
         assert [n["NodeManagerAddress"] for n in nodes] == ["127.0.0.1"], nodes
-        daft.set_runner_ray()
-        yield
+        with ray_runner():
+            yield
     finally:
-        daft.context._ray_runner = None
-        daft.daft.set_distributed_runner(None)
         ray.shutdown()
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Six Parquet files (so six scan partitions) of 6,000 rows with nulls."""
-    folder = tmp_path_factory.mktemp("facts")
-    for f in range(6):
-        n = 1_000
-        rows = range(f * n, (f + 1) * n)
-        pq.write_table(
-            pa.table(
-                {
-                    "k": [i % 7 if i % 11 else None for i in rows],
-                    "s": [f"Word {i % 53}!" if i % 13 else None for i in rows],
-                    "x": [i * 0.5 - 100.0 if i % 17 else None for i in rows],
-                }
-            ),
-            folder / f"part-{f}.parquet",
-        )
-    return str(folder / "*.parquet")
 
 
 def same_on_both(make: object, sort_by: list[str] | None = None) -> dict:
